@@ -53,7 +53,9 @@ export function benchConfigLoad() {
     const processTimes = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      const run = spawnSync(process.execPath, [join(root, 'bin/uwsgi-ts.js'), '--dry-run', file], { encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [join(root, 'bin/uwsgi-ts.js'), '--dry-run', file], {
+        encoding: 'utf8',
+      });
       processTimes.push(performance.now() - t0);
       if (run.status !== 0) throw new Error(`uwsgi-ts --dry-run failed: ${run.stderr}`);
     }
@@ -70,7 +72,13 @@ export function benchConfigLoad() {
       }
       uwsgi = median(ts);
     }
-    return { lines: 2000, entries, inProcessMs: median(times), processMs: median(processTimes), uwsgiProcessMs: uwsgi };
+    return {
+      lines: 2000,
+      entries,
+      inProcessMs: median(times),
+      processMs: median(processTimes),
+      uwsgiProcessMs: uwsgi,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@ export const ERROR_CODES = {
   ERR_CONFIG_MISSING_ARGUMENT: 'a command-line option that needs a value was given none',
   ERR_CONFIG_UNEXPECTED_ARGUMENT: 'a command-line flag was given a value',
   ERR_CONFIG_FILE_NOT_FOUND: 'a config file (or a file named by an option) does not exist or cannot be read',
-  ERR_CONFIG_SECTION_NOT_FOUND: 'a config file has no section of the requested name (an error under --strict)',
+  ERR_CONFIG_SECTION_NOT_FOUND:
+    'a config file has no section of the requested name (an error under --strict)',
   ERR_CONFIG_UNKNOWN_FORMAT: 'a config file whose extension names no known format',
   ERR_CONFIG_PARSE: 'a json or yaml config file that does not parse',
   ERR_CONFIG_READ: 'an @() or scheme read failed (missing file, failing exec://, bad fd://)',

@@ -4,7 +4,11 @@ import type { OptionSpec, Subsystem } from '../config/option.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
 import { SUBSYSTEM_STATUS } from '../config/subsystem-status.js';
 
-const ARG_TEXT: Readonly<Record<OptionSpec['arg'], string>> = { none: '', required: ' <value>', optional: '[=value]' };
+const ARG_TEXT: Readonly<Record<OptionSpec['arg'], string>> = {
+  none: '',
+  required: ' <value>',
+  optional: '[=value]',
+};
 
 function flags(spec: OptionSpec): string {
   const names = [spec.name, ...(spec.aliases ?? [])].map((n) => `--${n}`).join('|');
@@ -23,7 +27,11 @@ function bySubsystem(): Map<Subsystem, OptionSpec[]> {
 
 function statusWord(subsystem: Subsystem): string {
   const status = SUBSYSTEM_STATUS[subsystem];
-  return status.state === 'ready' ? 'supported' : status.state === 'planned' ? 'not yet supported' : 'not supported';
+  return status.state === 'ready'
+    ? 'supported'
+    : status.state === 'planned'
+      ? 'not yet supported'
+      : 'not supported';
 }
 
 export function renderHelp(): string {
@@ -33,7 +41,10 @@ export function renderHelp(): string {
     out += `\n${subsystem} options (${statusWord(subsystem)}):\n`;
     for (const spec of specs) {
       const left = `    ${flags(spec)}`;
-      const extra = [spec.list ? 'repeatable' : '', spec.default !== undefined ? `default ${spec.default}` : '']
+      const extra = [
+        spec.list ? 'repeatable' : '',
+        spec.default !== undefined ? `default ${spec.default}` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       out += `${left.padEnd(44)} ${spec.help}${extra ? ` (${extra})` : ''}\n`;
@@ -46,9 +57,12 @@ const cell = (text: string) => text.replaceAll('|', '\\|');
 
 export function renderOptionsMarkdown(): string {
   let out = '# uwsgi-ts options\n\n';
-  out += '<!-- generated from src/config/option-table*.ts by `npm run docs`; a test checks it is current -->\n\n';
-  out += 'Every option works on the command line (`--name value`, `--name=value`, the short flag), as an ini/json/yaml key, ';
-  out += 'and as a `UWSGI_<NAME>` environment variable. Options of a subsystem that is not yet supported are parsed, ';
+  out +=
+    '<!-- generated from src/config/option-table*.ts by `npm run docs`; a test checks it is current -->\n\n';
+  out +=
+    'Every option works on the command line (`--name value`, `--name=value`, the short flag), as an ini/json/yaml key, ';
+  out +=
+    'and as a `UWSGI_<NAME>` environment variable. Options of a subsystem that is not yet supported are parsed, ';
   out += 'shown by `--show-config`, and reported with a warning (an error under `--strict`).\n\n';
   out += `${ALL_OPTIONS.length} options.\n`;
   for (const [subsystem, specs] of bySubsystem()) {
@@ -56,7 +70,8 @@ export function renderOptionsMarkdown(): string {
     out += '| Option | Short | Argument | Default | Repeatable | Description |\n|---|---|---|---|---|---|\n';
     for (const spec of specs) {
       const names = [spec.name, ...(spec.aliases ?? [])].map((n) => `\`${n}\``).join(', ');
-      const arg = spec.arg === 'none' ? 'flag' : `${spec.kind}${spec.arg === 'optional' ? ' (optional)' : ''}`;
+      const arg =
+        spec.arg === 'none' ? 'flag' : `${spec.kind}${spec.arg === 'optional' ? ' (optional)' : ''}`;
       const help = spec.instead ? `${spec.help}. Instead: ${spec.instead}` : spec.help;
       out += `| ${names} | ${spec.short ? `\`-${spec.short}\`` : ''} | ${arg} | ${cell(spec.default ?? '')} | ${spec.list ? 'yes' : ''} | ${cell(help)} |\n`;
     }

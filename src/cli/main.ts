@@ -1,11 +1,10 @@
 // argv -> Config -> (for now) --show-config / --dry-run. Errors become one line and an exit
 // status; the stack only with UWSGI_TS_DEBUG=1.
 
-import { isUwsgiError } from '../errors.js';
-import { readConfig, processMagicHost } from '../config/load.js';
-import { resolveConfig } from '../config/resolve.js';
-import { parseFlag } from '../config/value-kinds.js';
+import { processMagicHost, readConfig } from '../config/load.js';
 import type { ConfigHost } from '../config/loader.js';
+import { resolveConfig } from '../config/resolve.js';
+import { isUwsgiError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { renderHelp, renderOptionsMarkdown } from './help.js';
 
@@ -44,7 +43,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = resolveConfig(loader);
     for (const w of config.warnings) process.stderr.write(`uwsgi-ts: warning: ${w.message}\n`);
     if (dryRun) return 0;
-    process.stderr.write('uwsgi-ts: this build reads and checks configurations only; the server arrives in the next release (use --dry-run)\n');
+    process.stderr.write(
+      'uwsgi-ts: this build reads and checks configurations only; the server arrives in the next release (use --dry-run)\n',
+    );
     return 1;
   } catch (err) {
     if (!isUwsgiError(err)) throw err;

@@ -28,7 +28,8 @@ export function expandPass(value: string, opener: '$' | '@' | '%', resolver: Res
       from = close + 1;
       continue;
     }
-    if (++count > MAX_SUBSTITUTIONS) throw new ExpansionLoopError(`more than ${MAX_SUBSTITUTIONS} substitutions`);
+    if (++count > MAX_SUBSTITUTIONS)
+      throw new ExpansionLoopError(`more than ${MAX_SUBSTITUTIONS} substitutions`);
     value = value.slice(0, inner) + replacement + value.slice(close + 1);
     from = 1;
   }
@@ -48,7 +49,12 @@ export function strtoll(text: string): bigint {
  * (reference §3.4): values concatenate, `+ - * /` apply to the next value, `++`/`--` step the
  * current one, division by zero gives 0. `lookup` returns undefined for a missing name.
  */
-export function evaluatePlaceholder(content: string, lookup: (name: string) => string | undefined): string | undefined {
+export function evaluatePlaceholder(
+  content: string,
+  lookup: (name: string) => string | undefined,
+): string | undefined {
+  // `%()` is left as written, even when an option has the empty name (observed)
+  if (content === '') return undefined;
   if (!content.includes(' ')) return lookup(content);
   // `current` stays undefined until a value is seen: a leading `++` is ignored (observed).
   let current: string | undefined;

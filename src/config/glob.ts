@@ -64,7 +64,8 @@ export function globSync(pattern: string, cwd: string): string[] {
       }
       for (const name of names) {
         if (name.startsWith('.') && !segment.startsWith('.')) continue;
-        if (re.test(name)) next.push(base === '' ? name : base.endsWith('/') ? base + name : `${base}/${name}`);
+        if (re.test(name))
+          next.push(base === '' ? name : base.endsWith('/') ? base + name : `${base}/${name}`);
       }
     }
     found = next;

@@ -12,10 +12,16 @@ import { findOption } from './option-registry.js';
 
 export type ConfigHandler = (loader: ConfigLoader, entry: ConfigEntry) => void;
 
-/** `K=V` split at the first `=`; a missing `=` gives an empty value. */
-function keyValue(text: string): [string, string] {
-  const eq = text.indexOf('=');
-  return eq < 0 ? [text, ''] : [text.slice(0, eq), text.slice(eq + 1)];
+/** `K=V` split at the first `=`; uWSGI refuses a value without `=` ("invalid placeholder/--set value"). */
+function keyValue(entry: ConfigEntry): [string, string] {
+  const eq = entry.value.indexOf('=');
+  if (eq < 0) {
+    throw new UwsgiError(
+      'ERR_CONFIG_BAD_VALUE',
+      `invalid value for option "${entry.key}": "${entry.value}" is not NAME=VALUE (${formatOrigin(entry.origin)})`,
+    );
+  }
+  return [entry.value.slice(0, eq), entry.value.slice(eq + 1)];
 }
 
 const derived = (entry: ConfigEntry, why: string) => ({ kind: 'derived', from: entry.origin, why }) as const;
@@ -26,7 +32,7 @@ const loadAs =
     loader.loadConfig(entry.value, format, entry.origin);
 
 const setPlaceholder: ConfigHandler = (loader, entry) => {
-  const [key, value] = keyValue(entry.value);
+  const [key, value] = keyValue(entry);
   if (findOption(key)) {
     throw new UwsgiError(
       'ERR_CONFIG_PLACEHOLDER_IS_OPTION',
@@ -40,16 +46,18 @@ const setPlaceholder: ConfigHandler = (loader, entry) => {
 
 /** `set`: an option when the name is one, else a placeholder (uWSGI's `-S`). */
 const set: ConfigHandler = (loader, entry) => {
-  const [key, value] = keyValue(entry.value);
+  const [key, value] = keyValue(entry);
   if (!findOption(key)) loader.declaredPlaceholders.add(key);
   loader.add(key, value, derived(entry, entry.key), true);
 };
 
 /** `declare-option = name=opt1=$1;opt2=$2`: `name = A B` later applies opt1=A, opt2=B. */
-const declareOption: ConfigHandler = (loader, entry) => {
-  const [name, template] = keyValue(entry.value);
-  loader.declared.set(name, template);
-};
+const declareOption =
+  (immediate: boolean): ConfigHandler =>
+  (loader, entry) => {
+    const [name, template] = keyValue(entry);
+    loader.declared.set(name, { template, immediate });
+  };
 
 const openLogic =
   (name: string): ConfigHandler =>
@@ -75,10 +83,10 @@ export const IMMEDIATE_HANDLERS: Readonly<Record<string, ConfigHandler>> = {
   set,
   'set-placeholder': setPlaceholder,
   'set-ph': setPlaceholder,
-  'declare-option': declareOption,
-  'declare-option2': declareOption,
+  'declare-option': declareOption(true),
   strict: (loader, entry) => {
-    loader.strict = entry.value !== 'false' && entry.value !== 'off' && entry.value !== 'no' && entry.value !== '0';
+    loader.strict =
+      entry.value !== 'false' && entry.value !== 'off' && entry.value !== 'no' && entry.value !== '0';
   },
   ...logicRows,
   endfor: nothing,
@@ -95,11 +103,15 @@ export const IMMEDIATE_HANDLERS: Readonly<Record<string, ConfigHandler>> = {
   },
   exit: (_loader, entry) => {
     const code = entry.value === '' || entry.value === 'true' ? 0 : Number.parseInt(entry.value, 10) || 0;
-    throw new UwsgiError('ERR_CONFIG_EXIT', `exit requested at ${formatOrigin(entry.origin)}`, { exitCode: code });
+    throw new UwsgiError('ERR_CONFIG_EXIT', `exit requested at ${formatOrigin(entry.origin)}`, {
+      exitCode: code,
+    });
   },
 };
 
 export const CONFIGURE_HANDLERS: Readonly<Record<string, ConfigHandler>> = {
+  // not immediate in uWSGI 2.0.21: its value is expanded first, then the option is declared
+  'declare-option2': declareOption(false),
   inherit: loadAs(undefined),
   print: (loader, entry) => loader.host.print(`${entry.value}\n`),
 };

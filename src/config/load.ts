@@ -1,14 +1,14 @@
 // The whole pipeline of reference §3.1 in order: environment, argv options, positional config
 // files, the expansion passes, then resolution into a frozen Config.
 
-import { hostname, cpus, userInfo } from 'node:os';
 import { readFileSync, realpathSync } from 'node:fs';
+import { cpus, hostname, userInfo } from 'node:os';
+import { VERSION } from '../version.js';
 import { type ConfigHost, ConfigLoader } from './loader.js';
 import type { MagicHost } from './magic.js';
 import { type Config, resolveConfig } from './resolve.js';
 import { readArgv } from './sources/argv.js';
 import { envOptions } from './sources/env.js';
-import { VERSION } from '../version.js';
 
 /** Options of ours that steer the CLI itself and are not part of the printed configuration. */
 export const CLI_ONLY_OPTIONS: ReadonlySet<string> = new Set(['dry-run']);
@@ -32,7 +32,8 @@ export function readConfig(argv: readonly string[], host: ConfigHost): ConfigLoa
     argv,
     (name) => loader.declared.has(name),
     (o) => {
-      if (!CLI_ONLY_OPTIONS.has(o.key)) loader.add(o.key, o.value, { kind: 'argv', index: o.index, flag: o.flag });
+      if (!CLI_ONLY_OPTIONS.has(o.key))
+        loader.add(o.key, o.value, { kind: 'argv', index: o.index, flag: o.flag });
     },
   );
   for (const p of positional) {

@@ -4,17 +4,18 @@
 
 import { UwsgiError } from '../errors.js';
 import { type ConfigFormat, formatOf, splitSection } from './config-path.js';
+import { type DeclaredOption, expandDeclared } from './declared-option.js';
 import { type ConfigEntry, formatOrigin, type Origin } from './entry.js';
 import { evaluatePlaceholder, expandPass } from './expand.js';
 import { CONFIGURE_HANDLERS, IMMEDIATE_HANDLERS } from './immediate.js';
 import { LOGIC_CLOSERS, LOGIC_OPENERS, type LogicContext, type LogicOpener } from './logic.js';
 import { fileMagic, type MagicHost, magicTable, substituteMagic } from './magic.js';
 import { findOption } from './option-registry.js';
-import { readSource } from './read-source.js';
-import { parseFlag } from './value-kinds.js';
+import { isPlainPath, readSource } from './read-source.js';
 import { readIniSection } from './sources/ini.js';
 import { readJsonSection } from './sources/json.js';
 import { readYamlSection } from './sources/yaml.js';
+import { parseFlag } from './value-kinds.js';
 
 /** The world the loader reads from and writes to; injected so tests control it. */
 export interface ConfigHost {
@@ -47,8 +48,8 @@ const MAX_DEPTH = 64;
 export class ConfigLoader implements LogicContext {
   readonly entries: ConfigEntry[] = [];
   readonly warnings: ConfigWarning[] = [];
-  /** Names defined with `declare-option`, and their templates. */
-  readonly declared = new Map<string, string>();
+  /** Names defined with `declare-option(2)`, and their templates. */
+  readonly declared = new Map<string, DeclaredOption>();
   /** Keys found by a `%()` lookup: an unknown key used so is a placeholder, not a typo. */
   readonly usedAsPlaceholder = new Set<string>();
   /** Keys defined through set / set-placeholder: placeholders on purpose. */
@@ -119,6 +120,27 @@ export class ConfigLoader implements LogicContext {
       entry.configured = true;
       const handler = IMMEDIATE_HANDLERS[spec.name];
       handler?.(this, entry);
+      return;
+    }
+    const declared = spec ? undefined : this.declared.get(key);
+    if (declared?.immediate) {
+      entry.configured = true;
+      this.runDeclared(entry, declared);
+    }
+  }
+
+  /** Runs the config-level effects (print, include...) of what a declared option stands for. */
+  private runDeclared(entry: ConfigEntry, declared: DeclaredOption): void {
+    for (const [key, value] of expandDeclared(declared.template, entry.value)) {
+      const spec = findOption(key);
+      if (!spec) continue;
+      const handler = IMMEDIATE_HANDLERS[spec.name] ?? CONFIGURE_HANDLERS[spec.name];
+      handler?.(this, {
+        key,
+        value,
+        origin: { kind: 'derived', from: entry.origin, why: `declared option ${entry.key}` },
+        configured: true,
+      });
     }
   }
 
@@ -149,36 +171,62 @@ export class ConfigLoader implements LogicContext {
     let kind = format;
     if (source === '' && section !== undefined) {
       if (!this.lastFile) {
-        throw new UwsgiError('ERR_CONFIG_FILE_NOT_FOUND', `"${spec}" names a section but no config file was read before (${formatOrigin(origin)})`);
+        throw new UwsgiError(
+          'ERR_CONFIG_FILE_NOT_FOUND',
+          `"${spec}" names a section but no config file was read before (${formatOrigin(origin)})`,
+        );
       }
       source = this.lastFile.source;
       kind ??= this.lastFile.format;
     }
     kind ??= formatOf(spec);
     if (kind === undefined) {
-      throw new UwsgiError('ERR_CONFIG_UNKNOWN_FORMAT', `unable to load configuration from ${spec}: unknown extension (${formatOrigin(origin)})`);
+      throw new UwsgiError(
+        'ERR_CONFIG_UNKNOWN_FORMAT',
+        `unable to load configuration from ${spec}: unknown extension (${formatOrigin(origin)})`,
+      );
     }
     if (kind === 'xml') {
-      throw new UwsgiError('ERR_CONFIG_UNKNOWN_FORMAT', `xml config files are not supported by uwsgi-ts: ${spec} (${formatOrigin(origin)}); convert it to ini`);
+      throw new UwsgiError(
+        'ERR_CONFIG_UNKNOWN_FORMAT',
+        `xml config files are not supported by uwsgi-ts: ${spec} (${formatOrigin(origin)}); convert it to ini`,
+      );
     }
     if (this.depth >= MAX_DEPTH) {
-      throw new UwsgiError('ERR_CONFIG_INCLUDE_DEPTH', `config files include each other more than ${MAX_DEPTH} deep at ${spec} (${formatOrigin(origin)})`);
+      throw new UwsgiError(
+        'ERR_CONFIG_INCLUDE_DEPTH',
+        `config files include each other more than ${MAX_DEPTH} deep at ${spec} (${formatOrigin(origin)})`,
+      );
     }
     this.lastFile = { source, format: kind };
     let text: string;
     try {
-      text = readSource(source, this.host.cwd);
+      // a UTF-8 byte order mark is dropped (uWSGI keeps it and then misses the first section header)
+      text = readSource(source, this.host.cwd).replace(/^\ufeff/, '');
     } catch (err) {
       if (err instanceof UwsgiError) {
-        throw new UwsgiError('ERR_CONFIG_FILE_NOT_FOUND', `${err.message} (config file named at ${formatOrigin(origin)})`, { cause: err });
+        throw new UwsgiError(
+          'ERR_CONFIG_FILE_NOT_FOUND',
+          `${err.message} (config file named at ${formatOrigin(origin)})`,
+          { cause: err },
+        );
       }
       throw err;
     }
     this.host.log(`[uWSGI] getting ${kind.toUpperCase()} configuration from ${source}`);
     const fileVars = fileMagic(source, section ?? '', this.host.cwd);
-    this.firstFileMagic ??= fileVars;
-    const raw = this.injectBefore.join('\n') + (this.injectBefore.length ? '\n' : '') + text + (this.injectAfter.length ? `\n${this.injectAfter.join('\n')}` : '');
-    const expanded = substituteMagic(raw, magicTable(this.host.magic, fileVars, this.firstFileMagic));
+    // a stdin/fd/exec source has no path: it never becomes "the first file" of %O %P... (observed: empty)
+    const plain = isPlainPath(source);
+    if (plain) this.firstFileMagic ??= fileVars;
+    const raw =
+      this.injectBefore.join('\n') +
+      (this.injectBefore.length ? '\n' : '') +
+      text +
+      (this.injectAfter.length ? `\n${this.injectAfter.join('\n')}` : '');
+    const expanded = substituteMagic(
+      raw,
+      magicTable(this.host.magic, fileVars, this.firstFileMagic ?? new Map()),
+    );
     // `file.ini:` (empty section) reads the default one (observed)
     const wanted = section || DEFAULT_SECTION;
     const read =
@@ -188,11 +236,15 @@ export class ConfigLoader implements LogicContext {
           ? readJsonSection(expanded, wanted, source)
           : readYamlSection(expanded, wanted, source);
     if (!read.found) {
-      throw new UwsgiError('ERR_CONFIG_SECTION_NOT_FOUND', `can't find section "${wanted}" in ${kind} configuration file ${source} (${formatOrigin(origin)})`);
+      throw new UwsgiError(
+        'ERR_CONFIG_SECTION_NOT_FOUND',
+        `can't find section "${wanted}" in ${kind} configuration file ${source} (${formatOrigin(origin)})`,
+      );
     }
     this.depth++;
     try {
-      for (const line of read.lines) this.add(line.key, line.value, { kind: 'file', path: source, line: line.line });
+      for (const line of read.lines)
+        this.add(line.key, line.value, { kind: 'file', path: source, line: line.line });
     } finally {
       this.depth--;
     }
@@ -211,6 +263,10 @@ export class ConfigLoader implements LogicContext {
       entry.configured = true;
       const spec = findOption(entry.key);
       if (spec) CONFIGURE_HANDLERS[spec.name]?.(this, entry);
+      else {
+        const declared = this.declared.get(entry.key);
+        if (declared) this.runDeclared(entry, declared);
+      }
     }
   }
 
@@ -233,7 +289,11 @@ export class ConfigLoader implements LogicContext {
           e.value = expandPass(e.value, opener, resolver);
         } catch (cause) {
           const why = cause instanceof Error ? cause.message : String(cause);
-          throw new UwsgiError('ERR_CONFIG_READ', `cannot expand option "${e.key}" (${formatOrigin(e.origin)}): ${why}`, { cause });
+          throw new UwsgiError(
+            'ERR_CONFIG_READ',
+            `cannot expand option "${e.key}" (${formatOrigin(e.origin)}): ${why}`,
+            { cause },
+          );
         }
       }
     }

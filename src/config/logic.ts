@@ -36,7 +36,10 @@ function isType(path: string, cwd: string, want: 'file' | 'dir'): boolean {
 }
 
 /** `NAME` or `NAME=value`: whether it holds (set, and equal when a value is given), and the value. */
-function keyed(arg: string, get: (name: string) => string | undefined): { holds: boolean; value: string | undefined } {
+function keyed(
+  arg: string,
+  get: (name: string) => string | undefined,
+): { holds: boolean; value: string | undefined } {
   const eq = arg.indexOf('=');
   const value = get(eq < 0 ? arg : arg.slice(0, eq));
   const holds = value !== undefined && (eq < 0 || value === arg.slice(eq + 1));

@@ -2,9 +2,8 @@
 // parsed. uWSGI 2.0 behaviour from reference §3.3: every letter not in the table becomes the
 // empty string, `%(` is kept for the placeholder pass, `%%` is a literal percent.
 
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { realpathSync } from 'node:fs';
 
 /** Facts about the running process that magic variables expose; injected so tests can fix them. */
 export interface MagicHost {
@@ -52,7 +51,27 @@ function absoluteConfigPath(asGiven: string, cwd: string): string {
 export function fileMagic(asGiven: string, section: string, cwd: string): Map<string, string> {
   const table = new Map<string, string>();
   if (asGiven === '-' || /^[a-z]+:\/\//.test(asGiven)) {
-    for (const key of ['p', 's', 'd', 'e', 'n', 'c', 'i', 'j', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) table.set(key, '');
+    for (const key of [
+      'p',
+      's',
+      'd',
+      'e',
+      'n',
+      'c',
+      'i',
+      'j',
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ])
+      table.set(key, '');
     table.set('o', asGiven);
     table.set('x', section);
     return table;
@@ -85,7 +104,11 @@ export function fileMagic(asGiven: string, section: string, cwd: string): Map<st
 const FIRST_FILE_KEYS = ['o', 'p', 's', 'd', 'e', 'n', 'c', 'x', 'i', 'j'] as const;
 
 /** The whole table for one file: host facts, this file's vars, and the first file's vars in upper case. */
-export function magicTable(host: MagicHost, file: Map<string, string>, first: Map<string, string>): MagicTable {
+export function magicTable(
+  host: MagicHost,
+  file: Map<string, string>,
+  first: Map<string, string>,
+): MagicTable {
   const table = new Map(file);
   for (const key of FIRST_FILE_KEYS) table.set(key.toUpperCase(), first.get(key) ?? '');
   table.set('h', host.hostname);

@@ -13,7 +13,17 @@ export type ArgForm = 'none' | 'required' | 'optional';
  * - `addr`: socket address (`host:port`, `:port`, `/path`, `@abstract`, `=N`)
  * - `string`, `path`, `command`: kept as written
  */
-export type ValueKind = 'flag' | 'int' | 'seconds' | 'megabytes' | 'octal' | 'kv' | 'addr' | 'string' | 'path' | 'command';
+export type ValueKind =
+  | 'flag'
+  | 'int'
+  | 'seconds'
+  | 'megabytes'
+  | 'octal'
+  | 'kv'
+  | 'addr'
+  | 'string'
+  | 'path'
+  | 'command';
 
 /**
  * Subsystems, used to group --help and docs/options.md and to say which options are served yet

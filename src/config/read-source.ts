@@ -7,7 +7,16 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UwsgiError } from '../errors.js';
 
-const UNSUPPORTED_SCHEMES = ['sym://', 'call://', 'callint://', 'data://', 'section://', 'emperor://', 'http://', 'https://'];
+const UNSUPPORTED_SCHEMES = [
+  'sym://',
+  'call://',
+  'callint://',
+  'data://',
+  'section://',
+  'emperor://',
+  'http://',
+  'https://',
+];
 
 /** The whole content named by `source`, as a string. Throws ERR_CONFIG_READ with the source named. */
 export function readSource(source: string, cwd: string): string {
@@ -19,7 +28,11 @@ export function readSource(source: string, cwd: string): string {
       return readFileSync(fd, 'utf8');
     }
     if (source.startsWith('exec://')) {
-      const run = spawnSync('/bin/sh', ['-c', source.slice(7)], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const run = spawnSync('/bin/sh', ['-c', source.slice(7)], {
+        cwd,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       if (run.error) throw run.error;
       if (run.status !== 0) throw new Error(`command exited with status ${run.status ?? run.signal}`);
       return run.stdout;
@@ -28,7 +41,8 @@ export function readSource(source: string, cwd: string): string {
     if (scheme) throw new Error(`the ${scheme} scheme is not supported by uwsgi-ts`);
     return readFileSync(resolve(cwd, source), 'utf8');
   } catch (cause) {
-    const why = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+    const why =
+      cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
     throw new UwsgiError('ERR_CONFIG_READ', `cannot read "${source}": ${why}`, { cause });
   }
 }

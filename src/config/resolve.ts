@@ -3,6 +3,7 @@
 // options of subsystems not served yet reported. Modules downstream trust what comes out.
 
 import { UwsgiError } from '../errors.js';
+import { expandDeclared } from './declared-option.js';
 import { type ConfigEntry, formatOrigin, type Origin } from './entry.js';
 import type { ConfigLoader, ConfigWarning } from './loader.js';
 import type { OptionSpec } from './option.js';
@@ -31,17 +32,6 @@ export interface Config {
   string(name: string): string | undefined;
 }
 
-/** `declare-option = name=opt1=$1;opt2=$2`: the options a use of `name` stands for. */
-function expandDeclared(template: string, args: string): Array<[string, string]> {
-  const words = args.split(' ').filter((w) => w !== '');
-  return template.split(';').flatMap((part): Array<[string, string]> => {
-    const filled = part.replace(/\$([1-9])/g, (_, n: string) => words[Number(n) - 1] ?? '');
-    const eq = filled.indexOf('=');
-    if (filled.trim() === '') return [];
-    return [eq < 0 ? [filled, ''] : [filled.slice(0, eq), filled.slice(eq + 1)]];
-  });
-}
-
 export function resolveConfig(loader: ConfigLoader): Config {
   const values = new Map<string, ResolvedOption[]>();
   const warnings: ConfigWarning[] = [...loader.warnings];
@@ -55,11 +45,26 @@ export function resolveConfig(loader: ConfigLoader): Config {
     const status = SUBSYSTEM_STATUS[spec.subsystem];
     if (status.state === 'ready' || warnedUnsupported.has(spec.name)) return;
     warnedUnsupported.add(spec.name);
-    const what = status.state === 'planned' ? `is not supported yet by uwsgi-ts (${status.note})` : `is not supported by uwsgi-ts (${status.note}${spec.instead ? `; ${spec.instead}` : ''})`;
+    const what =
+      status.state === 'planned'
+        ? `is not supported yet by uwsgi-ts (${status.note})`
+        : `is not supported by uwsgi-ts (${status.note}${spec.instead ? `; ${spec.instead}` : ''})`;
     const message = `option "${spec.name}" (${formatOrigin(origin)}) ${what}`;
     if (loader.strict) throw new UwsgiError('ERR_CONFIG_NOT_SUPPORTED', message);
     warnings.push({ code: 'not-supported', key: spec.name, message });
   };
+
+  // under --strict an unknown directive is the first thing reported (uWSGI checks it first)
+  if (loader.strict) {
+    for (const entry of loader.entries) {
+      if (findOption(entry.key) || loader.declared.has(entry.key) || isPlaceholderOnPurpose(loader, entry))
+        continue;
+      throw new UwsgiError(
+        'ERR_CONFIG_STRICT_UNKNOWN',
+        `[strict-mode] unknown config directive: ${entry.key} (${formatOrigin(entry.origin)})`,
+      );
+    }
+  }
 
   for (const entry of loader.entries) {
     const spec = findOption(entry.key);
@@ -67,18 +72,16 @@ export function resolveConfig(loader: ConfigLoader): Config {
       apply(spec, entry.value, entry.origin);
       continue;
     }
-    const template = loader.declared.get(entry.key);
-    if (template !== undefined) {
-      for (const [key, raw] of expandDeclared(template, entry.value)) {
+    const declared = loader.declared.get(entry.key);
+    if (declared !== undefined) {
+      for (const [key, raw] of expandDeclared(declared.template, entry.value)) {
         const target = findOption(key);
-        if (target) apply(target, raw, { kind: 'derived', from: entry.origin, why: `declared option ${entry.key}` });
+        if (target)
+          apply(target, raw, { kind: 'derived', from: entry.origin, why: `declared option ${entry.key}` });
       }
       continue;
     }
-    if (loader.declaredPlaceholders.has(entry.key) || entry.origin.kind === 'derived') continue;
-    if (loader.strict) {
-      throw new UwsgiError('ERR_CONFIG_STRICT_UNKNOWN', `[strict-mode] unknown config directive: ${entry.key} (${formatOrigin(entry.origin)})`);
-    }
+    if (isPlaceholderOnPurpose(loader, entry)) continue;
     if (!loader.usedAsPlaceholder.has(entry.key)) {
       warnings.push({
         code: 'unknown-option',
@@ -107,6 +110,11 @@ export function resolveConfig(loader: ConfigLoader): Config {
       return typeof v === 'string' ? v : undefined;
     },
   });
+}
+
+/** Placeholders defined with set / set-placeholder are meant as such, strict or not. */
+function isPlaceholderOnPurpose(loader: ConfigLoader, entry: ConfigEntry): boolean {
+  return loader.declaredPlaceholders.has(entry.key) || entry.origin.kind === 'derived';
 }
 
 function canonical(name: string): string {

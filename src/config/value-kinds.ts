@@ -14,7 +14,10 @@ export function parseFlag(raw: string): boolean {
 }
 
 function bad(spec: OptionSpec, raw: string, where: string, why: string): never {
-  throw new UwsgiError('ERR_CONFIG_BAD_VALUE', `invalid value for option "${spec.name}": "${raw}" ${why} (${where})`);
+  throw new UwsgiError(
+    'ERR_CONFIG_BAD_VALUE',
+    `invalid value for option "${spec.name}": "${raw}" ${why} (${where})`,
+  );
 }
 
 /**

@@ -30,9 +30,19 @@ export type DeclaredLookup = (name: string) => boolean;
 /** A flag with no value is the string `true` (observed: `--master` prints `master = true`). */
 const FLAG_VALUE = 'true';
 
-const DECLARED_SPEC: OptionSpec = { name: '', arg: 'required', kind: 'string', subsystem: 'config', help: '' };
+const DECLARED_SPEC: OptionSpec = {
+  name: '',
+  arg: 'required',
+  kind: 'string',
+  subsystem: 'config',
+  help: '',
+};
 
-function resolveLong(name: string, flag: string, declared: DeclaredLookup): { key: string; spec: OptionSpec } {
+function resolveLong(
+  name: string,
+  flag: string,
+  declared: DeclaredLookup,
+): { key: string; spec: OptionSpec } {
   const exact = findOption(name);
   if (exact) return { key: name, spec: exact };
   if (declared(name)) return { key: name, spec: DECLARED_SPEC };
@@ -44,7 +54,10 @@ function resolveLong(name: string, flag: string, declared: DeclaredLookup): { ke
     if (spec) return { key, spec };
   }
   if (candidates.length > 1) {
-    throw new UwsgiError('ERR_CONFIG_UNKNOWN_OPTION', `option '${flag}' is ambiguous (${candidates.slice(0, 4).join(', ')}...)`);
+    throw new UwsgiError(
+      'ERR_CONFIG_UNKNOWN_OPTION',
+      `option '${flag}' is ambiguous (${candidates.slice(0, 4).join(', ')}...)`,
+    );
   }
   const hint = suggestOption(name);
   throw new UwsgiError(
@@ -74,7 +87,10 @@ export function readArgv(
       const { key, spec } = resolveLong(name, flag, declared);
       if (eq >= 0) {
         if (spec.arg === 'none') {
-          throw new UwsgiError('ERR_CONFIG_UNEXPECTED_ARGUMENT', `option '${flag}' doesn't allow an argument`);
+          throw new UwsgiError(
+            'ERR_CONFIG_UNEXPECTED_ARGUMENT',
+            `option '${flag}' doesn't allow an argument`,
+          );
         }
         options.push({ key, value: arg.slice(eq + 1), index: i, flag });
       } else if (spec.arg === 'required') {

@@ -5,12 +5,16 @@
 // JSON.parse would lose duplicates and number spelling, hence this small tokenizer.
 
 import { UwsgiError } from '../../errors.js';
-import type { SectionRead, RawLine } from './ini.js';
+import type { RawLine, SectionRead } from './ini.js';
 
 type JsonNode =
   | { readonly type: 'scalar'; readonly text: string; readonly line: number }
   | { readonly type: 'array'; readonly items: readonly JsonNode[]; readonly line: number }
-  | { readonly type: 'object'; readonly pairs: ReadonlyArray<readonly [string, JsonNode]>; readonly line: number };
+  | {
+      readonly type: 'object';
+      readonly pairs: ReadonlyArray<readonly [string, JsonNode]>;
+      readonly line: number;
+    };
 
 class JsonCursor {
   pos = 0;
@@ -59,7 +63,9 @@ class JsonCursor {
     if (c === '{') return this.object(line);
     if (c === '[') return this.array(line);
     if (c === '"') return { type: 'scalar', text: this.string(), line };
-    const m = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)/.exec(this.text.slice(this.pos, this.pos + 64));
+    const m = /^(?:true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)/.exec(
+      this.text.slice(this.pos, this.pos + 64),
+    );
     if (!m) this.fail('unexpected character');
     this.pos += m[0].length;
     const literal = m[0] === 'true' ? '1' : m[0] === 'false' || m[0] === 'null' ? '0' : m[0];
@@ -138,12 +144,13 @@ export function readJsonSection(text: string, section: string, name: string): Se
   const root = parseJson(text, name);
   if (root.type !== 'object') return { lines: [], found: false };
   const body = root.pairs.find(([key]) => key === section)?.[1];
-  if (!body || body.type !== 'object') return { lines: [], found: false };
+  if (body?.type !== 'object') return { lines: [], found: false };
   const lines: RawLine[] = [];
   for (const [key, node] of body.pairs) {
     if (node.type === 'scalar') lines.push({ key, value: node.text, line: node.line });
     else if (node.type === 'array') {
-      for (const item of node.items) if (item.type === 'scalar') lines.push({ key, value: item.text, line: item.line });
+      for (const item of node.items)
+        if (item.type === 'scalar') lines.push({ key, value: item.text, line: item.line });
     }
   }
   return { lines, found: true };

@@ -1,9 +1,12 @@
-// The yaml reader. uWSGI 2.0.21 (Debian, libyaml) reads the section's mapping and, observed:
-// keeps every scalar as written (no type resolution: `yes`, `0x10`, `~` stay text), adds one
-// option per sequence item, flattens nested mappings into their keys, and skips keys with no
-// value. The `yaml` package's failsafe schema gives exactly the written scalars.
+// The yaml reader. uWSGI 2.0.21 (Debian, libyaml) reads token by token; observed
+// (test/fixtures/config/FINDINGS.md §6): the section is the first `uwsgi:` mapping at any depth,
+// every scalar is kept as written (no type resolution: `yes`, `0x10`, `~` stay text), a sequence
+// gives one option per item, nested mappings (also inside sequences) are flattened into their
+// keys, and a key with no value is skipped. The `yaml` package's failsafe schema gives exactly
+// the written scalars. Deliberate differences (README): anchors/aliases and a flow-style
+// document are read as YAML means them, where uWSGI stops or reads nothing.
 
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UwsgiError } from '../../errors.js';
 import type { RawLine, SectionRead } from './ini.js';
 
@@ -21,30 +24,54 @@ export function readYamlSection(text: string, section: string, name = 'yaml'): S
   const doc = parseDocument(text, { schema: 'failsafe', lineCounter, uniqueKeys: false, strict: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new UwsgiError('ERR_CONFIG_PARSE', `invalid yaml in ${name}: ${first?.message.split('\n')[0] ?? 'parse error'}`);
+    throw new UwsgiError(
+      'ERR_CONFIG_PARSE',
+      `invalid yaml in ${name}: ${first?.message.split('\n')[0] ?? 'parse error'}`,
+    );
   }
-  const root = doc.contents;
-  if (!isMap(root)) return { lines: [], found: false };
-  const pair = root.items.find((p) => scalarText(p.key) === section);
-  if (!pair) return { lines: [], found: false };
+  const deref = (node: unknown): unknown => (isAlias(node) ? node.resolve(doc) : node);
+  const body = findSection(doc.contents, section, deref);
+  if (body === undefined) return { lines: [], found: false };
   const lines: RawLine[] = [];
   const lineOf = (node: Node): number => lineCounter.linePos(node.range?.[0] ?? 0).line;
-  const walk = (body: unknown): void => {
-    if (!isMap(body)) return;
-    for (const item of body.items) {
-      const key = scalarText(item.key);
-      if (key === undefined) continue;
-      const value = item.value;
-      const single = scalarText(value);
-      if (single !== undefined && isScalar(value)) lines.push({ key, value: single, line: lineOf(value) });
-      else if (isSeq(value)) {
-        for (const entry of value.items) {
-          const text = scalarText(entry);
-          if (text !== undefined && isScalar(entry)) lines.push({ key, value: text, line: lineOf(entry) });
-        }
-      } else if (isMap(value)) walk(value);
+  const add = (key: string, node: unknown): void => {
+    const value = deref(node);
+    const text = scalarText(value);
+    if (text !== undefined && isScalar(value)) lines.push({ key, value: text, line: lineOf(value) });
+    else if (isSeq(value)) {
+      for (const item of value.items) {
+        const inner = deref(item);
+        if (isMap(inner)) walk(inner);
+        else add(key, inner);
+      }
+    } else if (isMap(value)) walk(value);
+  };
+  const walk = (map: unknown): void => {
+    if (!isMap(map)) return;
+    for (const item of map.items) {
+      const key = scalarText(deref(item.key));
+      if (key !== undefined) add(key, item.value);
     }
   };
-  walk(pair.value);
+  walk(body);
   return { lines, found: true };
+}
+
+/** The value of the first `section:` key whose value is a mapping, depth first, in document order. */
+function findSection(node: unknown, section: string, deref: (n: unknown) => unknown): unknown {
+  const here = deref(node);
+  if (isMap(here)) {
+    for (const item of here.items) {
+      const value = deref(item.value);
+      if (scalarText(deref(item.key)) === section && isMap(value)) return value;
+      const inner = findSection(value, section, deref);
+      if (inner !== undefined) return inner;
+    }
+  } else if (isSeq(here)) {
+    for (const item of here.items) {
+      const inner = findSection(item, section, deref);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
 }

@@ -29,7 +29,10 @@ test('the math pipeline concatenates values and applies operators left to right'
 
 test('$() leaves unset variables verbatim', () => {
   const env: Record<string, string> = { HOME: '/root' };
-  assert.equal(expandPass('$(HOME) $(NOPE) $(HOME', '$', (n) => env[n]), '/root $(NOPE) $(HOME');
+  assert.equal(
+    expandPass('$(HOME) $(NOPE) $(HOME', '$', (n) => env[n]),
+    '/root $(NOPE) $(HOME',
+  );
 });
 
 test('strtoll reads like C', () => {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { readIniSection } from '../../../src/config/sources/ini.js';
 
 test('ini: sections, comments only at line start, bare flags, repeated keys, CRLF', () => {
-  const text = '; top\r\n[uwsgi]\r\n  # comment\r\nsocket = :3031 ; not a comment\r\nmaster\r\nenv=A=1\r\nenv = B=2\r\n\r\n[other]\r\nx = 1';
+  const text =
+    '; top\r\n[uwsgi]\r\n  # comment\r\nsocket = :3031 ; not a comment\r\nmaster\r\nenv=A=1\r\nenv = B=2\r\n\r\n[other]\r\nx = 1';
   const read = readIniSection(text, 'uwsgi');
   assert.equal(read.found, true);
   assert.deepEqual(
@@ -21,8 +22,8 @@ test('ini: sections, comments only at line start, bare flags, repeated keys, CRL
 
 test('ini: a section header loses its first and last character whatever they are', () => {
   assert.equal(readIniSection('[uwsgi ]\na=1\n', 'uwsgi ').found, true);
-  assert.deepEqual(readIniSection('[uwsgi]\n  key   =   value with spaces   \nempty =\n', 'uwsgi').lines.map((l) => l.value), [
-    'value with spaces',
-    '',
-  ]);
+  assert.deepEqual(
+    readIniSection('[uwsgi]\n  key   =   value with spaces   \nempty =\n', 'uwsgi').lines.map((l) => l.value),
+    ['value with spaces', ''],
+  );
 });

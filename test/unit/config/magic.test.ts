@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { djb33xHex, fileMagic, type MagicHost, magicTable, substituteMagic } from '../../../src/config/magic.js';
+import {
+  djb33xHex,
+  fileMagic,
+  type MagicHost,
+  magicTable,
+  substituteMagic,
+} from '../../../src/config/magic.js';
 
 const host: MagicHost = {
   cwd: '/srv',
@@ -44,6 +50,9 @@ test('file magic: %d keeps a trailing slash, %0.. split it, a symlink keeps its 
 
 test('substitution: unknown letters vanish, %( survives, %% is a percent, a trailing % vanishes', () => {
   const table = magicTable(host, new Map([['n', 'app']]), new Map([['n', 'first']]));
-  assert.equal(substituteMagic('%n-%N-%q-%%-%(x)-%k-%h-%u-%U-%g-%G-%t-%[-%', table), 'app-first--%-%(x)-8-box-1000-app-1001-apps-1795261138-\x1b-');
+  assert.equal(
+    substituteMagic('%n-%N-%q-%%-%(x)-%k-%h-%u-%U-%g-%G-%t-%[-%', table),
+    'app-first--%-%(x)-8-box-1000-app-1001-apps-1795261138-\x1b-',
+  );
   assert.equal(substituteMagic('no magic here', table), 'no magic here');
 });
