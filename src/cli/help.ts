@@ -64,7 +64,8 @@ export function renderOptionsMarkdown(): string {
   out +=
     'and as a `UWSGI_<NAME>` environment variable. Options of a subsystem that is not yet supported are parsed, ';
   out += 'shown by `--show-config`, and reported with a warning (an error under `--strict`).\n\n';
-  out += `${ALL_OPTIONS.length} options.\n`;
+  const names = ALL_OPTIONS.reduce((n, spec) => n + 1 + (spec.aliases?.length ?? 0), 0);
+  out += `${ALL_OPTIONS.length} options (${names} names with their aliases).\n`;
   for (const [subsystem, specs] of bySubsystem()) {
     out += `\n## ${subsystem} (${statusWord(subsystem)})\n\n`;
     out += '| Option | Short | Argument | Default | Repeatable | Description |\n|---|---|---|---|---|---|\n';

@@ -4,7 +4,7 @@
 import type { OptionSpec } from './option.js';
 
 // biome-ignore format: one option per line (STYLE.md rule 2), however long
-export const OPTIONS: readonly OptionSpec[] = [
+export const OPTIONS = [
   // reference §2.1 sockets / protocols
   { name: 'socket', short: 's', arg: 'required', kind: 'addr', list: true, subsystem: 'socket', help: 'bind a socket speaking the default protocol (uwsgi, or --protocol)' },
   { name: 'uwsgi-socket', arg: 'required', kind: 'addr', list: true, subsystem: 'socket', help: 'bind a socket speaking the uwsgi protocol' },
@@ -670,4 +670,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'app', arg: 'required', kind: 'string', list: true, subsystem: 'app', help: 'load a JS/TS app: FILE[:EXPORT]' },
   { name: 'app-style', arg: 'required', kind: 'string', default: 'auto', subsystem: 'app', help: 'how the app handles requests: fetch, node or auto' },
   { name: 'js-autoreload', arg: 'required', kind: 'seconds', master: true, subsystem: 'app', help: 'reload when an app module changes (check every N s)' },
-];
+] as const satisfies readonly OptionSpec[];
+
+/** The canonical name of every option uwsgi-ts reads (aliases resolve to these). */
+export type OptionName = (typeof OPTIONS)[number]['name'];
+
+/** The value kind of an option, from its row. */
+export type KindOf<N extends OptionName> = Extract<(typeof OPTIONS)[number], { name: N }>['kind'];

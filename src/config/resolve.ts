@@ -6,30 +6,40 @@ import { UwsgiError } from '../errors.js';
 import { expandDeclared } from './declared-option.js';
 import { type ConfigEntry, formatOrigin, type Origin } from './entry.js';
 import type { ConfigLoader, ConfigWarning } from './loader.js';
-import type { OptionSpec } from './option.js';
-import { findOption } from './option-registry.js';
+import type { OptionSpec, ValueKind } from './option.js';
+import type { KindOf, OptionName } from './option-table.js';
+import { findOption, suggestOption } from './option-registry.js';
 import { SUBSYSTEM_STATUS } from './subsystem-status.js';
 import { type OptionValue, VALUE_PARSERS } from './value-kinds.js';
 
-export interface ResolvedOption {
-  readonly value: OptionValue;
+export interface ResolvedOption<V extends OptionValue = OptionValue> {
+  readonly value: V;
   /** The raw string after expansion. */
   readonly raw: string;
   readonly origin: Origin;
 }
+
+/** The typed value of an option, derived from its row's kind (STYLE.md rule 2). */
+export type ValueOf<N extends OptionName> = KindValue<KindOf<N>>;
+type KindValue<K extends ValueKind> = K extends 'flag'
+  ? boolean
+  : K extends 'int' | 'seconds' | 'megabytes' | 'octal'
+    ? number
+    : K extends 'kv'
+      ? Readonly<Record<string, string>>
+      : string;
 
 export interface Config {
   /** Every exported option in order, as --show-config prints them. */
   readonly entries: readonly Readonly<ConfigEntry>[];
   readonly warnings: readonly ConfigWarning[];
   readonly strict: boolean;
-  /** The last value of a scalar option (by canonical name), undefined when never given. */
-  get(name: string): ResolvedOption | undefined;
-  /** Every value of an option, in order (list options; also works for scalars). */
-  all(name: string): readonly ResolvedOption[];
-  flag(name: string): boolean;
-  int(name: string, fallback: number): number;
-  string(name: string): string | undefined;
+  /** The last occurrence of an option (a scalar's effective value), undefined when never given. */
+  get<N extends OptionName>(name: N): ResolvedOption<ValueOf<N>> | undefined;
+  /** Every occurrence of an option, in order (what a list option holds). */
+  all<N extends OptionName>(name: N): readonly ResolvedOption<ValueOf<N>>[];
+  /** The effective value: the last one given, else the table's default, else undefined. */
+  value<N extends OptionName>(name: N): ValueOf<N> | undefined;
 }
 
 export function resolveConfig(loader: ConfigLoader): Config {
@@ -86,30 +96,39 @@ export function resolveConfig(loader: ConfigLoader): Config {
       warnings.push({
         code: 'unknown-option',
         key: entry.key,
-        message: `unknown option "${entry.key}" (${formatOrigin(entry.origin)}) is not used as a placeholder either: ignored`,
+        message: `unknown option "${entry.key}" (${formatOrigin(entry.origin)}) is not used as a placeholder either: ignored${hint(entry.key)}`,
       });
     }
   }
 
   const frozen = new Map<string, readonly ResolvedOption[]>();
   for (const [name, list] of values) frozen.set(name, Object.freeze(list.map((v) => Object.freeze(v))));
-  const last = (name: string) => frozen.get(canonical(name))?.at(-1);
+  const all = (name: OptionName) => frozen.get(name) ?? [];
   return Object.freeze({
     entries: Object.freeze(loader.entries.map((e) => Object.freeze({ ...e }))),
     warnings: Object.freeze(warnings),
     strict: loader.strict,
-    get: last,
-    all: (name: string) => frozen.get(canonical(name)) ?? [],
-    flag: (name: string) => last(name)?.value === true,
-    int: (name: string, fallback: number) => {
-      const v = last(name)?.value;
-      return typeof v === 'number' ? v : fallback;
-    },
-    string: (name: string) => {
-      const v = last(name)?.value;
-      return typeof v === 'string' ? v : undefined;
-    },
+    // the casts are the one place where a row's kind meets its parser: VALUE_PARSERS[kind] returns ValueOf<N>
+    get: <N extends OptionName>(name: N) => all(name).at(-1) as ResolvedOption<ValueOf<N>> | undefined,
+    all: <N extends OptionName>(name: N) => all(name) as readonly ResolvedOption<ValueOf<N>>[],
+    value: <N extends OptionName>(name: N) => (all(name).at(-1)?.value ?? defaultOf(name)) as ValueOf<N> | undefined,
   });
+}
+
+/** An option's default from its row, parsed by its kind; undefined when the row has none. */
+function defaultOf(name: OptionName): OptionValue | undefined {
+  const spec = findOption(name);
+  if (spec?.default === undefined) return undefined;
+  try {
+    return VALUE_PARSERS[spec.kind](spec.default, spec, 'the option table');
+  } catch {
+    return undefined;
+  }
+}
+
+function hint(key: string): string {
+  const near = suggestOption(key);
+  return near ? ` (did you mean "${near}"?)` : '';
 }
 
 /** Placeholders defined with set / set-placeholder are meant as such, strict or not. */
@@ -117,6 +136,3 @@ function isPlaceholderOnPurpose(loader: ConfigLoader, entry: ConfigEntry): boole
   return loader.declaredPlaceholders.has(entry.key) || entry.origin.kind === 'derived';
 }
 
-function canonical(name: string): string {
-  return findOption(name)?.name ?? name;
-}
