@@ -7,8 +7,8 @@ import { expandDeclared } from './declared-option.js';
 import { type ConfigEntry, formatOrigin, type Origin } from './entry.js';
 import type { ConfigLoader, ConfigWarning } from './loader.js';
 import type { OptionSpec, ValueKind } from './option.js';
-import type { KindOf, OptionName } from './option-table.js';
 import { findOption, suggestOption } from './option-registry.js';
+import type { KindOf, OptionName } from './option-table.js';
 import { SUBSYSTEM_STATUS } from './subsystem-status.js';
 import { type OptionValue, VALUE_PARSERS } from './value-kinds.js';
 
@@ -111,7 +111,8 @@ export function resolveConfig(loader: ConfigLoader): Config {
     // the casts are the one place where a row's kind meets its parser: VALUE_PARSERS[kind] returns ValueOf<N>
     get: <N extends OptionName>(name: N) => all(name).at(-1) as ResolvedOption<ValueOf<N>> | undefined,
     all: <N extends OptionName>(name: N) => all(name) as readonly ResolvedOption<ValueOf<N>>[],
-    value: <N extends OptionName>(name: N) => (all(name).at(-1)?.value ?? defaultOf(name)) as ValueOf<N> | undefined,
+    value: <N extends OptionName>(name: N) =>
+      (all(name).at(-1)?.value ?? defaultOf(name)) as ValueOf<N> | undefined,
   });
 }
 
@@ -135,4 +136,3 @@ function hint(key: string): string {
 function isPlaceholderOnPurpose(loader: ConfigLoader, entry: ConfigEntry): boolean {
   return loader.declaredPlaceholders.has(entry.key) || entry.origin.kind === 'derived';
 }
-

@@ -33,12 +33,17 @@ test('an unknown command-line option is one line with a did-you-mean, exit 1', a
   assert.equal(run.code, 1);
   const lines = ownLines(run.stderr);
   assert.equal(lines.length, 1, run.stderr);
-  assert.match(lines[0] ?? '', /'--proccesses'.*did you mean '--processes'\?.*\[ERR_CONFIG_UNKNOWN_OPTION\]$/);
+  assert.match(
+    lines[0] ?? '',
+    /'--proccesses'.*did you mean '--processes'\?.*\[ERR_CONFIG_UNKNOWN_OPTION\]$/,
+  );
   assert.doesNotMatch(run.stderr, /^\s+at /m);
 });
 
 test('an unknown ini key never used as a placeholder is a warning naming file:line; a used one is silent', async () => {
-  const { dir, cleanup } = tempFiles({ 'app.ini': '[uwsgi]\nshow-config = true\nprocesess = 4\nbase = /srv\nchdir = %(base)\n' });
+  const { dir, cleanup } = tempFiles({
+    'app.ini': '[uwsgi]\nshow-config = true\nprocesess = 4\nbase = /srv\nchdir = %(base)\n',
+  });
   try {
     const run = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
@@ -56,8 +61,14 @@ test('an option whose subsystem is not built yet is parsed, shown, and warned ab
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /^harakiri = 30$/m);
   const lines = ownLines(run.stderr);
-  assert.ok(lines.some((l) => /option "harakiri" \(command line --harakiri\) is not supported yet/.test(l)), run.stderr);
-  assert.ok(lines.some((l) => /option "cache2" .* is not supported yet/.test(l)), run.stderr);
+  assert.ok(
+    lines.some((l) => /option "harakiri" \(command line --harakiri\) is not supported yet/.test(l)),
+    run.stderr,
+  );
+  assert.ok(
+    lines.some((l) => /option "cache2" .* is not supported yet/.test(l)),
+    run.stderr,
+  );
 });
 
 test('under --strict an option not supported yet is an error', async () => {
@@ -71,10 +82,16 @@ test('a bad integer names the option and its origin, from a file and from the en
   try {
     const fromFile = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
     assert.equal(fromFile.code, 1);
-    assert.match(ownLines(fromFile.stderr).at(-1) ?? '', /"processes".*"four".*app\.ini:3.*\[ERR_CONFIG_BAD_VALUE\]$/);
+    assert.match(
+      ownLines(fromFile.stderr).at(-1) ?? '',
+      /"processes".*"four".*app\.ini:3.*\[ERR_CONFIG_BAD_VALUE\]$/,
+    );
     const fromEnv = await runCli(['--dry-run'], { env: { UWSGI_LISTEN: '-5' } });
     assert.equal(fromEnv.code, 1);
-    assert.match(ownLines(fromEnv.stderr).at(-1) ?? '', /"listen".*environment UWSGI_LISTEN.*\[ERR_CONFIG_BAD_VALUE\]$/);
+    assert.match(
+      ownLines(fromEnv.stderr).at(-1) ?? '',
+      /"listen".*environment UWSGI_LISTEN.*\[ERR_CONFIG_BAD_VALUE\]$/,
+    );
   } finally {
     cleanup();
   }
@@ -85,28 +102,42 @@ test('an unreadable @() file names the option and where it was written', async (
   try {
     const run = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
     assert.equal(run.code, 1);
-    assert.match(ownLines(run.stderr).at(-1) ?? '', /"chdir".*app\.ini:2.*missing\.txt.*\[ERR_CONFIG_READ\]$/);
+    assert.match(
+      ownLines(run.stderr).at(-1) ?? '',
+      /"chdir".*app\.ini:2.*missing\.txt.*\[ERR_CONFIG_READ\]$/,
+    );
   } finally {
     cleanup();
   }
 });
 
 test('a missing config file and a missing section name themselves and who asked for them', async () => {
-  const { dir, cleanup } = tempFiles({ 'app.ini': '[uwsgi]\ninclude = other.ini\n', 'multi.ini': '[uwsgi]\nmaster = 1\n' });
+  const { dir, cleanup } = tempFiles({
+    'app.ini': '[uwsgi]\ninclude = other.ini\n',
+    'multi.ini': '[uwsgi]\nmaster = 1\n',
+  });
   try {
     const file = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
     assert.equal(file.code, 1);
-    assert.match(ownLines(file.stderr).at(-1) ?? '', /other\.ini.*app\.ini:2.*\[ERR_CONFIG_FILE_NOT_FOUND\]$/);
+    assert.match(
+      ownLines(file.stderr).at(-1) ?? '',
+      /other\.ini.*app\.ini:2.*\[ERR_CONFIG_FILE_NOT_FOUND\]$/,
+    );
     const section = await runCli(['--dry-run', '--ini', 'multi.ini:prod'], { cwd: dir });
     assert.equal(section.code, 1);
-    assert.match(ownLines(section.stderr).at(-1) ?? '', /"prod".*multi\.ini.*--ini.*\[ERR_CONFIG_SECTION_NOT_FOUND\]$/);
+    assert.match(
+      ownLines(section.stderr).at(-1) ?? '',
+      /"prod".*multi\.ini.*--ini.*\[ERR_CONFIG_SECTION_NOT_FOUND\]$/,
+    );
   } finally {
     cleanup();
   }
 });
 
 test('recursive logic names the option and its line', async () => {
-  const { dir, cleanup } = tempFiles({ 'app.ini': '[uwsgi]\nfor = a b\nif-env = PATH\nx = 1\nendif\nendfor\n' });
+  const { dir, cleanup } = tempFiles({
+    'app.ini': '[uwsgi]\nfor = a b\nif-env = PATH\nx = 1\nendif\nendfor\n',
+  });
   try {
     const run = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
     assert.equal(run.code, 1);

@@ -46,7 +46,10 @@ function write(name: string, text: string): string {
 }
 
 test('values are typed by their row: ints, flags, lists, defaults', () => {
-  write('typed.ini', '[uwsgi]\nprocesses = 4\nmaster\nvacuum = off\nenv = A=1\nenv = B=2\ncache2 = name=c,items=10\n');
+  write(
+    'typed.ini',
+    '[uwsgi]\nprocesses = 4\nmaster\nvacuum = off\nenv = A=1\nenv = B=2\ncache2 = name=c,items=10\n',
+  );
   const { config } = loadConfig(['typed.ini'], host());
   assert.equal(config.value('processes'), 4);
   assert.equal(config.value('master'), true);
@@ -72,7 +75,10 @@ test('environment first, then argv options, then positional files; aliases resol
 });
 
 test('first definition wins for placeholders; set-ph values are never expanded themselves', () => {
-  write('ph.ini', '[uwsgi]\nset-ph = cnt=3\nset-ph = cnt=4\nchdir = /srv/%(cnt)\nset-ph = raw=%(cnt)\nenv = R=%(raw)\npidfile = %(raw)\n');
+  write(
+    'ph.ini',
+    '[uwsgi]\nset-ph = cnt=3\nset-ph = cnt=4\nchdir = /srv/%(cnt)\nset-ph = raw=%(cnt)\nenv = R=%(raw)\npidfile = %(raw)\n',
+  );
   const { config, loader } = loadConfig(['ph.ini'], host());
   assert.equal(config.value('chdir'), '/srv/3');
   assert.equal(loader.firstValue('raw'), '%(cnt)');
@@ -86,7 +92,10 @@ test('for-glob marks directories, for-readline reads lines, print goes to the ho
   write('g/b.conf', '');
   mkdirSync(join(dir, 'g', 'sub'), { recursive: true });
   write('lines.txt', 'one\ntwo\n');
-  write('logic.ini', '[uwsgi]\nfor-glob = g/*\nprint = %(_)\nendfor\nfor-readline = lines.txt\nenv = L=%(_)\nend\n');
+  write(
+    'logic.ini',
+    '[uwsgi]\nfor-glob = g/*\nprint = %(_)\nendfor\nfor-readline = lines.txt\nenv = L=%(_)\nend\n',
+  );
   const h = host();
   const { config } = loadConfig(['logic.ini'], h);
   assert.deepEqual(h.printed, ['g/a.conf\n', 'g/b.conf\n', 'g/sub/\n']);

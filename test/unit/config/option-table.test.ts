@@ -54,7 +54,10 @@ test('every default parses with its option’s kind; every help line is short an
   for (const spec of ALL_OPTIONS) {
     assert.ok(spec.help.length > 0 && spec.help.length <= 80, `help of ${spec.name}`);
     if (spec.default === undefined || spec.kind === 'octal') continue;
-    assert.doesNotThrow(() => VALUE_PARSERS[spec.kind](spec.default ?? '', spec, 'table'), `default of ${spec.name}`);
+    assert.doesNotThrow(
+      () => VALUE_PARSERS[spec.kind](spec.default ?? '', spec, 'table'),
+      `default of ${spec.name}`,
+    );
   }
 });
 
