@@ -3,6 +3,7 @@
 import type { OptionSpec, Subsystem } from '../config/option.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
 import { SUBSYSTEM_STATUS } from '../config/subsystem-status.js';
+import { ERROR_CODES } from '../errors.js';
 
 const ARG_TEXT: Readonly<Record<OptionSpec['arg'], string>> = {
   none: '',
@@ -77,5 +78,14 @@ export function renderOptionsMarkdown(): string {
       out += `| ${names} | ${spec.short ? `\`-${spec.short}\`` : ''} | ${arg} | ${cell(spec.default ?? '')} | ${spec.list ? 'yes' : ''} | ${cell(help)} |\n`;
     }
   }
+  return out;
+}
+
+export function renderErrorsMarkdown(): string {
+  let out = '# uwsgi-ts error codes\n\n';
+  out += '<!-- generated from src/errors.ts by `npm run docs`; a test checks it is current -->\n\n';
+  out += 'Codes are permanent: an error is reported as one line ending in `[CODE]`, exit status 1 ';
+  out += '(`UWSGI_TS_DEBUG=1` adds the stack trace).\n\n| Code | Meaning |\n|---|---|\n';
+  for (const [code, meaning] of Object.entries(ERROR_CODES)) out += `| \`${code}\` | ${cell(meaning)} |\n`;
   return out;
 }

@@ -6,7 +6,7 @@ import type { ConfigHost } from '../config/loader.js';
 import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { renderHelp, renderOptionsMarkdown } from './help.js';
+import { renderErrorsMarkdown, renderHelp, renderOptionsMarkdown } from './help.js';
 
 /** Meta flags answered before any config is read (uWSGI runs --help/--version immediately). */
 const META: Readonly<Record<string, () => string>> = {
@@ -15,6 +15,7 @@ const META: Readonly<Record<string, () => string>> = {
   '--usage': renderHelp,
   '--version': () => `${VERSION}\n`,
   '--docs-options': renderOptionsMarkdown,
+  '--docs-errors': renderErrorsMarkdown,
 };
 
 export function processHost(): ConfigHost {

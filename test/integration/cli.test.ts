@@ -28,6 +28,13 @@ test('docs/options.md is generated from the table and current (npm run docs)', a
   assert.equal(readFileSync(join(REPO, 'docs', 'options.md'), 'utf8'), run.stdout);
 });
 
+test('docs/errors.md is generated from the error registry and current', async () => {
+  const run = await runCli(['--docs-errors']);
+  assert.equal(run.code, 0);
+  assert.equal(readFileSync(join(REPO, 'docs', 'errors.md'), 'utf8'), run.stdout);
+  assert.match(run.stdout, /ERR_CONFIG_UNKNOWN_OPTION/);
+});
+
 test('an unknown command-line option is one line with a did-you-mean, exit 1', async () => {
   const run = await runCli(['--proccesses', '4', '--dry-run']);
   assert.equal(run.code, 1);
