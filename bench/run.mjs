@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, side by side, printed as a table ready for RESULTS.md.
 
-import { execSync } from 'node:child_process';
+import { execSync, spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
 import { benchConfigLoad } from './config-load.mjs';
+import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 
 const commit = (() => {
   try {
@@ -27,3 +28,15 @@ if (c.uwsgiProcessMs !== undefined)
   console.log(
     `| \`uwsgi\` 2.0.21 parse + exit, whole process, median of 5 | ${c.uwsgiProcessMs.toFixed(0)} ms |`,
   );
+
+// HTTP hello (uwsgi-ts vs node:http cluster vs uWSGI, direct and behind nginx): needs wrk.
+// BENCH_QUICK=1 shortens every run for a smoke test.
+console.log('\n### HTTP hello\n');
+if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
+  console.log(
+    'wrk is not installed: HTTP benchmark skipped. Install it with `apt-get install -y wrk` ' +
+      '(and `nginx-light` for the uwsgi_pass comparison), then rerun `npm run bench`.',
+  );
+} else {
+  console.log(httpHelloTables(await benchHttpHello()));
+}

@@ -1,10 +1,14 @@
 // argv -> Config -> (for now) --show-config / --dry-run. Errors become one line and an exit
 // status; the stack only with UWSGI_TS_DEBUG=1.
 
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { processMagicHost, readConfig } from '../config/load.js';
 import type { ConfigHost } from '../config/loader.js';
+import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
-import { isUwsgiError } from '../errors.js';
+import { isUwsgiError, UwsgiError } from '../errors.js';
+import { Master, openLog } from '../master/master.js';
 import { VERSION } from '../version.js';
 import { renderErrorsMarkdown, renderHelp, renderOptionsMarkdown } from './help.js';
 
@@ -29,6 +33,48 @@ export function processHost(): ConfigHost {
   };
 }
 
+/** `--stop PIDFILE` / `--reload PIDFILE`: signal the running master and exit. */
+function signalPidfile(path: string, signal: NodeJS.Signals): number {
+  const pid = Number(readFileSync(path, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new UwsgiError('ERR_CONFIG_BAD_VALUE', `pidfile ${path} holds no pid`);
+  }
+  process.kill(pid, signal);
+  return 0;
+}
+
+async function serve(config: Config, argv: readonly string[]): Promise<number> {
+  const stop = config.value('stop');
+  if (stop) return signalPidfile(stop, 'SIGTERM');
+  const reload = config.value('reload');
+  if (reload) return signalPidfile(reload, 'SIGHUP');
+  const daemonize = config.value('daemonize');
+  if (daemonize && !process.env['UWSGI_TS_DAEMONIZED']) return daemonizeSelf(daemonize, argv);
+  const chdir = config.value('chdir');
+  if (chdir) process.chdir(chdir);
+  for (const { value } of config.all('env')) {
+    const eq = value.indexOf('=');
+    if (eq > 0) process.env[value.slice(0, eq)] = value.slice(eq + 1);
+  }
+  for (const { value } of config.all('unenv')) delete process.env[value];
+  const logto = config.value('logto') ?? daemonize;
+  const logFd = logto ? openLog(logto) : 2;
+  const master = new Master({ config, logFd });
+  return await master.run();
+}
+
+/** uWSGI's daemonize: run again detached, logging to the file, and let the foreground exit. */
+function daemonizeSelf(logfile: string, argv: readonly string[]): number {
+  const fd = openLog(logfile);
+  const child = spawn(process.execPath, [process.argv[1] ?? '', ...argv], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, UWSGI_TS_DAEMONIZED: '1' },
+  });
+  child.unref();
+  return 0;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const meta = argv.length > 0 ? META[argv[0] ?? ''] : undefined;
   if (meta) {
@@ -44,10 +90,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = resolveConfig(loader);
     for (const w of config.warnings) process.stderr.write(`uwsgi-ts: warning: ${w.message}\n`);
     if (dryRun) return 0;
-    process.stderr.write(
-      'uwsgi-ts: this build reads and checks configurations only; the server arrives in the next release (use --dry-run)\n',
-    );
-    return 1;
+    return await serve(config, argv);
   } catch (err) {
     if (!isUwsgiError(err)) throw err;
     if (err.code === 'ERR_CONFIG_EXIT') return err.exitCode;

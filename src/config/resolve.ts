@@ -9,6 +9,7 @@ import type { ConfigLoader, ConfigWarning } from './loader.js';
 import type { OptionSpec, ValueKind } from './option.js';
 import { findOption, suggestOption } from './option-registry.js';
 import type { KindOf, OptionName } from './option-table.js';
+import { SERVED_OPTIONS } from './served-options.js';
 import { SUBSYSTEM_STATUS } from './subsystem-status.js';
 import { type OptionValue, VALUE_PARSERS } from './value-kinds.js';
 
@@ -53,7 +54,7 @@ export function resolveConfig(loader: ConfigLoader): Config {
     list.push({ value, raw, origin });
     values.set(spec.name, list);
     const status = SUBSYSTEM_STATUS[spec.subsystem];
-    if (status.state === 'ready' || warnedUnsupported.has(spec.name)) return;
+    if (status.state === 'ready' || SERVED_OPTIONS.has(spec.name) || warnedUnsupported.has(spec.name)) return;
     warnedUnsupported.add(spec.name);
     const what =
       status.state === 'planned'

@@ -13,9 +13,9 @@ const planned = (note: string) => ({ state: 'planned', note }) as const;
 
 export const SUBSYSTEM_STATUS: Readonly<Record<Subsystem, SubsystemStatus>> = {
   config: { state: 'ready' },
-  socket: planned('sockets and protocols arrive with the server'),
-  process: planned('master and workers arrive with the server'),
-  app: planned('app loading arrives with the server'),
+  socket: planned('this socket option is not served yet'),
+  process: planned('this process option is not served yet'),
+  app: planned('this app option is not served yet'),
   reload: planned('reloads and recycling arrive with operations'),
   harakiri: planned('harakiri arrives with operations'),
   logging: planned('logging options arrive with operations'),

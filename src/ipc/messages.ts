@@ -1,0 +1,37 @@
+// The master <-> worker IPC messages, one row each, with a guard at the trust boundary (a worker
+// runs user code; the master checks what it receives).
+
+import type { WorkerPlan } from '../worker/plan.js';
+
+export type MasterMessage =
+  | { readonly t: 'plan'; readonly plan: WorkerPlan }
+  /** Sent with the socket's native handle. */
+  | { readonly t: 'socket'; readonly index: number }
+  | { readonly t: 'start' }
+  /** Stop accepting, finish what is in flight, exit. */
+  | { readonly t: 'stop' };
+
+export type WorkerMessage =
+  | { readonly t: 'ready'; readonly apps: number }
+  | { readonly t: 'failed'; readonly code: string; readonly message: string }
+  | { readonly t: 'log'; readonly line: string };
+
+const WORKER_MESSAGE_KEYS: Readonly<Record<WorkerMessage['t'], readonly string[]>> = {
+  ready: ['apps'],
+  failed: ['code', 'message'],
+  log: ['line'],
+};
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = (value as { t?: unknown }).t;
+  if (typeof t !== 'string' || !(t in WORKER_MESSAGE_KEYS)) return false;
+  const keys = WORKER_MESSAGE_KEYS[t as WorkerMessage['t']];
+  return keys.every((k) => k in value);
+}
+
+export function isMasterMessage(value: unknown): value is MasterMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = (value as { t?: unknown }).t;
+  return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop';
+}

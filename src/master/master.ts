@@ -1,0 +1,363 @@
+// The master process: binds every socket once, drops privileges, writes pidfiles, spawns and
+// supervises the workers and turns UNIX signals into lifecycle events. uwsgi-ts differs from
+// uWSGI 2.0 on purpose (README): SIGTERM stops gracefully, SIGHUP reloads with zero downtime,
+// SIGINT/SIGQUIT stop at once.
+
+import { fork } from 'node:child_process';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatOrigin } from '../config/entry.js';
+import { findOption } from '../config/option-registry.js';
+import type { Config } from '../config/resolve.js';
+import { UwsgiError } from '../errors.js';
+import { ctime } from '../logging/request-log.js';
+import { parseAddress, type SocketAddress } from '../net/address.js';
+import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
+import { createServerHandle, type NativeHandle } from '../net/native-handle.js';
+import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { VERSION } from '../version.js';
+import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
+import { applyPrivileges } from './privileges.js';
+import { WorkerPool, type WorkerProcess } from './worker-pool.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url));
+
+export interface MasterOptions {
+  readonly config: Config;
+  /** Where log lines go (stderr, or the logto file). */
+  readonly logFd: number;
+}
+
+function socketRequests(config: Config): { sockets: SocketRequest[]; shared: SocketRequest[] } {
+  const sockets: SocketRequest[] = [];
+  const shared: SocketRequest[] = [];
+  const defaultProtocol = PROTOCOL_NAMES[config.value('protocol') ?? 'uwsgi'] ?? 'uwsgi';
+  for (const entry of config.entries) {
+    const name = findOption(entry.key)?.name;
+    if (!name) continue;
+    const where = formatOrigin(entry.origin);
+    if (name === 'shared-socket') {
+      shared.push({ protocol: 'uwsgi', address: parseAddress(entry.value, where), raw: entry.value, where });
+      continue;
+    }
+    if (!(name in SOCKET_OPTIONS)) continue;
+    let protocol: SocketProtocol = SOCKET_OPTIONS[name as keyof typeof SOCKET_OPTIONS];
+    if (name === 'socket') protocol = defaultProtocol;
+    if (protocol === 'https') {
+      const [addr = '', cert, key, ciphers, ca] = entry.value.split(',');
+      if (!cert || !key) {
+        throw new UwsgiError(
+          'ERR_SOCKET_BAD_ADDRESS',
+          `https-socket needs ADDR,CERT,KEY: "${entry.value}" (${where})`,
+        );
+      }
+      sockets.push({
+        protocol,
+        address: parseAddress(addr, where),
+        raw: entry.value,
+        where,
+        tls: { cert, key, ...(ciphers ? { ciphers } : {}), ...(ca ? { ca } : {}) },
+      });
+    } else sockets.push({ protocol, address: parseAddress(entry.value, where), raw: entry.value, where });
+  }
+  return { sockets, shared };
+}
+
+/** `file[:callable]`: the last `:` after the last `/` names the export. */
+function appSpec(mountpoint: string, value: string): AppSpec {
+  const colon = value.lastIndexOf(':');
+  if (colon > value.lastIndexOf('/') && colon > 1) {
+    return { mountpoint, file: value.slice(0, colon), callable: value.slice(colon + 1) };
+  }
+  return { mountpoint, file: value, callable: undefined };
+}
+
+function appSpecs(config: Config): AppSpec[] {
+  const apps: AppSpec[] = [];
+  const callable = config.get('callable')?.value;
+  for (const entry of config.entries) {
+    const name = findOption(entry.key)?.name;
+    if (name === 'app') {
+      const spec = appSpec('', entry.value);
+      apps.push(spec.callable === undefined && callable ? { ...spec, callable } : spec);
+    } else if (name === 'mount') {
+      const eq = entry.value.indexOf('=');
+      if (eq < 0)
+        throw new UwsgiError(
+          'ERR_CONFIG_BAD_VALUE',
+          `mount needs /mountpoint=app: "${entry.value}" (${formatOrigin(entry.origin)})`,
+        );
+      apps.push(appSpec(entry.value.slice(0, eq), entry.value.slice(eq + 1)));
+    }
+  }
+  return apps;
+}
+
+/**
+ * Listening sockets passed by systemd socket activation (LISTEN_FDS, fds from 3), keyed by the
+ * address they are bound to, so that `socket = /run/app.sock` uses the inherited fd.
+ */
+function inheritedSockets(): Map<string, NativeHandle> {
+  const found = new Map<string, NativeHandle>();
+  const count = Number(process.env['LISTEN_FDS'] ?? 0);
+  const pid = process.env['LISTEN_PID'];
+  if (!count || (pid !== undefined && Number(pid) !== process.pid)) return found;
+  for (let fd = 3; fd < 3 + count; fd++) {
+    for (const type of ['tcp', 'unix'] as const) {
+      const handle = createServerHandle(null, -1, -1, fd);
+      if (typeof handle === 'number') continue;
+      const out: { address?: string; port?: number } = {};
+      if (handle.getsockname?.(out) === 0 && out.port !== undefined)
+        found.set(`tcp:${out.address}:${out.port}`, handle);
+      else found.set(`${type}:fd${fd}`, handle);
+      break;
+    }
+  }
+  delete process.env['LISTEN_FDS'];
+  delete process.env['LISTEN_PID'];
+  return found;
+}
+
+export class Master {
+  private readonly config: Config;
+  private readonly logFd: number;
+  private bound: BoundSocket[] = [];
+  private pool: WorkerPool | undefined;
+  private pidfiles: string[] = [];
+  private shuttingDown = false;
+  private reloading = false;
+
+  constructor(options: MasterOptions) {
+    this.config = options.config;
+    this.logFd = options.logFd;
+  }
+
+  log(line: string): void {
+    try {
+      writeSync(this.logFd, `${line}\n`);
+    } catch {
+      // a closed log must not kill the master
+    }
+  }
+
+  private banner(): void {
+    const c = this.config;
+    this.log(`*** Starting uWSGI-ts ${VERSION} (64bit) on [${ctime(Date.now())}] ***`);
+    this.log(`compiled with version: Node.js ${process.version}`);
+    this.log(`os: ${process.platform}-${process.arch}`);
+    this.log(`nodename: ${hostname()}`);
+    this.log(`detected number of CPU cores: ${cpus().length}`);
+    this.log(`current working directory: ${process.cwd()}`);
+    this.log(`detected binary path: ${process.argv[1] ?? process.execPath}`);
+    if (process.getuid?.() === 0 && c.value('uid') === undefined) {
+      this.log('uWSGI running as root, you can use --uid/--gid/--chroot options');
+      this.log('*** WARNING: you are running uWSGI as root !!! (use the --uid flag) *** ');
+    }
+    if (!c.value('master'))
+      this.log('*** WARNING: you are running uWSGI without its master process manager ***');
+  }
+
+  private plan(id: number, generation: number, apps: AppSpec[], maxConcurrent: number): WorkerPlan {
+    const c = this.config;
+    const auto = c.value('auto-procname');
+    const prefix = c.value('procname-prefix') ?? '';
+    const base = c.value('procname') ?? (auto ? `uWSGI worker ${id}` : undefined);
+    return {
+      id,
+      generation,
+      sockets: this.bound.map((b) => ({
+        index: b.index,
+        protocol: b.protocol,
+        ...(b.tls ? { tls: b.tls } : {}),
+      })),
+      apps,
+      appStyle: (c.value('app-style') ?? 'auto') as AppStyle,
+      manageScriptName: c.value('manage-script-name') === true,
+      noDefaultApp: c.value('no-default-app') === true,
+      needApp: c.value('need-app') === true,
+      bufferSize: c.value('buffer-size') ?? 4096,
+      maxVars: c.value('max-vars') ?? 64,
+      limitPost: c.value('limit-post') ?? 0,
+      postBuffering: c.value('post-buffering') ?? 0,
+      socketTimeout: c.value('socket-timeout') ?? 4,
+      listenBacklog: c.value('listen') ?? 100,
+      logging: {
+        disabled: c.value('disable-logging') === true,
+        micros: c.value('log-micros') === true,
+        logMaster: c.value('log-master') === true,
+      },
+      threads: c.value('threads') ?? 1,
+      async: c.value('async') ?? 1,
+      maxConcurrent,
+      procname:
+        base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
+      hostname: hostname(),
+    };
+  }
+
+  async run(): Promise<number> {
+    const c = this.config;
+    this.banner();
+    const { sockets, shared } = socketRequests(c);
+    if (sockets.length === 0) {
+      throw new UwsgiError(
+        'ERR_SOCKET_NONE',
+        'no socket to serve on: give --http-socket, --socket, --fastcgi-socket or --scgi-socket',
+      );
+    }
+    const umask = c.value('umask');
+    if (umask !== undefined) process.umask(umask);
+    const chmod = c.value('chmod-socket');
+    const chown = c.value('chown-socket');
+    const bindOptions = {
+      ...(chmod !== undefined ? { chmod } : {}),
+      ...(chown ? { chown } : {}),
+      inherited: inheritedSockets(),
+    };
+    const sharedBound: BoundSocket[] = [];
+    for (const [i, request] of shared.entries()) {
+      const b = await bindSocket(i, request, { ...bindOptions, shared: [] });
+      sharedBound.push(b);
+      this.log(`uwsgi shared socket ${i} bound to ${b.description} fd ${b.handle.fd}`);
+    }
+    for (const [i, request] of sockets.entries()) {
+      const b = await bindSocket(i, request, { ...bindOptions, shared: sharedBound });
+      this.bound.push(b);
+      const verb = b.inherited ? 'inherited' : 'bound to';
+      this.log(`uwsgi socket ${i} ${verb} ${b.description} fd ${b.handle.fd}`);
+    }
+    this.writePidfile(c.value('pidfile'));
+    applyPrivileges(c);
+    this.writePidfile(c.value('pidfile2'));
+
+    const processes = Math.max(1, c.value('processes') ?? 1);
+    const threads = c.value('threads') ?? 1;
+    const asyncCores = c.value('async') ?? 1;
+    const cores = Math.max(1, threads) * Math.max(1, asyncCores);
+    const bounded = c.get('threads') !== undefined || c.get('async') !== undefined;
+    const apps = appSpecs(c);
+    this.log(`your server socket listen backlog is limited to ${c.value('listen') ?? 100} connections`);
+    this.log(`your mercy for graceful operations on workers is ${this.mercySeconds()} seconds`);
+    this.log(
+      `*** Operational MODE: ${processes > 1 ? 'preforking' : 'single process'}${cores > 1 ? (threads > 1 ? '+threaded' : '+async') : ''} ***`,
+    );
+    if (c.value('master')) this.log(`spawned uWSGI master process (pid: ${process.pid})`);
+    const auto = c.value('auto-procname');
+    const masterTitle = c.value('procname-master') ?? (auto ? 'uWSGI master' : undefined);
+    if (masterTitle) process.title = `${c.value('procname-prefix') ?? ''}${masterTitle}`;
+
+    const logStdio = this.logFd === 2 ? 'inherit' : this.logFd;
+    this.pool = new WorkerPool({
+      count: processes,
+      cores,
+      respawn: c.value('master') === true,
+      plan: (id, generation) => this.plan(id, generation, apps, bounded ? cores : 0),
+      sockets: this.bound.map((b) => ({ index: b.index, handle: b.handle })),
+      spawn: (id) =>
+        fork(WORKER_ENTRY, [], {
+          stdio: ['ignore', logStdio, logStdio, 'ipc'],
+          env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
+          execArgv: [],
+        }) as unknown as WorkerProcess,
+      clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
+      log: (line) => this.log(line),
+    });
+    this.installSignals();
+    try {
+      await this.pool.start();
+    } catch (err) {
+      this.log(`${err instanceof Error ? err.message : String(err)}`);
+      await this.pool.kill('SIGKILL');
+      this.cleanup();
+      const needApp = c.value('need-app') === true;
+      throw new UwsgiError(
+        needApp ? 'ERR_APP_NONE' : 'ERR_APP_LOAD',
+        needApp ? 'need-app is set and the app did not load: GAME OVER' : 'the first workers failed to start',
+      );
+    }
+    this.log(
+      `uwsgi-ts: all workers ready (${processes} ${processes === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
+    );
+    return new Promise<number>((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  private finish: (code: number) => void = () => {};
+
+  private mercySeconds(): number {
+    return this.config.value('reload-mercy') || this.config.value('worker-reload-mercy') || 60;
+  }
+
+  private writePidfile(path: string | undefined): void {
+    if (!path) return;
+    writeFileSync(path, `${process.pid}\n`);
+    this.pidfiles.push(path);
+  }
+
+  private cleanup(): void {
+    if (this.config.value('vacuum')) {
+      for (const b of this.bound) if (b.unixPath && !b.inherited) rmSync(b.unixPath, { force: true });
+      for (const p of this.pidfiles) rmSync(p, { force: true });
+    }
+  }
+
+  private async shutdown(graceful: boolean): Promise<void> {
+    if (this.shuttingDown || !this.pool) return;
+    this.shuttingDown = true;
+    if (graceful) {
+      this.log(`${ctime(Date.now())} - graceful shutdown triggered...`);
+      await this.pool.stop(this.mercySeconds() * 1000);
+    } else {
+      this.log('SIGINT/SIGQUIT received...killing workers...');
+      await this.pool.kill('SIGKILL');
+    }
+    this.cleanup();
+    this.log('goodbye to uWSGI.');
+    this.finish(0);
+  }
+
+  private async reload(): Promise<void> {
+    if (!this.pool || this.reloading || this.shuttingDown) return;
+    if (this.config.value('exit-on-reload')) {
+      await this.shutdown(true);
+      return;
+    }
+    this.reloading = true;
+    this.log('...gracefully reloading workers (new workers first, then the old ones drain)...');
+    try {
+      await this.pool.reload();
+      this.log('uwsgi-ts: reload done, new workers serving');
+    } catch (err) {
+      this.log(
+        `reload failed, the old workers keep serving: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    } finally {
+      this.reloading = false;
+    }
+  }
+
+  private installSignals(): void {
+    const table: ReadonlyArray<[NodeJS.Signals, () => void]> = [
+      ['SIGTERM', () => void this.shutdown(true)],
+      ['SIGINT', () => void this.shutdown(false)],
+      ['SIGQUIT', () => void this.shutdown(false)],
+      ['SIGHUP', () => void this.reload()],
+    ];
+    for (const [signal, handler] of table) process.on(signal, handler);
+  }
+}
+
+export function socketAddressOf(b: BoundSocket): SocketAddress {
+  return b.address;
+}
+
+/** Opens the logto file for appending; its fd is shared by the master and every worker. */
+export function openLog(path: string): number {
+  return openSync(path, 'a');
+}
+
+export function closeLog(fd: number): void {
+  if (fd > 2) closeSync(fd);
+}

@@ -1,0 +1,260 @@
+// The workers of an instance: spawn (injected, so respawn and back-off are testable without real
+// processes), respawn on death with uWSGI's log lines, graceful stop, and reload by generations
+// (a new generation is spawned and must be ready before the old one is told to drain).
+
+import type { MasterMessage } from '../ipc/messages.js';
+import { isWorkerMessage } from '../ipc/messages.js';
+import type { NativeHandle } from '../net/native-handle.js';
+import type { WorkerPlan } from '../worker/plan.js';
+
+/** What the pool needs of a child process (a ChildProcess fits). */
+export interface WorkerProcess {
+  readonly pid: number | undefined;
+  send(message: MasterMessage, handle?: NativeHandle): boolean;
+  kill(signal: NodeJS.Signals): boolean;
+  on(event: 'message', listener: (message: unknown) => void): this;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+}
+
+export interface PoolClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { unref?(): void };
+}
+
+export interface WorkerPoolOptions {
+  readonly count: number;
+  readonly cores: number;
+  /** Respawn dead workers (uWSGI does only with a master). */
+  readonly respawn: boolean;
+  readonly plan: (id: number, generation: number) => WorkerPlan;
+  readonly sockets: ReadonlyArray<{ readonly index: number; readonly handle: NativeHandle }>;
+  readonly spawn: (id: number) => WorkerProcess;
+  readonly clock: PoolClock;
+  readonly log: (line: string) => void;
+  /** A worker's log line sent over IPC (log-master). */
+  readonly onWorkerLog?: (line: string) => void;
+}
+
+interface Slot {
+  readonly id: number;
+  readonly generation: number;
+  readonly proc: WorkerProcess;
+  readonly pid: number;
+  readonly startedAt: number;
+  ready: boolean;
+  /** Told to stop: its exit is expected. */
+  retiring: boolean;
+  retiredAt: number;
+}
+
+/** A death within this many ms of the spawn counts as a crash loop and backs off. */
+const QUICK_DEATH_MS = 2000;
+const MAX_BACKOFF_MS = 10_000;
+
+export class WorkerPool {
+  private readonly options: WorkerPoolOptions;
+  private readonly slots = new Set<Slot>();
+  private generation = 1;
+  private quickDeaths = new Map<number, number>();
+  private stopping = false;
+  private readyWaiters: Array<{ generation: number; resolve: () => void; reject: (err: Error) => void }> = [];
+  private emptyWaiters: Array<() => void> = [];
+
+  constructor(options: WorkerPoolOptions) {
+    this.options = options;
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  pids(): number[] {
+    return [...this.slots].map((s) => s.pid);
+  }
+
+  /** Spawns the first generation; resolves when every worker is ready, rejects when one fails. */
+  start(): Promise<void> {
+    for (let id = 1; id <= this.options.count; id++) this.spawn(id, this.generation, false);
+    return this.whenReady(this.generation);
+  }
+
+  private whenReady(generation: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.readyWaiters.push({ generation, resolve, reject });
+      this.checkReady();
+    });
+  }
+
+  private checkReady(): void {
+    for (const waiter of [...this.readyWaiters]) {
+      const gen = [...this.slots].filter((s) => s.generation === waiter.generation && !s.retiring);
+      if (gen.length === this.options.count && gen.every((s) => s.ready)) {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private failGeneration(generation: number, why: string): void {
+    for (const waiter of [...this.readyWaiters]) {
+      if (waiter.generation !== generation) continue;
+      this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+      waiter.reject(new Error(why));
+    }
+  }
+
+  private spawn(id: number, generation: number, respawned: boolean, oldPid?: number): void {
+    const proc = this.options.spawn(id);
+    const pid = proc.pid ?? 0;
+    const slot: Slot = {
+      id,
+      generation,
+      proc,
+      pid,
+      startedAt: this.options.clock.now(),
+      ready: false,
+      retiring: false,
+      retiredAt: 0,
+    };
+    this.slots.add(slot);
+    proc.on('message', (message) => this.onMessage(slot, message));
+    proc.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    proc.send({ t: 'plan', plan: this.options.plan(id, generation) });
+    for (const socket of this.options.sockets) proc.send({ t: 'socket', index: socket.index }, socket.handle);
+    proc.send({ t: 'start' });
+    if (respawned) this.options.log(`Respawned uWSGI worker ${id} (new pid: ${pid})`);
+    else this.options.log(`spawned uWSGI worker ${id} (pid: ${pid}, cores: ${this.options.cores})`);
+    void oldPid;
+  }
+
+  private onMessage(slot: Slot, message: unknown): void {
+    if (!isWorkerMessage(message)) return;
+    switch (message.t) {
+      case 'ready':
+        slot.ready = true;
+        this.quickDeaths.delete(slot.id);
+        this.checkReady();
+        return;
+      case 'failed':
+        this.failGeneration(
+          slot.generation,
+          `worker ${slot.id} (pid: ${slot.pid}) failed to start: ${message.message} [${message.code}]`,
+        );
+        return;
+      case 'log':
+        (this.options.onWorkerLog ?? this.options.log)(message.line.replace(/\n$/, ''));
+        return;
+    }
+  }
+
+  private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
+    this.slots.delete(slot);
+    const now = this.options.clock.now();
+    if (slot.retiring || this.stopping) {
+      const seconds = Math.round((now - (slot.retiredAt || now)) / 1000);
+      this.options.log(`worker ${slot.id} buried after ${seconds} seconds`);
+    } else {
+      const how = signal ? `, killed by signal ${signalNumber(signal)}` : code ? `, exit code ${code}` : '';
+      if (!slot.ready)
+        this.failGeneration(
+          slot.generation,
+          `worker ${slot.id} (pid: ${slot.pid}) died before it was ready${how}`,
+        );
+      if (this.options.respawn) {
+        this.options.log(`DAMN ! worker ${slot.id} (pid: ${slot.pid}) died${how} :( trying respawn ...`);
+        this.respawnLater(slot, now);
+      } else {
+        this.options.log(`worker ${slot.id} (pid: ${slot.pid}) died${how}; no master: not respawned`);
+      }
+    }
+    if (this.slots.size === 0) {
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Immediate after a long life; doubling back-off while a worker keeps dying young. */
+  private respawnLater(slot: Slot, now: number): void {
+    const quick = now - slot.startedAt < QUICK_DEATH_MS ? (this.quickDeaths.get(slot.id) ?? 0) + 1 : 0;
+    this.quickDeaths.set(slot.id, quick);
+    const delay = quick === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quick - 1));
+    const go = () => {
+      if (this.stopping) return;
+      this.spawn(slot.id, this.generation, true, slot.pid);
+    };
+    if (delay === 0) go();
+    else {
+      this.options.log(`worker ${slot.id} keeps dying: respawning it in ${delay} ms`);
+      this.options.clock.setTimeout(go, delay);
+    }
+  }
+
+  /** The delay the next respawn of worker `id` would wait (for tests). */
+  quickDeathCount(id: number): number {
+    return this.quickDeaths.get(id) ?? 0;
+  }
+
+  private retire(slot: Slot): void {
+    slot.retiring = true;
+    slot.retiredAt = this.options.clock.now();
+    this.options.log(`Gracefully killing worker ${slot.id} (pid: ${slot.pid})...`);
+    slot.proc.send({ t: 'stop' });
+  }
+
+  /**
+   * Zero-downtime reload: spawn a new generation on the same sockets; once all of it is ready,
+   * drain the old one. If the new generation fails, it is stopped and the old one keeps serving.
+   */
+  async reload(): Promise<void> {
+    const old = [...this.slots].filter((s) => !s.retiring);
+    const generation = ++this.generation;
+    for (let id = 1; id <= this.options.count; id++) this.spawn(id, generation, false);
+    try {
+      await this.whenReady(generation);
+    } catch (err) {
+      for (const slot of [...this.slots]) if (slot.generation === generation) this.retire(slot);
+      this.generation = generation - 1;
+      throw err;
+    }
+    for (const slot of old) this.retire(slot);
+  }
+
+  /** Graceful stop: every worker finishes what it has; SIGKILL after `mercyMs`. */
+  stop(mercyMs: number): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) if (!slot.retiring) this.retire(slot);
+    this.options.clock.setTimeout(() => this.kill('SIGKILL'), mercyMs).unref?.();
+    return this.empty();
+  }
+
+  /** Immediate stop. */
+  kill(signal: NodeJS.Signals): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) {
+      slot.retiring = true;
+      slot.retiredAt ||= this.options.clock.now();
+      slot.proc.kill(signal);
+    }
+    return this.empty();
+  }
+
+  private empty(): Promise<void> {
+    if (this.slots.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+}
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGTERM: 15,
+};
+
+function signalNumber(signal: NodeJS.Signals): number | string {
+  return SIGNAL_NUMBERS[signal] ?? signal;
+}

@@ -1,0 +1,276 @@
+// Sans-I/O codec for uwsgi request packets, the protocol of nginx's `uwsgi_pass` (reference §1.1,
+// §1.2): a 4-byte header, a vars block of u16 LE length-prefixed pairs, then CONTENT_LENGTH body
+// bytes. Bytes in through push(), events out; the same encoders serve RPC and cache clients.
+
+import type { ProtocolError, RequestHead } from './request-head.js';
+
+/**
+ * What a request codec reports. One object per connection, called synchronously from push()/end():
+ * `onHead` once per request, then `onBody` zero or more times, then `onBodyEnd`. `onError` is final.
+ *
+ * Body chunks are views into the buffers given to push() (no copy), so a caller that keeps one
+ * past the callback must not reuse the buffer it pushed; Node's socket chunks are never reused.
+ */
+export interface RequestEvents {
+  onHead(head: RequestHead): void;
+  onBody(chunk: Buffer): void;
+  onBodyEnd(): void;
+  onError(err: ProtocolError): void;
+}
+
+export interface UwsgiParserOptions {
+  /** uWSGI `buffer-size`: the largest vars block (datasize) accepted. Default 4096. */
+  readonly bufferSize?: number;
+  /** uWSGI `max-vars`. Default 64, which (as in uWSGI) admits 128 pairs: see pairLimit below. */
+  readonly maxVars?: number;
+}
+
+// Parser states. `CLOSED` follows an error or end(): nothing more is reported.
+const HEADER = 0;
+const BLOCK = 1;
+const BODY = 2;
+const CLOSED = 3;
+type State = typeof HEADER | typeof BLOCK | typeof BODY | typeof CLOSED;
+
+/**
+ * Parses uwsgi request packets: header, vars, then exactly CONTENT_LENGTH body bytes; then the
+ * next packet, if the peer sends one. Every modifier1 is parsed the same way: the caller looks at
+ * `head.modifier1` and refuses what it does not serve.
+ *
+ * @example
+ * const parser = new UwsgiRequestParser({ onHead, onBody, onBodyEnd, onError }, { bufferSize: 8192 });
+ * socket.on('data', (chunk) => parser.push(chunk));
+ * socket.on('end', () => parser.end());
+ */
+export class UwsgiRequestParser {
+  private readonly events: RequestEvents;
+  private readonly bufferSize: number;
+  private readonly pairLimit: number;
+  private state: State = HEADER;
+  // Header fields, filled byte by byte when the header arrives split.
+  private headerHave = 0;
+  private modifier1 = 0;
+  private modifier2 = 0;
+  private dataSize = 0;
+  // A vars block that arrives in pieces is copied here; one buffer per parser, reused.
+  private scratch: Buffer | null = null;
+  private blockHave = 0;
+  private bodyLeft = 0;
+
+  constructor(events: RequestEvents, options: UwsgiParserOptions = {}) {
+    this.events = events;
+    this.bufferSize = options.bufferSize ?? 4096;
+    // uWSGI 2.0.21 (observed): its iovec vector holds 4 * max-vars entries and counts keys and
+    // values separately, so max-vars 64 admits 128 pairs and refuses the 129th.
+    this.pairLimit = 2 * (options.maxVars ?? 64);
+  }
+
+  /** Feeds bytes as they arrive; events fire before push() returns. */
+  push(chunk: Buffer): void {
+    const len = chunk.length;
+    let off = 0;
+    while (off < len) {
+      if (this.state === HEADER) {
+        if (this.headerHave === 0 && len - off >= 4) {
+          // Fast path: the whole header is in this chunk.
+          this.modifier1 = chunk[off]!;
+          this.dataSize = chunk[off + 1]! | (chunk[off + 2]! << 8);
+          this.modifier2 = chunk[off + 3]!;
+          off += 4;
+        } else {
+          off = this.takeHeaderByte(chunk, off);
+          if (this.headerHave < 4) continue;
+          this.headerHave = 0;
+        }
+        // uWSGI 2.0.21 (observed): datasize == buffer-size is served, buffer-size + 1 is refused.
+        if (this.dataSize > this.bufferSize) {
+          this.fail(
+            'ERR_UWSGI_BLOCK_TOO_BIG',
+            `invalid request block size: ${this.dataSize} (max ${this.bufferSize})`,
+          );
+          return;
+        }
+        this.state = BLOCK;
+        this.blockHave = 0;
+        // An empty vars block (a ping, a signal) is complete now, not when more bytes arrive.
+        if (this.dataSize === 0 && !this.finishBlock(chunk, off, off)) return;
+      } else if (this.state === BLOCK) {
+        const size = this.dataSize;
+        if (this.blockHave === 0 && len - off >= size) {
+          // Fast path: the whole vars block is in this chunk, parse it where it lies.
+          if (!this.finishBlock(chunk, off, off + size)) return;
+          off += size;
+        } else {
+          this.scratch ??= Buffer.allocUnsafe(this.bufferSize);
+          const n = Math.min(size - this.blockHave, len - off);
+          chunk.copy(this.scratch, this.blockHave, off, off + n);
+          this.blockHave += n;
+          off += n;
+          if (this.blockHave < size) return;
+          if (!this.finishBlock(this.scratch, 0, size)) return;
+        }
+      } else if (this.state === BODY) {
+        const n = Math.min(this.bodyLeft, len - off);
+        const piece = n === len ? chunk : chunk.subarray(off, off + n);
+        off += n;
+        // State changes before each callback, so a callback that calls end() sees the truth.
+        this.bodyLeft -= n;
+        if (this.bodyLeft === 0) this.state = HEADER;
+        this.events.onBody(piece);
+        if (this.bodyLeft === 0 && this.state === HEADER) this.events.onBodyEnd();
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** The peer closed its side. Mid-request this reports ERR_PROTOCOL_TRUNCATED; between requests, nothing. */
+  end(): void {
+    const state = this.state;
+    if (state === CLOSED) return;
+    if (state === HEADER && this.headerHave === 0) {
+      this.state = CLOSED;
+      return;
+    }
+    const where =
+      state === HEADER
+        ? `after ${this.headerHave} of 4 header bytes`
+        : state === BLOCK
+          ? `after ${this.blockHave} of ${this.dataSize} vars bytes`
+          : `with ${this.bodyLeft} body bytes still expected`;
+    this.fail('ERR_PROTOCOL_TRUNCATED', `uwsgi peer closed the connection ${where}`);
+  }
+
+  private takeHeaderByte(chunk: Buffer, off: number): number {
+    const byte = chunk[off]!;
+    const i = this.headerHave++;
+    if (i === 0) this.modifier1 = byte;
+    else if (i === 1) this.dataSize = byte;
+    else if (i === 2) this.dataSize |= byte << 8;
+    else this.modifier2 = byte;
+    return off + 1;
+  }
+
+  /** Decodes the vars block in buf[start, end), reports the head, and arms the body. */
+  private finishBlock(buf: Buffer, start: number, end: number): boolean {
+    // One native call decodes the whole block, then each var is a JS substring: latin1 is one char
+    // per byte, so byte offsets are string offsets. 2-3x faster than one toString() per var.
+    const text = buf.toString('latin1', start, end);
+    const vars = new Map<string, string>();
+    const limit = this.pairLimit;
+    let pairs = 0;
+    let p = start;
+    while (p < end) {
+      if (p + 2 > end) return this.badVars(p - start);
+      const keyLen = buf[p]! | (buf[p + 1]! << 8);
+      p += 2;
+      // uWSGI refuses the request (not just the var) on an empty key.
+      if (keyLen === 0) return this.fail('ERR_UWSGI_BAD_VARS', 'uwsgi key cannot be null');
+      if (p + keyLen + 2 > end) return this.badVars(keyLen);
+      const key = text.slice(p - start, p - start + keyLen);
+      p += keyLen;
+      const valueLen = buf[p]! | (buf[p + 1]! << 8);
+      p += 2;
+      if (p + valueLen > end) return this.badVars(valueLen);
+      if (++pairs > limit) {
+        return this.fail('ERR_UWSGI_TOO_MANY_VARS', `max vec size reached: more than ${limit} uwsgi vars`);
+      }
+      // Latin-1 keeps every byte (as node:http and PEP 3333 do); a later duplicate wins (§1.2).
+      vars.set(key, valueLen === 0 ? '' : text.slice(p - start, p - start + valueLen));
+      p += valueLen;
+    }
+    const contentLength = parseContentLength(vars.get('CONTENT_LENGTH'));
+    if (contentLength < 0) {
+      return this.fail(
+        'ERR_UWSGI_BAD_VARS',
+        `invalid CONTENT_LENGTH ${JSON.stringify(vars.get('CONTENT_LENGTH'))}`,
+      );
+    }
+    const head: RequestHead = {
+      vars,
+      varCount: pairs * 2,
+      varBytes: end - start,
+      modifier1: this.modifier1,
+      modifier2: this.modifier2,
+    };
+    this.state = contentLength === 0 ? HEADER : BODY;
+    this.bodyLeft = contentLength;
+    this.events.onHead(head);
+    if (contentLength === 0 && this.state === HEADER) this.events.onBodyEnd();
+    return true;
+  }
+
+  private badVars(strsize: number): false {
+    return this.fail('ERR_UWSGI_BAD_VARS', `invalid uwsgi request (current strsize: ${strsize})`);
+  }
+
+  private fail(code: ProtocolError['code'], message: string): false {
+    this.state = CLOSED;
+    this.events.onError({ code, message });
+    return false;
+  }
+}
+
+/**
+ * CONTENT_LENGTH as a byte count: 0 when absent or empty, -1 when it is not a plain non-negative
+ * decimal integer. Stricter than uWSGI (which reads `3x` as 3 and `abc` as 0): a length two
+ * parties could read differently is how request smuggling starts.
+ */
+export function parseContentLength(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const len = value.length;
+  // 15 digits stay below 2^53, so the sum below is exact.
+  if (len > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * Encodes a vars block (reference §1.2). Strings are byte strings: each char is one byte
+ * (latin1), the way the parser decodes them; convert UTF-8 text first if needed.
+ *
+ * @example
+ * encodeUwsgiVars([['REQUEST_METHOD', 'GET']]); // <0e 00 'REQUEST_METHOD' 03 00 'GET'>
+ */
+export function encodeUwsgiVars(vars: Iterable<readonly [string, string]>): Buffer {
+  const pairs = Array.isArray(vars) ? (vars as readonly (readonly [string, string])[]) : [...vars];
+  let size = 0;
+  for (const [key, value] of pairs) {
+    if (key.length === 0) throw new RangeError('uwsgi var key cannot be empty');
+    if (key.length > 0xffff || value.length > 0xffff) {
+      throw new RangeError(`uwsgi var ${key.slice(0, 40)} is longer than 65535 bytes`);
+    }
+    size += 4 + key.length + value.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (const [key, value] of pairs) {
+    p = out.writeUInt16LE(key.length, p);
+    p += out.write(key, p, 'latin1');
+    p = out.writeUInt16LE(value.length, p);
+    p += out.write(value, p, 'latin1');
+  }
+  return out;
+}
+
+/**
+ * Prepends the 4-byte header (reference §1.1) to a packet body: a vars block for requests, or a
+ * modifier-specific payload (RPC array, cache key...).
+ *
+ * @example
+ * encodeUwsgiPacket(0, 0, encodeUwsgiVars(vars)); // then write the request body after it
+ */
+export function encodeUwsgiPacket(modifier1: number, modifier2: number, body: Buffer): Buffer {
+  if (body.length > 0xffff) throw new RangeError(`uwsgi packet body of ${body.length} bytes exceeds 65535`);
+  const out = Buffer.allocUnsafe(4 + body.length);
+  out[0] = modifier1;
+  out.writeUInt16LE(body.length, 1);
+  out[3] = modifier2;
+  body.copy(out, 4);
+  return out;
+}

@@ -1,0 +1,183 @@
+// One request through a worker: pick the app by mountpoint, enforce limit-post, call the app in
+// its style, turn an exception into a 500 plus the stack in the log, and write uWSGI's request
+// log line when the response is done.
+
+import { formatRequestLine } from '../logging/request-log.js';
+import type { LoadedApp } from './app-loader.js';
+import type { HttpEnvContext } from './cgi-env.js';
+import { decodePath, varsSize } from './cgi-env.js';
+import { serveFetch } from './fetch-adapter.js';
+import { buildMountTable, type MountTable } from './mounts.js';
+import type { WorkerPlan } from './plan.js';
+import type { UwsgiRequest, UwsgiResponse } from './request.js';
+
+export interface DispatcherOptions {
+  readonly plan: WorkerPlan;
+  readonly apps: readonly LoadedApp[];
+  readonly log: (line: string) => void;
+}
+
+interface AppSlot {
+  readonly id: number;
+  readonly app: LoadedApp;
+  requests: number;
+}
+
+const NO_APP_BODY = 'Internal Server Error\n';
+
+export class Dispatcher {
+  requests = 0;
+  inFlight = 0;
+  private readonly mounts: MountTable<AppSlot>;
+  private readonly slots: readonly AppSlot[];
+  private readonly single: AppSlot | undefined;
+  private readonly plan: WorkerPlan;
+  private readonly log: (line: string) => void;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: DispatcherOptions) {
+    this.plan = options.plan;
+    this.log = options.log;
+    const slots = options.apps.map((app, id) => ({
+      mountpoint: app.spec.mountpoint,
+      app: { id, app, requests: 0 },
+    }));
+    this.mounts = buildMountTable(slots, options.plan);
+    this.slots = slots.map((s) => s.app);
+    const only = slots[0];
+    this.single =
+      slots.length === 1 && only && only.mountpoint === '' && !options.plan.noDefaultApp
+        ? only.app
+        : undefined;
+  }
+
+  /** Resolves when no request is in flight (graceful stop). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private readonly waiting: Array<[UwsgiRequest, UwsgiResponse, HttpEnvContext]> = [];
+
+  handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
+    const max = this.plan.maxConcurrent;
+    if (max > 0 && this.inFlight >= max) {
+      // threads x async bound reached: the request waits its turn, as in a uWSGI worker's queue
+      this.waiting.push([req, res, context]);
+      return;
+    }
+    req.startMs = Date.now();
+    req.startPerf = performance.now();
+    req.envContext = context;
+    this.requests++;
+    this.inFlight++;
+    res.once('close', () => this.finished(req, res));
+    let slot = this.single;
+    if (!slot) {
+      const vars = req.vars;
+      const pick = this.mounts.select(
+        vars.get('PATH_INFO') ?? decodePath((req.url ?? '/').split('?')[0] ?? '/'),
+        vars.get('SCRIPT_NAME') ?? '',
+      );
+      if (!pick) {
+        this.log(
+          `--- no JS application found for ${req.method} ${req.url}, check your startup logs for errors ---\n`,
+        );
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/plain');
+        res.end(NO_APP_BODY);
+        return;
+      }
+      slot = pick.app;
+      if (pick.mountpoint !== '') {
+        req.mountpoint = pick.mountpoint;
+        // the app sees the path below its mountpoint, as a WSGI app sees PATH_INFO
+        const url = req.url ?? '/';
+        const rest = url.slice(pick.mountpoint.length);
+        req.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
+      }
+    }
+    req.appId = slot.id;
+    slot.requests++;
+    const limit = this.plan.limitPost;
+    if (limit > 0) {
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > limit) {
+        this.log(
+          `Invalid (too big) CONTENT_LENGTH. skip. (${length} > limit-post ${limit}) for ${req.method} ${req.url}\n`,
+        );
+        res.statusCode = 413;
+        res.shouldKeepAlive = false;
+        res.setHeader('content-type', 'text/plain');
+        res.end('Request Entity Too Large\n');
+        return;
+      }
+    }
+    const { app } = slot;
+    try {
+      const result = app.style === 'node' ? app.handler(req, res) : serveFetch(app.handler, req, res);
+      if (result && typeof (result as Promise<unknown>).then === 'function') {
+        (result as Promise<unknown>).then(undefined, (err: unknown) => this.failed(req, res, err));
+      }
+    } catch (err) {
+      this.failed(req, res, err);
+    }
+  }
+
+  private failed(req: UwsgiRequest, res: UwsgiResponse, err: unknown): void {
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.log(
+      `[uwsgi-ts] exception in app ${this.appName(req)} while serving ${req.method} ${req.url}:\n${stack}\n`,
+    );
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('content-type', 'text/plain');
+    res.end('Internal Server Error\n');
+  }
+
+  private appName(req: UwsgiRequest): string {
+    return this.slots[req.appId]?.app.spec.file ?? 'unknown';
+  }
+
+  private finished(req: UwsgiRequest, res: UwsgiResponse): void {
+    this.inFlight--;
+    const next = this.waiting.shift();
+    if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
+    if (this.inFlight === 0 && this.waiting.length === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+    if (this.plan.logging.disabled) return;
+    const head = req.bridgedHead;
+    const size = head ? { count: head.varCount, bytes: head.varBytes } : varsSize(req.vars);
+    const header = (res as unknown as { _header?: string | null })._header ?? '';
+    const slot = req.appId;
+    this.log(
+      formatRequestLine({
+        pid: process.pid,
+        appId: slot,
+        appRequests: this.slots[slot]?.requests ?? 0,
+        workerRequests: this.requests,
+        remoteAddr: req.vars.get('REMOTE_ADDR') ?? '',
+        remoteUser: req.vars.get('REMOTE_USER') ?? '',
+        varCount: size.count,
+        varBytes: size.bytes,
+        startMs: req.startMs,
+        method: req.method ?? '',
+        uri: req.vars.get('REQUEST_URI') ?? req.url ?? '',
+        bodyBytes: res.bodyBytes,
+        elapsedMicros: Math.round((performance.now() - req.startPerf) * 1000),
+        micros: this.plan.logging.micros,
+        protocol: req.vars.get('SERVER_PROTOCOL') ?? `HTTP/${req.httpVersion}`,
+        status: res.statusCode,
+        headerCount: header === '' ? 0 : header.split('\r\n').length - 3,
+        headerBytes: header.length,
+        core: 0,
+      }),
+    );
+  }
+}

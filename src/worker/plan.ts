@@ -1,0 +1,52 @@
+// What a worker needs to know, computed once by the master from the frozen Config and sent over
+// IPC: the worker never re-reads config files (they may have changed, and exec:// may not be
+// repeatable).
+
+import type { TlsFiles } from '../net/bind.js';
+import type { SocketProtocol } from '../net/socket-protocol.js';
+
+export type AppStyle = 'auto' | 'fetch' | 'node';
+
+export interface AppSpec {
+  /** '' for the default app; `/prefix` for a mount. */
+  readonly mountpoint: string;
+  readonly file: string;
+  /** Export to use; undefined: the default export, else `application`. */
+  readonly callable: string | undefined;
+}
+
+export interface WorkerPlan {
+  readonly id: number;
+  readonly generation: number;
+  readonly sockets: ReadonlyArray<{
+    readonly index: number;
+    readonly protocol: SocketProtocol;
+    readonly tls?: TlsFiles;
+  }>;
+  readonly apps: readonly AppSpec[];
+  readonly appStyle: AppStyle;
+  readonly manageScriptName: boolean;
+  readonly noDefaultApp: boolean;
+  readonly needApp: boolean;
+  readonly bufferSize: number;
+  readonly maxVars: number;
+  /** Bytes; 0 = no limit. */
+  readonly limitPost: number;
+  /** Bodies of at least this many bytes go to a temp file first; 0 = never. */
+  readonly postBuffering: number;
+  /** Seconds. */
+  readonly socketTimeout: number;
+  readonly listenBacklog: number;
+  readonly logging: {
+    readonly disabled: boolean;
+    readonly micros: boolean;
+    readonly logMaster: boolean;
+  };
+  /** As configured; reported as the worker's cores (README: what threads and async mean on Node). */
+  readonly threads: number;
+  readonly async: number;
+  /** threads x async when either is set: requests served at once by this worker; 0 = no bound. */
+  readonly maxConcurrent: number;
+  readonly procname: string | undefined;
+  readonly hostname: string;
+}

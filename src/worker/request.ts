@@ -1,0 +1,73 @@
+// The request and response classes every http.Server of a worker creates (Node lets a server
+// use subclasses): they carry the CGI vars (`req.env`, built on first use), the mountpoint, the
+// start time and the body byte count the request log needs.
+
+import { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHead } from '../protocol/request-head.js';
+import { type HttpEnvContext, httpRequestVars } from './cgi-env.js';
+
+/** Set on a bridge socket (uwsgi, FastCGI, SCGI): the request head its codec produced. */
+export const BRIDGED_HEAD = Symbol('uwsgi-ts.bridged-head');
+
+export interface BridgedSocket {
+  [BRIDGED_HEAD]?: RequestHead;
+}
+
+export class UwsgiRequest extends IncomingMessage {
+  startMs = 0;
+  startPerf = 0;
+  mountpoint = '';
+  appId = -1;
+  /** Set by the dispatcher before the app sees the request. */
+  envContext: HttpEnvContext | undefined;
+  #vars: Map<string, string> | undefined;
+  #env: Record<string, string> | undefined;
+
+  /** The request's head as the codec produced it, when it came over uwsgi/FastCGI/SCGI. */
+  get bridgedHead(): RequestHead | undefined {
+    return (this.socket as unknown as BridgedSocket)[BRIDGED_HEAD];
+  }
+
+  /** All CGI vars as received (before the mountpoint is applied). */
+  get vars(): Map<string, string> {
+    if (this.#vars) return this.#vars;
+    const head = this.bridgedHead;
+    this.#vars = head
+      ? head.vars
+      : httpRequestVars(this, this.envContext ?? { serverName: '', https: false });
+    return this.#vars;
+  }
+
+  /** CGI vars for the app, as a WSGI app gets `environ`: SCRIPT_NAME/PATH_INFO follow the mountpoint. */
+  get env(): Record<string, string> {
+    if (this.#env) return this.#env;
+    const env = Object.fromEntries(this.vars) as Record<string, string>;
+    if (this.mountpoint !== '') {
+      env['SCRIPT_NAME'] = this.mountpoint;
+      env['PATH_INFO'] = (env['PATH_INFO'] ?? '').slice(this.mountpoint.length);
+    }
+    this.#env = env;
+    return env;
+  }
+}
+
+export class UwsgiResponse extends ServerResponse<UwsgiRequest> {
+  bodyBytes = 0;
+
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    this.bodyBytes += byteLength(chunk, encoding);
+    return (super.write as (...args: unknown[]) => boolean)(chunk, encoding, callback);
+  }
+
+  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+    if (typeof chunk !== 'function') this.bodyBytes += byteLength(chunk, encoding);
+    return (super.end as (...args: unknown[]) => this)(chunk, encoding, callback);
+  }
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string')
+    return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  return 0;
+}

@@ -1,0 +1,209 @@
+// A worker process: receives its plan and the listening sockets from the master over IPC, loads
+// the apps, accepts directly on the shared sockets and serves until told to stop. Exits when
+// the master goes away (no orphans).
+
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import { isUwsgiError } from '../errors.js';
+import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
+import type { NativeHandle } from '../net/native-handle.js';
+import { type LoadedApp, loadApp } from './app-loader.js';
+import { createBridgeServer } from './bridge-server.js';
+import type { HttpEnvContext } from './cgi-env.js';
+import { Dispatcher } from './dispatcher.js';
+import type { WorkerPlan } from './plan.js';
+import { UwsgiRequest, UwsgiResponse } from './request.js';
+
+interface Listening {
+  readonly server: net.Server;
+  readonly http: http.Server | undefined;
+}
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+class Worker {
+  private plan: WorkerPlan | undefined;
+  private readonly handles = new Map<number, NativeHandle>();
+  private readonly listening: Listening[] = [];
+  private dispatcher: Dispatcher | undefined;
+  private stopping = false;
+  private log: (line: string) => void = (line) => process.stderr.write(line);
+
+  onMessage(message: unknown, handle: unknown): void {
+    if (!isMasterMessage(message)) return;
+    switch (message.t) {
+      case 'plan':
+        this.plan = message.plan;
+        if (message.plan.logging.logMaster) this.log = (line) => send({ t: 'log', line });
+        if (message.plan.procname) process.title = message.plan.procname;
+        return;
+      case 'socket':
+        if (handle) this.handles.set(message.index, handle as NativeHandle);
+        return;
+      case 'start':
+        this.start().catch((err: unknown) => this.fail(err));
+        return;
+      case 'stop':
+        this.stop();
+        return;
+    }
+  }
+
+  private fail(err: unknown): never {
+    const code = isUwsgiError(err) ? err.code : 'ERR_WORKER';
+    const message = err instanceof Error ? err.message : String(err);
+    this.log(`${message}\n`);
+    send({ t: 'failed', code, message });
+    process.exit(1);
+  }
+
+  private async start(): Promise<void> {
+    const plan = this.plan;
+    if (!plan) throw new Error('worker started without a plan');
+    const apps: LoadedApp[] = [];
+    for (const [id, spec] of plan.apps.entries()) {
+      const started = Date.now();
+      try {
+        apps.push(await loadApp(spec, plan.appStyle, process.cwd()));
+        const seconds = Math.floor((Date.now() - started) / 1000);
+        const fallback = id === 0 && !plan.noDefaultApp ? ' (default app)' : '';
+        this.log(
+          `JS app ${id} (mountpoint='${spec.mountpoint}') ready in ${seconds} seconds on pid: ${process.pid}${fallback}\n`,
+        );
+      } catch (err) {
+        this.log(
+          `unable to load app ${id} (mountpoint='${spec.mountpoint}') (${err instanceof Error ? err.message : String(err)})\n`,
+        );
+        if (plan.needApp) throw err;
+      }
+    }
+    if (apps.length === 0) {
+      if (plan.needApp) {
+        this.log('*** no app loaded. GAME OVER ***\n');
+        send({ t: 'failed', code: 'ERR_APP_NONE', message: 'no app loaded' });
+        process.exit(1);
+      }
+      this.log('*** no app loaded. going in full dynamic mode ***\n');
+    }
+    this.dispatcher = new Dispatcher({ plan, apps, log: (line) => this.log(line) });
+    for (const socket of plan.sockets) {
+      const handle = this.handles.get(socket.index);
+      if (!handle) throw new Error(`socket ${socket.index} was not passed to worker ${plan.id}`);
+      await this.listen(socket, handle, plan);
+    }
+    send({ t: 'ready', apps: apps.length });
+  }
+
+  private httpServer(
+    context: HttpEnvContext,
+    tls: WorkerPlan['sockets'][number]['tls'],
+    plan: WorkerPlan,
+  ): http.Server {
+    const dispatcher = this.dispatcher;
+    if (!dispatcher) throw new Error('no dispatcher');
+    const options = {
+      IncomingMessage: UwsgiRequest,
+      ServerResponse: UwsgiResponse,
+      // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
+      maxHeaderSize: Math.max(16384, plan.bufferSize),
+      headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,
+    } as const;
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) =>
+      dispatcher.handle(req as UwsgiRequest, res as UwsgiResponse, context);
+    const server = (tls
+      ? https.createServer(
+          {
+            ...options,
+            cert: readFileSync(tls.cert),
+            key: readFileSync(tls.key),
+            ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+            ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+          },
+          onRequest,
+        )
+      : http.createServer(options, onRequest)) as unknown as http.Server;
+    server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) =>
+      this.clientError(err, socket),
+    );
+    return server;
+  }
+
+  /** A request the HTTP parser refused: one log line, a 4xx when the socket can still take it. */
+  private clientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
+    const code = err.code ?? 'ERR_HTTP_BAD_REQUEST';
+    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const smuggling =
+      /content-length|transfer-encoding/i.test(err.message) && code !== 'HPE_INVALID_CHUNK_SIZE';
+    const ours =
+      status === 431 ? 'ERR_HTTP_HEADERS_TOO_BIG' : smuggling ? 'ERR_HTTP_SMUGGLING' : 'ERR_HTTP_BAD_REQUEST';
+    if (code !== 'ECONNRESET') {
+      this.log(
+        `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
+      );
+    }
+    if (socket.writable && !socket.destroyed) {
+      const reason = http.STATUS_CODES[status] ?? 'Bad Request';
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else socket.destroy();
+  }
+
+  private async listen(
+    socket: WorkerPlan['sockets'][number],
+    handle: NativeHandle,
+    plan: WorkerPlan,
+  ): Promise<void> {
+    const context: HttpEnvContext = { serverName: plan.hostname, https: socket.protocol === 'https' };
+    let server: net.Server;
+    let httpServer: http.Server | undefined;
+    if (socket.protocol === 'http' || socket.protocol === 'http11' || socket.protocol === 'https') {
+      httpServer = this.httpServer(context, socket.tls, plan);
+      server = httpServer;
+    } else {
+      // uwsgi, FastCGI, SCGI: a codec per connection feeding an http.Server that never listens
+      httpServer = this.httpServer(context, undefined, plan);
+      server = createBridgeServer(socket.protocol, httpServer, plan, (line: string) => this.log(line));
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(handle as unknown as net.Server, plan.listenBacklog, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.listening.push({ server, http: httpServer });
+  }
+
+  /** Graceful: stop accepting, let keep-alive connections go, finish in-flight requests, exit. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const { server, http: h } of this.listening) {
+      server.close();
+      if (h && h !== server) h.close();
+      h?.closeIdleConnections();
+    }
+    const dispatcher = this.dispatcher;
+    const done = () => process.exit(0);
+    if (!dispatcher) done();
+    else
+      dispatcher.idle().then(() => {
+        for (const { http: h } of this.listening) h?.closeAllConnections();
+        setImmediate(done);
+      }, done);
+  }
+}
+
+export function runWorker(): void {
+  const worker = new Worker();
+  process.on('message', (message, handle) => worker.onMessage(message, handle));
+  // the master is gone: nobody will respawn or stop us
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => worker.stop());
+  process.on('SIGHUP', () => {});
+}
+
+runWorker();
