@@ -83,10 +83,12 @@ export class BridgeSocket extends Duplex {
     return this.push(chunk);
   }
 
-  /** The body is complete. */
-  feedEnd(): void {
-    this.push(null);
-  }
+  /**
+   * The body is complete. Nothing to push: the http parser knows the length from the
+   * Content-Length we wrote, and an EOF would make http.Server abort the request (it does not
+   * allow half-open connections).
+   */
+  feedEnd(): void {}
 
   override _read(): void {
     // data is pushed by the codec as it arrives; the transport socket is paused while we are full
