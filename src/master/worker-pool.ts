@@ -44,7 +44,7 @@ interface Slot {
   ready: boolean;
   /** Told to stop: its exit is expected. */
   retiring: boolean;
-  retiredAt: number;
+  retiredAt: number | undefined;
 }
 
 /** A death within this many ms of the spawn counts as a crash loop and backs off. */
@@ -151,7 +151,7 @@ export class WorkerPool {
     this.slots.delete(slot);
     const now = this.options.clock.now();
     if (slot.retiring || this.stopping) {
-      const seconds = Math.round((now - (slot.retiredAt || now)) / 1000);
+      const seconds = Math.round((now - (slot.retiredAt ?? now)) / 1000);
       this.options.log(`worker ${slot.id} buried after ${seconds} seconds`);
     } else {
       const how = signal ? `, killed by signal ${signalNumber(signal)}` : code ? `, exit code ${code}` : '';
@@ -233,7 +233,7 @@ export class WorkerPool {
     this.stopping = true;
     for (const slot of this.slots) {
       slot.retiring = true;
-      slot.retiredAt ||= this.options.clock.now();
+      slot.retiredAt ??= this.options.clock.now();
       slot.proc.kill(signal);
     }
     return this.empty();

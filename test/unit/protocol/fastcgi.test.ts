@@ -95,7 +95,8 @@ function same(a: Seen[], b: Seen[]): boolean {
     a.every((event, i) => {
       const other = b[i];
       if (other === undefined || other[0] !== event[0]) return false;
-      if (event[0] === 'body' && other[0] === 'body') return event[1] === other[1] && event[2].equals(other[2]);
+      if (event[0] === 'body' && other[0] === 'body')
+        return event[1] === other[1] && event[2].equals(other[2]);
       if (event[0] === 'head' && other[0] === 'head') {
         const [x, y] = [event[2], other[2]];
         return (
@@ -136,10 +137,16 @@ const headOf = (seen: Seen[], index = 0): HeadView => {
   return head[2];
 };
 const kinds = (seen: Seen[]): unknown[] =>
-  seen.map((e) => (e[0] === 'head' ? ['head', e[1], e[3]] : e[0] === 'body' ? ['body', e[1], e[2].toString()] : e));
+  seen.map((e) =>
+    e[0] === 'head' ? ['head', e[1], e[3]] : e[0] === 'body' ? ['body', e[1], e[2].toString()] : e,
+  );
 
 const begin = (id: number, role: number = FCGI_ROLE.RESPONDER, keepConn = false): Buffer =>
-  encodeRecord(FCGI_RECORD.BEGIN_REQUEST, id, Buffer.from([role >> 8, role & 0xff, keepConn ? 1 : 0, 0, 0, 0, 0, 0]));
+  encodeRecord(
+    FCGI_RECORD.BEGIN_REQUEST,
+    id,
+    Buffer.from([role >> 8, role & 0xff, keepConn ? 1 : 0, 0, 0, 0, 0, 0]),
+  );
 const record = (type: number, id: number, content = ''): Buffer =>
   encodeRecord(type, id, Buffer.from(content, 'latin1'));
 const params = (id: number, pairs: [string, string][]): Buffer =>
@@ -169,7 +176,10 @@ test('two nginx requests on one keep-conn connection (captured), in one chunk an
   assert.equal(new Map(second.vars).get('CONTENT_LENGTH'), '18');
   // nginx pads PARAMS and STDIN to 8 bytes; the client encoder with `pad` reproduces its bytes.
   const firstEnd = 592;
-  assert.deepEqual(encodeFastCgiRequest(1, first.vars, Buffer.alloc(0), true, { pad: true }), bytes.subarray(0, firstEnd));
+  assert.deepEqual(
+    encodeFastCgiRequest(1, first.vars, Buffer.alloc(0), true, { pad: true }),
+    bytes.subarray(0, firstEnd),
+  );
   assert.deepEqual(
     encodeFastCgiRequest(1, second.vars, Buffer.from('name=value&foo=bar'), true, { pad: true }),
     bytes.subarray(firstEnd),
@@ -208,7 +218,10 @@ const NGINX_SHAPED: [string, string][] = [
 ];
 
 test('params and stdin spanning many small padded records parse like one record', () => {
-  const bytes = encodeFastCgiRequest(7, NGINX_SHAPED, Buffer.from('hello'), false, { recordSize: 7, pad: true });
+  const bytes = encodeFastCgiRequest(7, NGINX_SHAPED, Buffer.from('hello'), false, {
+    recordSize: 7,
+    pad: true,
+  });
   const seen = parseAllWays(bytes);
   assert.deepEqual(kinds(seen), [
     ['head', 7, false],
@@ -232,11 +245,16 @@ test('the encoders write the records of the spec byte for byte', () => {
       '0105000100000000',
   );
   assert.equal(
-    encodeFastCgiPairs([['N', 'v'.repeat(200)]]).subarray(0, 6).toString('hex'),
+    encodeFastCgiPairs([['N', 'v'.repeat(200)]])
+      .subarray(0, 6)
+      .toString('hex'),
     '01' + '800000c8' + '4e',
   );
   assert.equal(encodeStdoutEnd(1).toString('hex'), '0106000100000000');
-  assert.equal(encodeEndRequest(1, 0, FCGI_STATUS.REQUEST_COMPLETE).toString('hex'), '0103000100080000' + '00'.repeat(8));
+  assert.equal(
+    encodeEndRequest(1, 0, FCGI_STATUS.REQUEST_COMPLETE).toString('hex'),
+    '0103000100080000' + '00'.repeat(8),
+  );
   assert.equal(
     encodeEndRequest(258, 0x01020304, FCGI_STATUS.UNKNOWN_ROLE).toString('hex'),
     '0103010200080000' + '0102030403000000',
@@ -291,7 +309,11 @@ test('an unknown record type is reported and skipped; DATA is ignored', () => {
     record(FCGI_RECORD.DATA, 1, 'filter data'),
     record(FCGI_RECORD.STDIN, 1),
   ]);
-  assert.deepEqual(kinds(parseAllWays(bytes)), [['unknown', 42], ['head', 1, false], ['end', 1]]);
+  assert.deepEqual(kinds(parseAllWays(bytes)), [
+    ['unknown', 42],
+    ['head', 1, false],
+    ['end', 1],
+  ]);
 });
 
 test('a role other than responder is rejected; its records are skipped; the next request is served', () => {
@@ -393,7 +415,12 @@ test('records out of order or malformed are refused with ERR_FASTCGI_BAD_RECORD'
     'STDIN before the params end': [begin(1), params(1, [['A', 'b']]), record(FCGI_RECORD.STDIN, 1, 'x')],
     'PARAMS after the params end': [begin(1), endParams, params(1, [['A', 'b']])],
     'STDIN for another request': [begin(1), endParams, record(FCGI_RECORD.STDIN, 2, 'x')],
-    'STDIN after the stdin end': [begin(1), endParams, record(FCGI_RECORD.STDIN, 1), record(FCGI_RECORD.STDIN, 1, 'x')],
+    'STDIN after the stdin end': [
+      begin(1),
+      endParams,
+      record(FCGI_RECORD.STDIN, 1),
+      record(FCGI_RECORD.STDIN, 1, 'x'),
+    ],
     'BEGIN_REQUEST twice': [begin(1), begin(1)],
     'BEGIN_REQUEST of 4 bytes': [record(FCGI_RECORD.BEGIN_REQUEST, 1, '\x00\x01\x00\x00')],
     'BEGIN_REQUEST with id 0': [begin(0)],
@@ -416,7 +443,10 @@ test('records out of order or malformed are refused with ERR_FASTCGI_BAD_RECORD'
 test('params above buffer-size are refused, counted across records before they are buffered', () => {
   const pairs: [string, string][] = [['X', 'y'.repeat(97)]]; // 1 + 1 + 1 + 97 = 100 bytes
   const ok = encodeFastCgiRequest(1, pairs, Buffer.alloc(0), false);
-  assert.deepEqual(kinds(parseAllWays(ok, { bufferSize: 100 })), [['head', 1, false], ['end', 1]]);
+  assert.deepEqual(kinds(parseAllWays(ok, { bufferSize: 100 })), [
+    ['head', 1, false],
+    ['end', 1],
+  ]);
   const tooBig = encodeFastCgiRequest(1, [['X', 'y'.repeat(98)]], Buffer.alloc(0), false, { recordSize: 30 });
   assert.deepEqual(parseAllWays(tooBig, { bufferSize: 100 }), [['error', 'ERR_FASTCGI_PARAMS_TOO_BIG']]);
   // Refused from the record header alone: the 200 bytes of content never arrive.
@@ -433,8 +463,8 @@ test('end() inside a record or a request reports ERR_PROTOCOL_TRUNCATED; between
     else assert.deepEqual(last, ['error', 'ERR_PROTOCOL_TRUNCATED'], `cut at ${cut}`);
   }
   // While the application answers (stdin done) the connection may close quietly.
-  assert.deepEqual(run([Buffer.concat([begin(1), record(FCGI_RECORD.PARAMS, 1), record(FCGI_RECORD.STDIN, 1)])]).at(-1), [
-    'end',
-    1,
-  ]);
+  assert.deepEqual(
+    run([Buffer.concat([begin(1), record(FCGI_RECORD.PARAMS, 1), record(FCGI_RECORD.STDIN, 1)])]).at(-1),
+    ['end', 1],
+  );
 });
