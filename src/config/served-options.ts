@@ -22,6 +22,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'chown-socket',
   'vacuum',
   'limit-post',
+  // uwsgi/FastCGI/SCGI sockets; http-socket bodies stream (README)
+  'post-buffering',
   'umask',
   // processes (reference §2.2)
   'master',

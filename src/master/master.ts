@@ -227,6 +227,11 @@ export class Master {
       const verb = b.inherited ? 'inherited' : 'bound to';
       this.log(`uwsgi socket ${i} ${verb} ${b.description} fd ${b.handle.fd}`);
     }
+    if ((c.value('post-buffering') ?? 0) > 0 && this.bound.some((b) => b.protocol.startsWith('http'))) {
+      this.log(
+        'post-buffering applies to uwsgi/FastCGI/SCGI sockets; on http sockets bodies stream to the app (no worker is held by a slow upload)',
+      );
+    }
     this.writePidfile(c.value('pidfile'));
     applyPrivileges(c);
     this.writePidfile(c.value('pidfile2'));

@@ -35,7 +35,7 @@ export class ScgiRequestParser {
   private state: State = LENGTH;
   private lengthDigits = 0;
   private netLength = 0;
-  // A netstring that arrives in pieces is copied here; one buffer per parser, reused.
+  // A netstring that arrives in pieces is copied here; reused by later requests that fit.
   private scratch: Buffer | null = null;
   private blockHave = 0;
   private bodyLeft = 0;
@@ -60,13 +60,17 @@ export class ScgiRequestParser {
           if (!this.finishBlock(chunk, off, off + this.netLength)) return;
           off += size;
         } else {
-          this.scratch ??= Buffer.allocUnsafe(this.bufferSize + 1);
+          // Sized to this netstring, not to buffer-size: small ones come from Node's buffer pool.
+          if (this.blockHave === 0 && (this.scratch === null || this.scratch.length < size)) {
+            this.scratch = Buffer.allocUnsafe(size);
+          }
+          const scratch = this.scratch!;
           const n = Math.min(size - this.blockHave, len - off);
-          chunk.copy(this.scratch, this.blockHave, off, off + n);
+          chunk.copy(scratch, this.blockHave, off, off + n);
           this.blockHave += n;
           off += n;
           if (this.blockHave < size) return;
-          if (!this.finishBlock(this.scratch, 0, this.netLength)) return;
+          if (!this.finishBlock(scratch, 0, this.netLength)) return;
         }
       } else if (this.state === BODY) {
         const n = Math.min(this.bodyLeft, len - off);

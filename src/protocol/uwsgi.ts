@@ -52,7 +52,7 @@ export class UwsgiRequestParser {
   private modifier1 = 0;
   private modifier2 = 0;
   private dataSize = 0;
-  // A vars block that arrives in pieces is copied here; one buffer per parser, reused.
+  // A vars block that arrives in pieces is copied here; reused by later packets that fit.
   private scratch: Buffer | null = null;
   private blockHave = 0;
   private bodyLeft = 0;
@@ -101,13 +101,17 @@ export class UwsgiRequestParser {
           if (!this.finishBlock(chunk, off, off + size)) return;
           off += size;
         } else {
-          this.scratch ??= Buffer.allocUnsafe(this.bufferSize);
+          // Sized to this block, not to buffer-size: small blocks come from Node's buffer pool.
+          if (this.blockHave === 0 && (this.scratch === null || this.scratch.length < size)) {
+            this.scratch = Buffer.allocUnsafe(size);
+          }
+          const scratch = this.scratch!;
           const n = Math.min(size - this.blockHave, len - off);
-          chunk.copy(this.scratch, this.blockHave, off, off + n);
+          chunk.copy(scratch, this.blockHave, off, off + n);
           this.blockHave += n;
           off += n;
           if (this.blockHave < size) return;
-          if (!this.finishBlock(this.scratch, 0, size)) return;
+          if (!this.finishBlock(scratch, 0, size)) return;
         }
       } else if (this.state === BODY) {
         const n = Math.min(this.bodyLeft, len - off);

@@ -19,6 +19,7 @@ import {
 import type { ProtocolError, RequestHead } from '../protocol/request-head.js';
 import { ScgiRequestParser } from '../protocol/scgi.js';
 import { UwsgiRequestParser } from '../protocol/uwsgi.js';
+import { BodySpool } from './body-spool.js';
 import { BridgeSocket, StatusLineRewriter } from './bridge-socket.js';
 import type { WorkerPlan } from './plan.js';
 
@@ -33,7 +34,72 @@ function logProtocolError(log: Log, socket: net.Socket, protocol: string, err: P
   );
 }
 
-/** uwsgi and SCGI: one request per connection, body streamed into the bridge. */
+/**
+ * Holds a request until its body is complete when post-buffering applies (the body then replays
+ * from memory or a temp file), else starts it at once with the body streamed in.
+ */
+class BodyRouter {
+  private spool: BodySpool | undefined;
+  private pending: RequestHead | undefined;
+  private bridge: BridgeSocket | undefined;
+  private resumeBody: () => void;
+
+  constructor(
+    private readonly start: (head: RequestHead, wantMore: () => void) => BridgeSocket,
+    private readonly source: { pause(): void; resume(): void },
+    private readonly postBuffering: number,
+  ) {
+    this.resumeBody = () => source.resume();
+  }
+
+  get current(): BridgeSocket | undefined {
+    return this.bridge;
+  }
+
+  head(head: RequestHead): void {
+    const length = Number(head.vars.get('CONTENT_LENGTH') || 0);
+    if (this.postBuffering > 0 && length > 0) {
+      this.spool = new BodySpool(length, this.postBuffering);
+      this.pending = head;
+      return;
+    }
+    this.bridge = this.start(head, () => this.resumeBody());
+  }
+
+  body(chunk: Buffer): void {
+    const spool = this.spool;
+    if (spool) {
+      if (!spool.add(chunk)) {
+        this.source.pause();
+        spool.drained(() => this.source.resume());
+      }
+      return;
+    }
+    if (this.bridge && !this.bridge.feed(chunk)) this.source.pause();
+  }
+
+  bodyEnd(): void {
+    const spool = this.spool;
+    const head = this.pending;
+    if (!spool || !head) return this.bridge?.feedEnd();
+    this.spool = undefined;
+    this.pending = undefined;
+    const bridge = this.start(head, () => this.resumeBody());
+    this.bridge = bridge;
+    const replay = spool.replay(
+      (chunk) => bridge.feed(chunk),
+      () => bridge.feedEnd(),
+    );
+    this.resumeBody = () => replay.resume();
+  }
+
+  abort(): void {
+    this.spool?.dispose();
+    this.bridge?.destroy();
+  }
+}
+
+/** uwsgi and SCGI: one request per connection. */
 function serveStream(
   socket: net.Socket,
   protocol: 'uwsgi' | 'scgi',
@@ -41,8 +107,25 @@ function serveStream(
   plan: WorkerPlan,
   log: Log,
 ): void {
-  let bridge: BridgeSocket | undefined;
   const rewriter = protocol === 'scgi' ? new StatusLineRewriter() : undefined;
+  const transport = {
+    write: (chunk: Buffer, done: (err?: Error | null) => void) => {
+      const out = rewriter ? rewriter.rewrite(chunk) : chunk;
+      if (out.length === 0) done();
+      else socket.write(out, done);
+    },
+    end: () => socket.end(),
+    abort: () => socket.destroy(),
+  };
+  const router = new BodyRouter(
+    (head, wantMore) => {
+      const bridge = new BridgeSocket(head, transport, wantMore);
+      httpServer.emit('connection', bridge);
+      return bridge;
+    },
+    socket,
+    plan.postBuffering,
+  );
   const events = {
     onHead(head: RequestHead) {
       if (protocol === 'uwsgi' && !REQUEST_MODIFIERS.has(head.modifier1)) {
@@ -50,30 +133,13 @@ function serveStream(
         socket.destroy();
         return;
       }
-      bridge = new BridgeSocket(
-        head,
-        {
-          write: (chunk, done) => {
-            const out = rewriter ? rewriter.rewrite(chunk) : chunk;
-            if (out.length === 0) done();
-            else socket.write(out, done);
-          },
-          end: () => socket.end(),
-          abort: () => socket.destroy(),
-        },
-        () => socket.resume(),
-      );
-      httpServer.emit('connection', bridge);
+      router.head(head);
     },
-    onBody(chunk: Buffer) {
-      if (bridge && !bridge.feed(chunk)) socket.pause();
-    },
-    onBodyEnd() {
-      bridge?.feedEnd();
-    },
+    onBody: (chunk: Buffer) => router.body(chunk),
+    onBodyEnd: () => router.bodyEnd(),
     onError(err: ProtocolError) {
       logProtocolError(log, socket, protocol, err);
-      bridge?.destroy();
+      router.abort();
       socket.destroy();
     },
   };
@@ -83,48 +149,54 @@ function serveStream(
       : new ScgiRequestParser(events, { bufferSize: plan.bufferSize });
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
   socket.on('end', () => parser.end());
-  socket.on('error', () => bridge?.destroy());
+  socket.on('error', () => router.abort());
   socket.on('close', () => {
+    const bridge = router.current;
     if (bridge && !bridge.writableFinished) bridge.destroy();
   });
 }
 
 /** FastCGI: records, keep-conn, one request at a time (FCGI_MPXS_CONNS=0). */
 function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerPlan, log: Log): void {
-  let bridge: BridgeSocket | undefined;
+  let router: BodyRouter | undefined;
   const parser = new FastCgiConnectionParser(
     {
       onHead(requestId, head, keepConn) {
         const rewriter = new StatusLineRewriter();
-        bridge = new BridgeSocket(
-          head,
-          {
-            write: (chunk, done) => {
-              const out = rewriter.rewrite(chunk);
-              if (out.length === 0) return done();
-              const records = encodeStdout(requestId, out);
-              for (let i = 0; i < records.length - 1; i++) socket.write(records[i] as Buffer);
-              socket.write(records[records.length - 1] as Buffer, done);
-            },
-            end: () => {
-              socket.write(encodeStdoutEnd(requestId));
-              socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
-              if (!keepConn) socket.end();
-            },
-            abort: () => socket.destroy(),
+        const transport = {
+          write: (chunk: Buffer, done: (err?: Error | null) => void) => {
+            const out = rewriter.rewrite(chunk);
+            if (out.length === 0) return done();
+            const records = encodeStdout(requestId, out);
+            for (let i = 0; i < records.length - 1; i++) socket.write(records[i] as Buffer);
+            socket.write(records[records.length - 1] as Buffer, done);
           },
-          () => socket.resume(),
+          end: () => {
+            socket.write(encodeStdoutEnd(requestId));
+            socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
+            if (!keepConn) socket.end();
+          },
+          abort: () => socket.destroy(),
+        };
+        router = new BodyRouter(
+          (h, wantMore) => {
+            const bridge = new BridgeSocket(h, transport, wantMore);
+            httpServer.emit('connection', bridge);
+            return bridge;
+          },
+          socket,
+          plan.postBuffering,
         );
-        httpServer.emit('connection', bridge);
+        router.head(head);
       },
       onBody(_requestId, chunk) {
-        if (bridge && !bridge.feed(chunk)) socket.pause();
+        router?.body(chunk);
       },
       onBodyEnd() {
-        bridge?.feedEnd();
+        router?.bodyEnd();
       },
       onAbort(requestId) {
-        bridge?.destroy();
+        router?.abort();
         socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
       },
       onReject(requestId, protocolStatus) {
@@ -138,7 +210,7 @@ function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerP
       },
       onError(err) {
         logProtocolError(log, socket, 'FastCGI', err);
-        bridge?.destroy();
+        router?.abort();
         socket.destroy();
       },
     },
@@ -146,7 +218,7 @@ function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerP
   );
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
   socket.on('end', () => parser.end());
-  socket.on('error', () => bridge?.destroy());
+  socket.on('error', () => router?.abort());
 }
 
 export function createBridgeServer(

@@ -69,7 +69,10 @@ function harness(count: number) {
 test('start resolves once every worker is ready, with uWSGI’s spawn lines', async () => {
   const h = harness(2);
   const started = h.pool.start();
-  assert.deepEqual(h.lines, ['spawned uWSGI worker 1 (pid: 100, cores: 1)', 'spawned uWSGI worker 2 (pid: 101, cores: 1)']);
+  assert.deepEqual(h.lines, [
+    'spawned uWSGI worker 1 (pid: 100, cores: 1)',
+    'spawned uWSGI worker 2 (pid: 101, cores: 1)',
+  ]);
   assert.deepEqual(
     h.workers[0]?.sent.map((m) => m.t),
     ['plan', 'start'],
@@ -111,7 +114,10 @@ test('reload: the new generation must be ready before the old one is told to sto
   await started;
   const reloading = h.pool.reload();
   assert.equal(h.workers.length, 4);
-  assert.ok(!h.workers[0]?.sent.some((m) => m.t === 'stop'), 'old workers keep serving until the new ones are ready');
+  assert.ok(
+    !h.workers[0]?.sent.some((m) => m.t === 'stop'),
+    'old workers keep serving until the new ones are ready',
+  );
   h.workers[2]?.ready();
   assert.ok(!h.workers[0]?.sent.some((m) => m.t === 'stop'));
   h.workers[3]?.ready();
