@@ -81,7 +81,10 @@ class BodyRouter {
   bodyEnd(): void {
     const spool = this.spool;
     const head = this.pending;
-    if (!spool || !head) return this.bridge?.feedEnd();
+    if (!spool || !head) {
+      this.bridge?.feedEnd();
+      return;
+    }
     this.spool = undefined;
     this.pending = undefined;
     const bridge = this.start(head, () => this.resumeBody());
