@@ -127,7 +127,7 @@ function get(port) {
         res.on('data', (d) => {
           body += d;
         });
-        res.on('end', () => resolve({ status: res.statusCode, body }));
+        res.on('end', () => resolve({ status: res.statusCode, length: res.headers['content-length'], body }));
       },
     );
     req.setTimeout(2000, () => req.destroy(new Error('probe timed out')));
@@ -136,15 +136,18 @@ function get(port) {
   });
 }
 
-/** Waits until `GET /` answers 200 `Hello World`, so every contender is checked to send the same body. */
+/**
+ * Waits until `GET /` answers 200 `Hello World` with Content-Length 11: every contender is checked
+ * to send the same body, framed the same way (keep-alive needs the length, see apps/hello.py).
+ */
 async function probe(name, port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
       const r = await get(port);
-      if (r.status === 200 && r.body === 'Hello World') return;
-      last = `status ${r.status}, body ${JSON.stringify(r.body.slice(0, 80))}`;
+      if (r.status === 200 && r.body === 'Hello World' && r.length === '11') return;
+      last = `status ${r.status}, content-length ${r.length}, body ${JSON.stringify(r.body.slice(0, 80))}`;
     } catch (err) {
       last = err.message;
     }
@@ -516,6 +519,7 @@ export function httpHelloTables(r) {
       `alternating (A B C ... A B C), after a ${o.warmupS} s warm-up; figure = median round. ` +
       `${r.cores} cores: wrk's one thread needs one core, so the ${o.processes} server processes ` +
       `share what is left (absolute numbers are about what one free core gives; the ratios are the point). ` +
+      `Every server was checked to answer 200 \`Hello World\` with Content-Length 11 before the runs. ` +
       `1-minute load average at start: ${r.loadavg.toFixed(2)}.`,
   );
   out.push('');

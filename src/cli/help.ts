@@ -2,6 +2,7 @@
 
 import type { OptionSpec, Subsystem } from '../config/option.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
+import { SERVED_OPTIONS } from '../config/served-options.js';
 import { SUBSYSTEM_STATUS } from '../config/subsystem-status.js';
 import { ERROR_CODES } from '../errors.js';
 
@@ -26,23 +27,30 @@ function bySubsystem(): Map<Subsystem, OptionSpec[]> {
   return groups;
 }
 
-function statusWord(subsystem: Subsystem): string {
+/** Whether uwsgi-ts serves an option today: its subsystem is ready, or the option is listed as served. */
+function served(spec: OptionSpec): 'yes' | 'not yet' | 'no' {
+  const status = SUBSYSTEM_STATUS[spec.subsystem];
+  if (status.state === 'ready' || SERVED_OPTIONS.has(spec.name)) return 'yes';
+  return status.state === 'planned' ? 'not yet' : 'no';
+}
+
+function statusWord(subsystem: Subsystem, specs: readonly OptionSpec[]): string {
   const status = SUBSYSTEM_STATUS[subsystem];
-  return status.state === 'ready'
-    ? 'supported'
-    : status.state === 'planned'
-      ? 'not yet supported'
-      : 'not supported';
+  if (status.state === 'never') return 'not supported';
+  const n = specs.filter((s) => served(s) === 'yes').length;
+  return n === specs.length ? 'supported' : n === 0 ? 'not yet supported' : `${n} of ${specs.length} served`;
 }
 
 export function renderHelp(): string {
   let out = 'Usage: uwsgi-ts [options...] [config files...]\n';
   out += 'Every option also works as an ini/json/yaml key and as a UWSGI_<NAME> environment variable.\n';
   for (const [subsystem, specs] of bySubsystem()) {
-    out += `\n${subsystem} options (${statusWord(subsystem)}):\n`;
+    out += `\n${subsystem} options (${statusWord(subsystem, specs)}):\n`;
     for (const spec of specs) {
       const left = `    ${flags(spec)}`;
+      const state = served(spec);
       const extra = [
+        state === 'yes' ? '' : state === 'not yet' ? 'not yet supported' : 'not supported',
         spec.list ? 'repeatable' : '',
         spec.default !== undefined ? `default ${spec.default}` : '',
       ]
@@ -68,14 +76,15 @@ export function renderOptionsMarkdown(): string {
   const names = ALL_OPTIONS.reduce((n, spec) => n + 1 + (spec.aliases?.length ?? 0), 0);
   out += `${ALL_OPTIONS.length} options (${names} names with their aliases).\n`;
   for (const [subsystem, specs] of bySubsystem()) {
-    out += `\n## ${subsystem} (${statusWord(subsystem)})\n\n`;
-    out += '| Option | Short | Argument | Default | Repeatable | Description |\n|---|---|---|---|---|---|\n';
+    out += `\n## ${subsystem} (${statusWord(subsystem, specs)})\n\n`;
+    out +=
+      '| Option | Short | Argument | Default | Repeatable | Served | Description |\n|---|---|---|---|---|---|---|\n';
     for (const spec of specs) {
       const names = [spec.name, ...(spec.aliases ?? [])].map((n) => `\`${n}\``).join(', ');
       const arg =
         spec.arg === 'none' ? 'flag' : `${spec.kind}${spec.arg === 'optional' ? ' (optional)' : ''}`;
       const help = spec.instead ? `${spec.help}. Instead: ${spec.instead}` : spec.help;
-      out += `| ${names} | ${spec.short ? `\`-${spec.short}\`` : ''} | ${arg} | ${cell(spec.default ?? '')} | ${spec.list ? 'yes' : ''} | ${cell(help)} |\n`;
+      out += `| ${names} | ${spec.short ? `\`-${spec.short}\`` : ''} | ${arg} | ${cell(spec.default ?? '')} | ${spec.list ? 'yes' : ''} | ${served(spec)} | ${cell(help)} |\n`;
     }
   }
   return out;
