@@ -114,7 +114,7 @@ export class WorkerPool {
       startedAt: this.options.clock.now(),
       ready: false,
       retiring: false,
-      retiredAt: 0,
+      retiredAt: undefined,
     };
     this.slots.add(slot);
     proc.on('message', (message) => this.onMessage(slot, message));
