@@ -75,7 +75,8 @@ export class BridgeSocket extends Duplex {
     this.remotePort = Number(vars.get('REMOTE_PORT') ?? 0);
     this.localPort = Number(vars.get('SERVER_PORT') ?? 0);
     this.encrypted = (vars.get('HTTPS') ?? '').toLowerCase() === 'on';
-    this.push(requestHeadText(vars));
+    // vars are latin1 (every byte kept, as in WSGI): write them back byte for byte
+    this.push(Buffer.from(requestHeadText(vars), 'latin1'));
   }
 
   /** Body bytes from the codec; false when the transport should pause. */

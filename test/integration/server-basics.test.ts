@@ -290,7 +290,10 @@ describe('startup errors: one coded line, exit 1', () => {
     const tmp = tempFiles({});
     t.after(tmp.cleanup);
     const path = join(tmp.dir, 'taken.sock');
-    const holder = net.createServer((s) => s.end('still mine'));
+    const holder = net.createServer((s) => {
+      s.on('error', () => {}); // uwsgi-ts's probe connects and leaves at once
+      s.end('still mine');
+    });
     holder.listen(path);
     await once(holder, 'listening');
     t.after(() => new Promise<void>((resolve) => holder.close(() => resolve())));
@@ -299,10 +302,14 @@ describe('startup errors: one coded line, exit 1', () => {
     const coded = ownLines(r.stderr).filter((l) => l.endsWith('[ERR_SOCKET_IN_USE]'));
     assert.equal(coded.length, 1, r.stderr);
     assert.ok(coded[0]?.includes(path), r.stderr);
+    let data = '';
     const client = net.connect(path);
-    const [data] = (await once(client, 'data')) as [Buffer];
+    client.on('data', (d: Buffer) => {
+      data += d.toString();
+    });
+    await once(client, 'end');
     client.destroy();
-    assert.equal(data.toString(), 'still mine');
+    assert.equal(data, 'still mine', 'the other process still owns the socket');
   });
 });
 
@@ -402,8 +409,8 @@ describe('unix sockets: chmod-socket and vacuum', () => {
       const server = await serve(t, [
         '--http-socket',
         sock,
-        '--chmod-socket',
-        '660',
+        // chmod-socket's value is optional, so (as in uWSGI) it is given with `=`
+        '--chmod-socket=660',
         '--vacuum',
         '--pidfile',
         pidfile,
