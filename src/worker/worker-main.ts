@@ -16,6 +16,18 @@ import { Dispatcher } from './dispatcher.js';
 import type { WorkerPlan } from './plan.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
 
+/** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'ERR_HTTP_HEADERS_TOO_BIG'],
+  // both Content-Length and Transfer-Encoding: request smuggling (uWSGI 2.0.21 accepts it)
+  HPE_INVALID_TRANSFER_ENCODING: [400, 'ERR_HTTP_SMUGGLING'],
+  HPE_UNEXPECTED_CONTENT_LENGTH: [400, 'ERR_HTTP_SMUGGLING'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'ERR_HTTP_BAD_REQUEST'],
+};
+
+/** Sockets already answered for a parse error (the parser may report twice). */
+const refused = new WeakSet<net.Socket>();
+
 interface Listening {
   readonly server: net.Server;
   readonly http: http.Server | undefined;
@@ -134,16 +146,12 @@ class Worker {
 
   /** A request the HTTP parser refused: one log line, a 4xx when the socket can still take it. */
   private clientError(err: NodeJS.ErrnoException, socket: net.Socket): void {
-    const code = err.code ?? 'ERR_HTTP_BAD_REQUEST';
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const smuggling =
-      /content-length|transfer-encoding/i.test(err.message) && code !== 'HPE_INVALID_CHUNK_SIZE';
-    const ours =
-      status === 431 ? 'ERR_HTTP_HEADERS_TOO_BIG' : smuggling ? 'ERR_HTTP_SMUGGLING' : 'ERR_HTTP_BAD_REQUEST';
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    const code = err.code ?? 'HPE_UNKNOWN';
+    const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
     if (code !== 'ECONNRESET') {
-      this.log(
-        `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
-      );
+      this.log(`[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`);
     }
     if (socket.writable && !socket.destroyed) {
       const reason = http.STATUS_CODES[status] ?? 'Bad Request';
