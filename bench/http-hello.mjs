@@ -66,10 +66,13 @@ function killGroup(pgid, signal) {
 async function startProcess(name, cmd, args, ready, timeoutMs = 20_000) {
   const proc = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
+  let tail = '';
   let exitedFlag = false;
+  let exitStatus = '';
   const exited = new Promise((resolve) => {
-    proc.on('exit', () => {
+    proc.on('exit', (code, signal) => {
       exitedFlag = true;
+      exitStatus = signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve();
     });
     proc.on('error', (err) => {
@@ -79,8 +82,10 @@ async function startProcess(name, cmd, args, ready, timeoutMs = 20_000) {
     });
   });
   const onData = (d) => {
-    // keep the head (start-up lines) and stop growing: a benchmark run must not buffer logs
-    if (text.length < 64_000) text += d.toString('utf8');
+    // keep the head (start-up lines) and a short tail (why it died): never the whole log
+    const s = d.toString('utf8');
+    if (text.length < 64_000) text += s;
+    tail = (tail + s).slice(-4000);
   };
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
@@ -88,6 +93,12 @@ async function startProcess(name, cmd, args, ready, timeoutMs = 20_000) {
     name,
     pid: proc.pid,
     log: () => text,
+    /** undefined while it runs; then how it ended and its last lines */
+    died: () => {
+      if (!exitedFlag) return undefined;
+      const last = tail.split('\n').filter((l) => l.trim() !== '');
+      return `${name} died (${exitStatus}): ${last.slice(-3).join(' / ') || 'no output'}`;
+    },
     async stop() {
       live.delete(handle);
       if (!exitedFlag && killGroup(proc.pid, 'SIGINT')) {
@@ -434,29 +445,47 @@ export async function benchHttpHello(options = {}) {
 
     const c = o.connections;
     const runs = [];
-    const add = (key, label, port, connections, note) => {
-      if (port !== undefined) runs.push({ key, label, port, connections, note, rounds: [] });
+    // `uses` names the instances a run goes through, to say which one died if a run fails
+    const add = (key, label, port, connections, note, uses = [key]) => {
+      if (port !== undefined)
+        runs.push({ key, label, port, connections, note, uses, rounds: [], failure: undefined });
     };
     const nx = instances.get('nginx');
     add('ts-node', 'uwsgi-ts, Node-style app', instances.get('ts-node')?.port, c);
     add('ts-fetch', 'uwsgi-ts, fetch-style app', instances.get('ts-fetch')?.port, c);
     add('cluster', `node:http cluster, ${n} processes`, instances.get('cluster')?.port, c);
     add('uwsgi', 'uWSGI 2.0 python3, http11-socket', instances.get('uwsgi')?.port, c, 'starved');
-    add('uwsgi-cN', `uWSGI, wrk -c${n} (one connection per sync worker)`, instances.get('uwsgi')?.port, n);
-    add('single', 'node:http, 1 process (RSS baseline)', instances.get('single')?.port, c);
-    add('nx-ts', 'nginx uwsgi_pass -> uwsgi-ts --socket', nx?.fronts.find((f) => f.key === 'nx-ts')?.port, c);
     add(
-      'nx-uwsgi',
-      'nginx uwsgi_pass -> uWSGI --socket',
-      nx?.fronts.find((f) => f.key === 'nx-uwsgi')?.port,
-      c,
+      'uwsgi-cN',
+      `uWSGI, wrk -c${n} (one connection per sync worker)`,
+      instances.get('uwsgi')?.port,
+      n,
+      '',
+      ['uwsgi'],
     );
+    add('single', 'node:http, 1 process (RSS baseline)', instances.get('single')?.port, c);
+    const front = (key) => nx?.fronts.find((f) => f.key === key)?.port;
+    add('nx-ts', 'nginx uwsgi_pass -> uwsgi-ts --socket', front('nx-ts'), c, '', ['nginx', 'ts-sock']);
+    add('nx-uwsgi', 'nginx uwsgi_pass -> uWSGI --socket', front('nx-uwsgi'), c, '', ['nginx', 'uwsgi-sock']);
 
+    // A server that dies or stops answering ends its own runs, not the benchmark: its row says why.
+    const load = async (r, seconds) => {
+      if (r.failure) return undefined;
+      try {
+        return await wrk(r.port, r.connections, o.threads, seconds);
+      } catch (err) {
+        const dead = r.uses.map((k) => instances.get(k)?.died()).filter(Boolean);
+        r.failure = dead.length > 0 ? dead.join('; ') : err.message.split('\n').slice(0, 2).join(' ');
+        log(`${r.label}: stopped: ${r.failure}`);
+        return undefined;
+      }
+    };
     log(`warm-up: ${o.warmupS} s each`);
-    for (const r of runs) await wrk(r.port, r.connections, o.threads, o.warmupS);
+    for (const r of runs) await load(r, o.warmupS);
     for (let i = 0; i < o.rounds; i++) {
       for (const r of runs) {
-        const w = await wrk(r.port, r.connections, o.threads, o.durationS);
+        const w = await load(r, o.durationS);
+        if (!w) continue;
         r.rounds.push(w);
         log(`round ${i + 1}/${o.rounds} ${r.label}: ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms.toFixed(2)} ms`);
         await sleep(200);
@@ -469,10 +498,12 @@ export async function benchHttpHello(options = {}) {
         label: r.label,
         connections: r.connections,
         note: r.note,
-        rps: median(rps),
+        failure: r.failure,
+        rounds: r.rounds.length,
+        rps: rps.length > 0 ? median(rps) : Number.NaN,
         minRps: Math.min(...rps),
         maxRps: Math.max(...rps),
-        p99Ms: median(r.rounds.map((x) => x.p99Ms)),
+        p99Ms: rps.length > 0 ? median(r.rounds.map((x) => x.p99Ms)) : Number.NaN,
         errors: r.rounds.reduce((a, x) => a + x.errors, 0),
         requests: r.rounds.reduce((a, x) => a + x.requests, 0),
       });
@@ -482,7 +513,7 @@ export async function benchHttpHello(options = {}) {
     // the single node:http process itself
     const rssOf = (key, label) => {
       const inst = instances.get(key);
-      if (!inst) return;
+      if (!inst || inst.died()) return;
       const pids = inst.workers ? childPids(inst.pid) : [inst.pid];
       const kb = pids.map(rssKb).filter((x) => x !== undefined);
       if (kb.length > 0)
@@ -513,7 +544,7 @@ const fmtMb = (kb) => (kb / 1024).toFixed(1) + ' MB';
 export function httpHelloTables(r) {
   const o = r.options;
   const out = [];
-  const row = (k) => r.rows.find((x) => x.key === k);
+  const row = (k) => r.rows.find((x) => x.key === k && !x.failure);
   out.push(
     `HTTP hello: \`wrk -t${o.threads} -c${o.connections} -d${o.durationS}s --latency\`, ${o.rounds} rounds per contender, ` +
       `alternating (A B C ... A B C), after a ${o.warmupS} s warm-up; figure = median round. ` +
@@ -525,13 +556,18 @@ export function httpHelloTables(r) {
   out.push('');
   out.push('| server | wrk -c | req/s (median) | rounds min-max | p99 (median) | errors |');
   out.push('|---|---|---|---|---|---|');
-  for (const x of r.rows) {
+  for (const x of r.rows.filter((y) => !y.failure)) {
     const mark = x.note === 'starved' ? ' [1]' : '';
     out.push(
       `| ${x.label}${mark} | ${x.connections} | ${fmtRps(x.rps)} | ${fmtRps(x.minRps)}-${fmtRps(x.maxRps)} | ` +
         `${fmtMs(x.p99Ms)} | ${x.errors} |`,
     );
   }
+  for (const x of r.rows.filter((y) => y.failure))
+    out.push(
+      `| ${x.label} | ${x.connections} | stopped after ${x.rounds} of ${o.rounds} rounds: ` +
+        `${x.failure.replaceAll('|', '/')} | | | |`,
+    );
   for (const u of r.unavailable)
     out.push(`| ${u.label} | - | not run: ${u.reason.replaceAll('|', '/')} | | | |`);
   if (row('uwsgi')) {

@@ -88,7 +88,9 @@ function appSpecs(config: Config): AppSpec[] {
           'ERR_CONFIG_BAD_VALUE',
           `mount needs /mountpoint=app: "${entry.value}" (${formatOrigin(entry.origin)})`,
         );
-      apps.push(appSpec(entry.value.slice(0, eq), entry.value.slice(eq + 1)));
+      const spec = appSpec(entry.value.slice(0, eq), entry.value.slice(eq + 1));
+      // uWSGI applies `callable` to mounted apps too (the seed's `callable = app`)
+      apps.push(spec.callable === undefined && callable ? { ...spec, callable } : spec);
     }
   }
   return apps;
@@ -272,13 +274,15 @@ export class Master {
     try {
       await this.pool.start();
     } catch (err) {
-      this.log(`${err instanceof Error ? err.message : String(err)}`);
       await this.pool.kill('SIGKILL');
       this.cleanup();
+      const why = err instanceof Error ? err.message : String(err);
       const needApp = c.value('need-app') === true;
       throw new UwsgiError(
         needApp ? 'ERR_APP_NONE' : 'ERR_APP_LOAD',
-        needApp ? 'need-app is set and the app did not load: GAME OVER' : 'the first workers failed to start',
+        needApp
+          ? `need-app is set and the app did not load (${why}): GAME OVER`
+          : `the first workers failed to start: ${why}`,
       );
     }
     this.log(

@@ -136,10 +136,7 @@ export class WorkerPool {
         this.checkReady();
         return;
       case 'failed':
-        this.failGeneration(
-          slot.generation,
-          `worker ${slot.id} (pid: ${slot.pid}) failed to start: ${message.message} [${message.code}]`,
-        );
+        this.failGeneration(slot.generation, `worker ${slot.id} (pid: ${slot.pid}): ${message.message}`);
         return;
       case 'log':
         (this.options.onWorkerLog ?? this.options.log)(message.line.replace(/\n$/, ''));

@@ -28,6 +28,8 @@ const NO_APP_BODY = 'Internal Server Error\n';
 export class Dispatcher {
   requests = 0;
   inFlight = 0;
+  /** Set by a graceful stop: every response closes its connection. */
+  draining = false;
   private readonly mounts: MountTable<AppSlot>;
   private readonly slots: readonly AppSlot[];
   private readonly single: AppSlot | undefined;
@@ -66,6 +68,7 @@ export class Dispatcher {
       this.waiting.push([req, res, context]);
       return;
     }
+    if (this.draining) res.shouldKeepAlive = false;
     req.startMs = Date.now();
     req.startPerf = performance.now();
     req.envContext = context;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import { Server as NetServer } from 'node:net';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import type { NativeHandle } from '../net/native-handle.js';
@@ -23,6 +24,8 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
   HPE_INVALID_TRANSFER_ENCODING: [400, 'ERR_HTTP_SMUGGLING'],
   HPE_UNEXPECTED_CONTENT_LENGTH: [400, 'ERR_HTTP_SMUGGLING'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'ERR_HTTP_BAD_REQUEST'],
+  // the client went away in the middle of its request
+  HPE_INVALID_EOF_STATE: [400, 'ERR_PROTOCOL_TRUNCATED'],
 };
 
 /** Sockets already answered for a parse error (the parser may report twice). */
@@ -151,7 +154,9 @@ class Worker {
     const code = err.code ?? 'HPE_UNKNOWN';
     const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
     if (code !== 'ECONNRESET') {
-      this.log(`[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`);
+      this.log(
+        `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
+      );
     }
     if (socket.writable && !socket.destroyed) {
       const reason = http.STATUS_CODES[status] ?? 'Bad Request';
@@ -185,23 +190,22 @@ class Worker {
     this.listening.push({ server, http: httpServer });
   }
 
-  /** Graceful: stop accepting, let keep-alive connections go, finish in-flight requests, exit. */
+  /**
+   * Graceful: stop accepting, finish what is in flight, close keep-alive connections after their
+   * current request, exit once every connection is gone. http.Server.close() is bypassed: it
+   * resets "idle" connections, which include one just accepted whose request is still on the wire.
+   */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    for (const { server, http: h } of this.listening) {
-      server.close();
-      if (h && h !== server) h.close();
-      h?.closeIdleConnections();
-    }
-    const dispatcher = this.dispatcher;
-    const done = () => process.exit(0);
-    if (!dispatcher) done();
-    else
-      dispatcher.idle().then(() => {
-        for (const { http: h } of this.listening) h?.closeAllConnections();
-        setImmediate(done);
-      }, done);
+    if (this.dispatcher) this.dispatcher.draining = true;
+    let open = this.listening.length;
+    const closed = () => {
+      if (--open === 0) process.exit(0);
+    };
+    if (open === 0) process.exit(0);
+    // net.Server's own close: stops accepting, calls back when the last connection is gone
+    for (const { server } of this.listening) NetServer.prototype.close.call(server, closed);
   }
 }
 
