@@ -103,6 +103,9 @@ export class BridgeSocket extends Duplex {
   override _final(callback: (err?: Error | null) => void): void {
     this.transport.end();
     callback();
+    // the readable side never ends (see feedEnd), so the socket would never close by itself:
+    // close it now, which lets http.Server free its parser and forget the connection
+    process.nextTick(() => this.destroy());
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
