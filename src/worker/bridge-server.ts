@@ -230,8 +230,7 @@ export function createBridgeServer(
   plan: WorkerPlan,
   log: Log,
 ): net.Server {
-  return net.createServer((socket) => {
-    socket.setNoDelay(true);
+  return net.createServer({ noDelay: true }, (socket) => {
     if (protocol === 'fastcgi') serveFastCgi(socket, httpServer, plan, log);
     else serveStream(socket, protocol, httpServer, plan, log);
   });

@@ -100,6 +100,14 @@ export class BridgeSocket extends Duplex {
     this.transport.write(chunk, callback);
   }
 
+  /** http.Server writes the head and the body separately: one transport write for both. */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (err?: Error | null) => void): void {
+    this.transport.write(
+      chunks.length === 1 ? (chunks[0]?.chunk ?? Buffer.alloc(0)) : Buffer.concat(chunks.map((c) => c.chunk)),
+      callback,
+    );
+  }
+
   override _final(callback: (err?: Error | null) => void): void {
     this.transport.end();
     callback();

@@ -33,7 +33,7 @@ export async function serveFetch(
 ): Promise<void> {
   const scheme = req.envContext?.https ? 'https' : 'http';
   const host = req.headers.host ?? req.envContext?.serverName ?? 'localhost';
-  const response = await handler(lazyRequest(req, `${scheme}://${host}${req.url ?? '/'}`), req.env);
+  const response = await handler(lazyRequest(req, `${scheme}://${host}${req.url ?? '/'}`), req.lazyEnv());
   if (!(response instanceof Response)) throw new TypeError('the fetch handler did not return a Response');
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;

@@ -38,6 +38,31 @@ export class UwsgiRequest extends IncomingMessage {
     return this.#vars;
   }
 
+  /**
+   * The same vars as an object that is only built when the app first looks at it (a fetch
+   * handler's `env` is often never read; building it costs as much as a small response).
+   */
+  lazyEnv(): Record<string, string> {
+    if (this.#env) return this.#env;
+    const target: Record<string, string> = {};
+    const materialize = () => this.env;
+    return new Proxy(target, {
+      get: (_t, key) => (typeof key === 'string' ? materialize()[key] : undefined),
+      has: (_t, key) => typeof key === 'string' && key in materialize(),
+      ownKeys: () => Reflect.ownKeys(materialize()),
+      getOwnPropertyDescriptor: (_t, key) => {
+        const value = typeof key === 'string' ? materialize()[key] : undefined;
+        return value === undefined
+          ? undefined
+          : { value, writable: true, enumerable: true, configurable: true };
+      },
+      set: (_t, key, value) => {
+        if (typeof key === 'string') materialize()[key] = String(value);
+        return true;
+      },
+    });
+  }
+
   /** CGI vars for the app, as a WSGI app gets `environ`: SCRIPT_NAME/PATH_INFO follow the mountpoint. */
   get env(): Record<string, string> {
     if (this.#env) return this.#env;
