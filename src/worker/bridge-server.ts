@@ -139,7 +139,10 @@ function serveStream(
       router.head(head);
     },
     onBody: (chunk: Buffer) => router.body(chunk),
-    onBodyEnd: () => router.bodyEnd(),
+    onBodyEnd: () => {
+      socket.setTimeout(0);
+      router.bodyEnd();
+    },
     onError(err: ProtocolError) {
       logProtocolError(log, socket, protocol, err);
       router.abort();
@@ -153,6 +156,7 @@ function serveStream(
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
   socket.on('end', () => parser.end());
   socket.on('error', () => router.abort());
+  watchReads(socket, plan, protocol, log);
   socket.on('close', () => {
     const bridge = router.current;
     if (bridge && !bridge.writableFinished) bridge.destroy();
@@ -196,6 +200,7 @@ function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerP
         router?.body(chunk);
       },
       onBodyEnd() {
+        socket.setTimeout(0);
         router?.bodyEnd();
       },
       onAbort(requestId) {
@@ -222,6 +227,24 @@ function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerP
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
   socket.on('end', () => parser.end());
   socket.on('error', () => router?.abort());
+  socket.on('data', () => socket.setTimeout(plan.socketTimeout * 1000));
+  watchReads(socket, plan, 'FastCGI', log);
+}
+
+/**
+ * socket-timeout (default 4 s, reference §2.1): a peer that stops sending in the middle of a
+ * request is dropped with one log line. The clock stops once the body is complete (the app may
+ * take its time); on a FastCGI keep-conn connection it restarts with the next request.
+ */
+function watchReads(socket: net.Socket, plan: WorkerPlan, protocol: string, log: Log): void {
+  if (plan.socketTimeout <= 0) return;
+  socket.setTimeout(plan.socketTimeout * 1000);
+  socket.on('timeout', () => {
+    log(
+      `[uwsgi-ts] ${protocol} request from ${socket.remoteAddress ?? 'unix socket'} timed out after ${plan.socketTimeout} s (socket-timeout) [ERR_PROTOCOL_TRUNCATED]\n`,
+    );
+    socket.destroy();
+  });
 }
 
 export function createBridgeServer(

@@ -44,6 +44,7 @@ export class Dispatcher {
       mountpoint: app.spec.mountpoint,
       app: { id, app, requests: 0 },
     }));
+    this.tracking = !options.plan.logging.disabled || options.plan.maxConcurrent > 0;
     this.mounts = buildMountTable(slots, options.plan);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
@@ -60,6 +61,8 @@ export class Dispatcher {
   }
 
   private readonly waiting: Array<[UwsgiRequest, UwsgiResponse, HttpEnvContext]> = [];
+  /** Whether each request's end is watched (request log, threads x async bound). */
+  private readonly tracking: boolean;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -69,12 +72,16 @@ export class Dispatcher {
       return;
     }
     if (this.draining) res.shouldKeepAlive = false;
-    req.startMs = Date.now();
-    req.startPerf = performance.now();
     req.envContext = context;
     this.requests++;
-    this.inFlight++;
-    res.once('close', () => this.finished(req, res));
+    // the hot path pays for the end-of-request hook only when the log or a concurrency bound needs it
+    if (this.tracking) {
+      req.startMs = Date.now();
+      req.startPerf = performance.now();
+      req.dispatcher = this;
+      this.inFlight++;
+      res.once('close', onResponseClose);
+    }
     let slot = this.single;
     if (!slot) {
       const vars = req.vars;
@@ -145,7 +152,8 @@ export class Dispatcher {
     return this.slots[req.appId]?.app.spec.file ?? 'unknown';
   }
 
-  private finished(req: UwsgiRequest, res: UwsgiResponse): void {
+  /** Called once per tracked request when its response is done or its connection gone. */
+  finished(req: UwsgiRequest, res: UwsgiResponse): void {
     this.inFlight--;
     const next = this.waiting.shift();
     if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
@@ -183,4 +191,10 @@ export class Dispatcher {
       }),
     );
   }
+}
+
+/** A module-level listener (no closure per request): `this` is the response. */
+function onResponseClose(this: UwsgiResponse): void {
+  const req = this.req;
+  req.dispatcher?.finished(req, this);
 }

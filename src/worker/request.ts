@@ -20,6 +20,8 @@ export class UwsgiRequest extends IncomingMessage {
   appId = -1;
   /** Set by the dispatcher before the app sees the request. */
   envContext: HttpEnvContext | undefined;
+  /** Set when the dispatcher watches this request's end (request log, concurrency bound). */
+  dispatcher: { finished(req: UwsgiRequest, res: UwsgiResponse): void } | undefined;
   #vars: Map<string, string> | undefined;
   #env: Record<string, string> | undefined;
 
@@ -76,6 +78,7 @@ export class UwsgiRequest extends IncomingMessage {
   }
 }
 
+/** The response class when the request log is on: it counts body bytes ("generated N bytes"). */
 export class UwsgiResponse extends ServerResponse<UwsgiRequest> {
   bodyBytes = 0;
 

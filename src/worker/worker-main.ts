@@ -122,7 +122,8 @@ class Worker {
     if (!dispatcher) throw new Error('no dispatcher');
     const options = {
       IncomingMessage: UwsgiRequest,
-      ServerResponse: UwsgiResponse,
+      // without the request log, Node's own response class: no byte counting on every write
+      ServerResponse: plan.logging.disabled ? http.ServerResponse : UwsgiResponse,
       // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
       maxHeaderSize: Math.max(16384, plan.bufferSize),
       headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,
