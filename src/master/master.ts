@@ -106,15 +106,13 @@ function inheritedSockets(): Map<string, NativeHandle> {
   const pid = process.env['LISTEN_PID'];
   if (!count || (pid !== undefined && Number(pid) !== process.pid)) return found;
   for (let fd = 3; fd < 3 + count; fd++) {
-    for (const type of ['tcp', 'unix'] as const) {
-      const handle = createServerHandle(null, -1, -1, fd);
-      if (typeof handle === 'number') continue;
-      const out: { address?: string; port?: number } = {};
-      if (handle.getsockname?.(out) === 0 && out.port !== undefined)
-        found.set(`tcp:${out.address}:${out.port}`, handle);
-      else found.set(`${type}:fd${fd}`, handle);
-      break;
-    }
+    const handle = createServerHandle(null, 0, 0, fd);
+    if (typeof handle === 'number') continue;
+    const out: { address?: string; port?: number } = {};
+    // TCP sockets are matched by address; any inherited fd is also reachable as fd://N
+    if (handle.getsockname?.(out) === 0 && out.port !== undefined)
+      found.set(`tcp:${out.address}:${out.port}`, handle);
+    found.set(`fd:${fd}`, handle);
   }
   delete process.env['LISTEN_FDS'];
   delete process.env['LISTEN_PID'];

@@ -121,7 +121,7 @@ export async function bindSocket(
       };
     }
     case 'fd': {
-      const handle = createServerHandle(null, -1, -1, address.fd);
+      const handle = options.inherited.get(`fd:${address.fd}`) ?? createServerHandle(null, 0, 0, address.fd);
       if (typeof handle === 'number') return fail(handle);
       return { ...base, handle, description: `inherited fd ${address.fd}`, inherited: true };
     }
