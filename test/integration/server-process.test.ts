@@ -103,3 +103,25 @@ test('daemonize detaches, logs to the file, writes the pidfile; --stop through i
   for (let i = 0; i < 100 && !/goodbye to uWSGI/.test(read(log)); i++) await sleep(100);
   assert.match(read(log), /graceful shutdown triggered[\s\S]*goodbye to uWSGI\./);
 });
+
+test('uid and gid are dropped after binding (as root)', { timeout: 20_000 }, async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root');
+  const server = await startServer([
+    '--master',
+    '--http-socket',
+    '127.0.0.1:0',
+    '--app',
+    APP,
+    '--uid',
+    'nobody',
+    '--gid',
+    'nogroup',
+  ]);
+  t.after(() => server.close());
+  const workerPid = Number(await get(server.port, '/pid'));
+  const status = readFileSync(`/proc/${workerPid}/status`, 'utf8');
+  assert.match(status, /^Uid:\s+65534\s+65534/m);
+  assert.match(status, /^Gid:\s+65534\s+65534/m);
+  const master = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  assert.match(master, /^Uid:\s+65534\s+65534/m, 'the master runs unprivileged too');
+});
