@@ -2,7 +2,7 @@
 
 import type { OptionSpec, Subsystem } from '../config/option.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
-import { SERVED_OPTIONS } from '../config/served-options.js';
+import { SERVED_OPTIONS, UNSERVED_OPTIONS } from '../config/served-options.js';
 import { SUBSYSTEM_STATUS } from '../config/subsystem-status.js';
 import { ERROR_CODES } from '../errors.js';
 
@@ -30,8 +30,9 @@ function bySubsystem(): Map<Subsystem, OptionSpec[]> {
 /** Whether uwsgi-ts serves an option today: its subsystem is ready, or the option is listed as served. */
 function served(spec: OptionSpec): 'yes' | 'not yet' | 'no' {
   const status = SUBSYSTEM_STATUS[spec.subsystem];
-  if (status.state === 'ready' || SERVED_OPTIONS.has(spec.name)) return 'yes';
-  return status.state === 'planned' ? 'not yet' : 'no';
+  if ((status.state === 'ready' && !UNSERVED_OPTIONS.has(spec.name)) || SERVED_OPTIONS.has(spec.name))
+    return 'yes';
+  return status.state === 'never' ? 'no' : 'not yet';
 }
 
 function statusWord(subsystem: Subsystem, specs: readonly OptionSpec[]): string {

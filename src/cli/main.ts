@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { processMagicHost, readConfig } from '../config/load.js';
 import type { ConfigHost } from '../config/loader.js';
+import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
@@ -89,6 +90,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (loader.lastFlag('show-config') || dryRun) process.stderr.write(loader.showConfig());
     const config = resolveConfig(loader);
     for (const w of config.warnings) process.stderr.write(`uwsgi-ts: warning: ${w.message}\n`);
+    if (config.value('dump-options')) {
+      // uWSGI: every option name, one per line, then exit
+      for (const spec of ALL_OPTIONS) process.stdout.write(`${spec.name}\n`);
+      return 0;
+    }
+    const gets = config.all('get');
+    if (gets.length > 0) {
+      // uWSGI: print the value of each named option (every occurrence), then exit
+      for (const { value } of gets) {
+        for (const entry of config.entries) if (entry.key === value) process.stdout.write(`${entry.value}\n`);
+      }
+      return 0;
+    }
     if (dryRun) return 0;
     return await serve(config, argv);
   } catch (err) {

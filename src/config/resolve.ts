@@ -9,7 +9,7 @@ import type { ConfigLoader, ConfigWarning } from './loader.js';
 import type { OptionSpec, ValueKind } from './option.js';
 import { findOption, suggestOption } from './option-registry.js';
 import type { KindOf, OptionName } from './option-table.js';
-import { SERVED_OPTIONS } from './served-options.js';
+import { SERVED_OPTIONS, UNSERVED_OPTIONS } from './served-options.js';
 import { SUBSYSTEM_STATUS } from './subsystem-status.js';
 import { type OptionValue, VALUE_PARSERS } from './value-kinds.js';
 
@@ -54,12 +54,14 @@ export function resolveConfig(loader: ConfigLoader): Config {
     list.push({ value, raw, origin });
     values.set(spec.name, list);
     const status = SUBSYSTEM_STATUS[spec.subsystem];
-    if (status.state === 'ready' || SERVED_OPTIONS.has(spec.name) || warnedUnsupported.has(spec.name)) return;
+    const served =
+      (status.state === 'ready' && !UNSERVED_OPTIONS.has(spec.name)) || SERVED_OPTIONS.has(spec.name);
+    if (served || warnedUnsupported.has(spec.name)) return;
     warnedUnsupported.add(spec.name);
     const what =
-      status.state === 'planned'
-        ? `is not supported yet by uwsgi-ts (${status.note})`
-        : `is not supported by uwsgi-ts (${status.note}${spec.instead ? `; ${spec.instead}` : ''})`;
+      status.state === 'never'
+        ? `is not supported by uwsgi-ts (${status.note}${spec.instead ? `; ${spec.instead}` : ''})`
+        : `is not supported yet by uwsgi-ts (${status.state === 'planned' ? status.note : 'this option is not served yet'})`;
     const message = `option "${spec.name}" (${formatOrigin(origin)}) ${what}`;
     if (loader.strict) throw new UwsgiError('ERR_CONFIG_NOT_SUPPORTED', message);
     warnings.push({ code: 'not-supported', key: spec.name, message });

@@ -74,3 +74,16 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'plugins-dir',
   'autoload',
 ]);
+
+/**
+ * Options of a `ready` subsystem that are not served yet: reported like any unserved option.
+ * (config: blacklist/whitelist contexts, DNS `resolve`, `fallback-config`.)
+ */
+export const UNSERVED_OPTIONS: ReadonlySet<string> = new Set([
+  'blacklist',
+  'end-blacklist',
+  'whitelist',
+  'end-whitelist',
+  'resolve',
+  'fallback-config',
+]);

@@ -165,3 +165,28 @@ test('starting with no socket is one line naming what to give, exit 1', async ()
   assert.equal(run.code, 1);
   assert.match(ownLines(run.stderr).at(-1) ?? '', /--http-socket.*\[ERR_SOCKET_NONE\]$/);
 });
+
+test('--get prints the values of an option and exits; --dump-options lists every option', async () => {
+  const { dir, cleanup } = tempFiles({
+    'app.ini': '[uwsgi]\nbase = /srv\nchdir = %(base)/app\nenv = A=1\nenv = B=2\n',
+  });
+  try {
+    const got = await runCli(['app.ini', '--get', 'chdir', '--get', 'env'], { cwd: dir });
+    assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stdout, '/srv/app\nA=1\nB=2\n');
+    const dump = await runCli(['--dump-options']);
+    assert.equal(dump.code, 0, dump.stderr);
+    assert.equal(dump.stdout.split('\n').filter(Boolean).length, ALL_OPTIONS.length);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a config option not served yet is reported, not silently ignored', async () => {
+  const run = await runCli(['--dry-run', '--resolve', 'ph=localhost']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    ownLines(run.stderr).join('\n'),
+    /option "resolve" \(command line --resolve\) is not supported yet/,
+  );
+});
