@@ -95,6 +95,7 @@ export const OPTIONS = [
 
   // reference §2.3 reloading / lifecycle
   { name: 'max-requests', short: 'R', arg: 'required', kind: 'int', default: '0', subsystem: 'reload', help: 'recycle a worker after N requests (0 = never)' },
+  { name: 'max-requests-delta', arg: 'required', kind: 'int', default: '0', subsystem: 'reload', help: 'add worker id * N to max-requests, so workers do not recycle at once' },
   { name: 'min-worker-lifetime', arg: 'required', kind: 'seconds', default: '10', subsystem: 'reload', help: 'never recycle a worker younger than this' },
   { name: 'max-worker-lifetime', arg: 'required', kind: 'seconds', default: '0', subsystem: 'reload', help: 'recycle a worker after this many seconds (0 = never)' },
   { name: 'max-worker-lifetime-delta', arg: 'required', kind: 'seconds', default: '0', subsystem: 'reload', help: 'add worker id * N seconds to max-worker-lifetime' },

@@ -49,6 +49,16 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'exit-on-reload',
   'reload-mercy',
   'worker-reload-mercy',
+  // recycling (reference §2.3)
+  'max-requests',
+  'max-requests-delta',
+  'min-worker-lifetime',
+  'max-worker-lifetime',
+  'max-worker-lifetime-delta',
+  'reload-on-rss',
+  'evil-reload-on-rss',
+  'mem-collector-freq',
+  'reload-on-exception',
   // apps
   'app',
   'app-style',

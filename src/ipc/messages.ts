@@ -14,12 +14,15 @@ export type MasterMessage =
 export type WorkerMessage =
   | { readonly t: 'ready'; readonly apps: number }
   | { readonly t: 'failed'; readonly code: string; readonly message: string }
-  | { readonly t: 'log'; readonly line: string };
+  | { readonly t: 'log'; readonly line: string }
+  /** The worker asks to be replaced (max-requests, reload-on-rss, reload-on-exception); it keeps serving until told to stop. */
+  | { readonly t: 'recycle'; readonly reason: string };
 
 const WORKER_MESSAGE_KEYS: Readonly<Record<WorkerMessage['t'], readonly string[]>> = {
   ready: ['apps'],
   failed: ['code', 'message'],
   log: ['line'],
+  recycle: ['reason'],
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

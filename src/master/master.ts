@@ -4,7 +4,7 @@
 // SIGINT/SIGQUIT stop at once.
 
 import { fork } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatOrigin } from '../config/entry.js';
@@ -193,6 +193,15 @@ export class Master {
       procname:
         base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
       hostname: hostname(),
+      recycle: {
+        maxRequests:
+          (c.value('max-requests') ?? 0) > 0
+            ? (c.value('max-requests') ?? 0) + id * (c.value('max-requests-delta') ?? 0)
+            : 0,
+        reloadOnRssMB: c.value('reload-on-rss') ?? 0,
+        reloadOnException: c.value('reload-on-exception') === true,
+        minLifetimeS: c.value('min-worker-lifetime') ?? 10,
+      },
     };
   }
 
@@ -266,6 +275,10 @@ export class Master {
           execArgv: [],
         }) as unknown as WorkerProcess,
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
+      lifetimeMs: (id) => {
+        const lifetime = c.value('max-worker-lifetime') ?? 0;
+        return lifetime > 0 ? (lifetime + id * (c.value('max-worker-lifetime-delta') ?? 0)) * 1000 : 0;
+      },
       log: (line) => this.log(line),
     });
     this.installSignals();
@@ -286,12 +299,39 @@ export class Master {
     this.log(
       `uwsgi-ts: all workers ready (${processes} ${processes === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
+    this.watchMemory();
     return new Promise<number>((resolve) => {
       this.finish = resolve;
     });
   }
 
   private finish: (code: number) => void = () => {};
+
+  /**
+   * evil-reload-on-rss (reference §2.3): every mem-collector-freq seconds the master reads each
+   * worker's RSS and kills the ones above the limit (the respawn path logs and replaces them).
+   */
+  private watchMemory(): void {
+    const limit = this.config.value('evil-reload-on-rss') ?? 0;
+    if (limit <= 0 || !this.pool) return;
+    const pool = this.pool;
+    const every = Math.max(1, this.config.value('mem-collector-freq') ?? 3) * 1000;
+    setInterval(() => {
+      for (const pid of pool.pids()) {
+        const rss = residentMB(pid);
+        if (rss !== undefined && rss > limit) {
+          this.log(
+            `worker (pid: ${pid}) has ${rss} MB of RSS, above evil-reload-on-rss ${limit} MB: killing it`,
+          );
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
+    }, every).unref();
+  }
 
   private mercySeconds(): number {
     return this.config.value('reload-mercy') || this.config.value('worker-reload-mercy') || 60;
@@ -353,6 +393,16 @@ export class Master {
       ['SIGHUP', () => void this.reload()],
     ];
     for (const [signal, handler] of table) process.on(signal, handler);
+  }
+}
+
+/** VmRSS of a process in MB, from /proc (Linux). */
+function residentMB(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.floor(Number(m[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

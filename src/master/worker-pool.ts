@@ -33,6 +33,8 @@ export interface WorkerPoolOptions {
   readonly log: (line: string) => void;
   /** A worker's log line sent over IPC (log-master). */
   readonly onWorkerLog?: (line: string) => void;
+  /** max-worker-lifetime in ms for worker `id` (with its delta), 0 = none. */
+  readonly lifetimeMs?: (id: number) => number;
 }
 
 interface Slot {
@@ -44,6 +46,8 @@ interface Slot {
   ready: boolean;
   /** Told to stop: its exit is expected. */
   retiring: boolean;
+  /** A replacement is being started for it. */
+  recycling: boolean;
   retiredAt: number | undefined;
 }
 
@@ -103,7 +107,7 @@ export class WorkerPool {
     }
   }
 
-  private spawn(id: number, generation: number, respawned: boolean, oldPid?: number): void {
+  private spawn(id: number, generation: number, respawned: boolean, oldPid?: number): Slot {
     const proc = this.options.spawn(id);
     const pid = proc.pid ?? 0;
     const slot: Slot = {
@@ -114,6 +118,7 @@ export class WorkerPool {
       startedAt: this.options.clock.now(),
       ready: false,
       retiring: false,
+      recycling: false,
       retiredAt: undefined,
     };
     this.slots.add(slot);
@@ -124,7 +129,18 @@ export class WorkerPool {
     proc.send({ t: 'start' });
     if (respawned) this.options.log(`Respawned uWSGI worker ${id} (new pid: ${pid})`);
     else this.options.log(`spawned uWSGI worker ${id} (pid: ${pid}, cores: ${this.options.cores})`);
+    const lifetime = this.options.lifetimeMs?.(id) ?? 0;
+    if (lifetime > 0) {
+      this.options.clock
+        .setTimeout(() => {
+          if (!this.slots.has(slot) || slot.retiring || slot.recycling || this.stopping) return;
+          const seconds = Math.round((this.options.clock.now() - slot.startedAt) / 1000);
+          this.recycle(slot, `worker ${id} lifetime reached, it was running for ${seconds} second(s)`);
+        }, lifetime)
+        .unref?.();
+    }
     void oldPid;
+    return slot;
   }
 
   private onMessage(slot: Slot, message: unknown): void {
@@ -137,6 +153,9 @@ export class WorkerPool {
         return;
       case 'failed':
         this.failGeneration(slot.generation, `worker ${slot.id} (pid: ${slot.pid}): ${message.message}`);
+        return;
+      case 'recycle':
+        this.recycle(slot, message.reason);
         return;
       case 'log':
         (this.options.onWorkerLog ?? this.options.log)(message.line.replace(/\n$/, ''));
@@ -190,6 +209,29 @@ export class WorkerPool {
   /** The delay the next respawn of worker `id` would wait (for tests). */
   quickDeathCount(id: number): number {
     return this.quickDeaths.get(id) ?? 0;
+  }
+
+  /**
+   * Graceful recycling of one worker: its replacement is spawned first and the old one drains
+   * only once the new one is ready, so the socket always has a worker accepting.
+   */
+  private recycle(slot: Slot, why: string): void {
+    if (slot.recycling || slot.retiring || this.stopping) return;
+    slot.recycling = true;
+    this.options.log(why);
+    const replacement = this.spawn(slot.id, slot.generation, true);
+    const ready = () => {
+      if (replacement.ready) {
+        if (this.slots.has(slot)) this.retire(slot);
+        return;
+      }
+      if (!this.slots.has(replacement)) {
+        slot.recycling = false;
+        return;
+      }
+      this.options.clock.setTimeout(ready, 50);
+    };
+    ready();
   }
 
   private retire(slot: Slot): void {

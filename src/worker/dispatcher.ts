@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   readonly plan: WorkerPlan;
   readonly apps: readonly LoadedApp[];
   readonly log: (line: string) => void;
+  /** Recycling checks after each request (max-requests, reload-on-rss); `failed` after an app exception. */
+  readonly afterRequest?: (failed: boolean) => void;
 }
 
 interface AppSlot {
@@ -44,7 +46,9 @@ export class Dispatcher {
       mountpoint: app.spec.mountpoint,
       app: { id, app, requests: 0 },
     }));
-    this.tracking = !options.plan.logging.disabled || options.plan.maxConcurrent > 0;
+    this.afterRequest = options.afterRequest;
+    this.tracking =
+      !options.plan.logging.disabled || options.plan.maxConcurrent > 0 || options.afterRequest !== undefined;
     this.mounts = buildMountTable(slots, options.plan);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
@@ -61,8 +65,9 @@ export class Dispatcher {
   }
 
   private readonly waiting: Array<[UwsgiRequest, UwsgiResponse, HttpEnvContext]> = [];
-  /** Whether each request's end is watched (request log, threads x async bound). */
+  /** Whether each request's end is watched (request log, threads x async bound, recycling). */
   private readonly tracking: boolean;
+  private readonly afterRequest: ((failed: boolean) => void) | undefined;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -135,6 +140,7 @@ export class Dispatcher {
   }
 
   private failed(req: UwsgiRequest, res: UwsgiResponse, err: unknown): void {
+    req.failed = true;
     const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.log(
       `[uwsgi-ts] exception in app ${this.appName(req)} while serving ${req.method} ${req.url}:\n${stack}\n`,
@@ -155,6 +161,7 @@ export class Dispatcher {
   /** Called once per tracked request when its response is done or its connection gone. */
   finished(req: UwsgiRequest, res: UwsgiResponse): void {
     this.inFlight--;
+    this.afterRequest?.(req.failed);
     const next = this.waiting.shift();
     if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
     if (this.inFlight === 0 && this.waiting.length === 0 && this.idleWaiters.length > 0) {

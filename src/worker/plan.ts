@@ -48,5 +48,12 @@ export interface WorkerPlan {
   /** threads x async when either is set: requests served at once by this worker; 0 = no bound. */
   readonly maxConcurrent: number;
   readonly procname: string | undefined;
+  /** Recycling (reference §2.3): 0 = off. max-requests already includes wid x max-requests-delta. */
+  readonly recycle: {
+    readonly maxRequests: number;
+    readonly reloadOnRssMB: number;
+    readonly reloadOnException: boolean;
+    readonly minLifetimeS: number;
+  };
   readonly hostname: string;
 }

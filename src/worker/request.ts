@@ -18,6 +18,8 @@ export class UwsgiRequest extends IncomingMessage {
   startPerf = 0;
   mountpoint = '';
   appId = -1;
+  /** The app threw or rejected while serving it (reload-on-exception). */
+  failed = false;
   /** Set by the dispatcher before the app sees the request. */
   envContext: HttpEnvContext | undefined;
   /** Set when the dispatcher watches this request's end (request log, concurrency bound). */

@@ -15,6 +15,7 @@ import { createBridgeServer } from './bridge-server.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
 import type { WorkerPlan } from './plan.js';
+import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
 
 /** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
@@ -104,7 +105,15 @@ class Worker {
       }
       this.log('*** no app loaded. going in full dynamic mode ***\n');
     }
-    this.dispatcher = new Dispatcher({ plan, apps, log: (line) => this.log(line) });
+    const recycler = Recycler.wanted(plan)
+      ? new Recycler(plan, (reason) => send({ t: 'recycle', reason }))
+      : undefined;
+    this.dispatcher = new Dispatcher({
+      plan,
+      apps,
+      log: (line) => this.log(line),
+      ...(recycler ? { afterRequest: (failed: boolean) => recycler.afterRequest(failed) } : {}),
+    });
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);
       if (!handle) throw new Error(`socket ${socket.index} was not passed to worker ${plan.id}`);
