@@ -49,6 +49,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'exit-on-reload',
   'reload-mercy',
   'worker-reload-mercy',
+  // the master FIFO (reference §6.1)
+  'master-fifo',
   // recycling (reference §2.3)
   'max-requests',
   'max-requests-delta',

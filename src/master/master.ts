@@ -18,6 +18,7 @@ import { createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
 import { VERSION } from '../version.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
+import { type FifoActions, MasterFifo } from './fifo.js';
 import { applyPrivileges } from './privileges.js';
 import { WorkerPool, type WorkerProcess } from './worker-pool.js';
 
@@ -126,6 +127,7 @@ export class Master {
   private pool: WorkerPool | undefined;
   private pidfiles: string[] = [];
   private shuttingDown = false;
+  private fifo: MasterFifo | undefined;
   private reloading = false;
 
   constructor(options: MasterOptions) {
@@ -282,6 +284,7 @@ export class Master {
       log: (line) => this.log(line),
     });
     this.installSignals();
+    this.startFifo();
     try {
       await this.pool.start();
     } catch (err) {
@@ -344,7 +347,9 @@ export class Master {
   }
 
   private cleanup(): void {
+    this.fifo?.close();
     if (this.config.value('vacuum')) {
+      for (const f of this.fifo?.files ?? []) rmSync(f, { force: true });
       for (const b of this.bound) if (b.unixPath && !b.inherited) rmSync(b.unixPath, { force: true });
       for (const p of this.pidfiles) rmSync(p, { force: true });
     }
@@ -393,6 +398,34 @@ export class Master {
       ['SIGHUP', () => void this.reload()],
     ];
     for (const [signal, handler] of table) process.on(signal, handler);
+  }
+
+  /** `master-fifo`: the FIFO commands of reference §6.1, as far as the subsystems exist. */
+  private startFifo(): void {
+    const paths = this.config.all('master-fifo').map((o) => o.value);
+    if (paths.length === 0) return;
+    const pool = this.pool;
+    const actions: FifoActions = {
+      gracefulReload: () => void this.reload(),
+      brutalReload: () => pool?.brutalReload(),
+      chainReload: () => {
+        this.log('chain reload starting...');
+        void pool?.chainReload().then(() => this.log('chain reload complete'));
+      },
+      gracefulStop: () => void this.shutdown(true),
+      brutalStop: () => void this.shutdown(false),
+      reopenLogs: () => this.log('master fifo: log reopening is not available in uwsgi-ts yet'),
+      rotateLogs: () => this.log('master fifo: log rotation is not available in uwsgi-ts yet'),
+      rewritePidfiles: () => {
+        for (const path of this.pidfiles) writeFileSync(path, `${process.pid}\n`);
+        this.log('pidfiles rewritten');
+      },
+      statsToLog: () =>
+        this.log(`stats: master pid ${process.pid}, workers ${pool?.pids().join(', ') ?? 'none'}`),
+      log: (line) => this.log(line),
+    };
+    this.fifo = new MasterFifo(paths, actions);
+    this.fifo.start();
   }
 }
 

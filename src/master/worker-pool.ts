@@ -48,6 +48,8 @@ interface Slot {
   retiring: boolean;
   /** A replacement is being started for it. */
   recycling: boolean;
+  /** It is the replacement of a recycled worker (not respawned if it dies before it is ready). */
+  replacement: boolean;
   retiredAt: number | undefined;
 }
 
@@ -119,6 +121,7 @@ export class WorkerPool {
       ready: false,
       retiring: false,
       recycling: false,
+      replacement: false,
       retiredAt: undefined,
     };
     this.slots.add(slot);
@@ -135,7 +138,7 @@ export class WorkerPool {
         .setTimeout(() => {
           if (!this.slots.has(slot) || slot.retiring || slot.recycling || this.stopping) return;
           const seconds = Math.round((this.options.clock.now() - slot.startedAt) / 1000);
-          this.recycle(slot, `worker ${id} lifetime reached, it was running for ${seconds} second(s)`);
+          void this.recycle(slot, `worker ${id} lifetime reached, it was running for ${seconds} second(s)`);
         }, lifetime)
         .unref?.();
     }
@@ -155,7 +158,7 @@ export class WorkerPool {
         this.failGeneration(slot.generation, `worker ${slot.id} (pid: ${slot.pid}): ${message.message}`);
         return;
       case 'recycle':
-        this.recycle(slot, message.reason);
+        void this.recycle(slot, message.reason);
         return;
       case 'log':
         (this.options.onWorkerLog ?? this.options.log)(message.line.replace(/\n$/, ''));
@@ -171,6 +174,13 @@ export class WorkerPool {
       this.options.log(`worker ${slot.id} buried after ${seconds} seconds`);
     } else {
       const how = signal ? `, killed by signal ${signalNumber(signal)}` : code ? `, exit code ${code}` : '';
+      if (slot.replacement && !slot.ready) {
+        this.options.log(
+          `the replacement of worker ${slot.id} (pid: ${slot.pid}) died before it was ready${how}: the old one keeps serving`,
+        );
+        this.notifyEmpty();
+        return;
+      }
       if (!slot.ready)
         this.failGeneration(
           slot.generation,
@@ -183,11 +193,14 @@ export class WorkerPool {
         this.options.log(`worker ${slot.id} (pid: ${slot.pid}) died${how}; no master: not respawned`);
       }
     }
-    if (this.slots.size === 0) {
-      const waiters = this.emptyWaiters;
-      this.emptyWaiters = [];
-      for (const w of waiters) w();
-    }
+    this.notifyEmpty();
+  }
+
+  private notifyEmpty(): void {
+    if (this.slots.size !== 0) return;
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Immediate after a long life; doubling back-off while a worker keeps dying young. */
@@ -215,23 +228,50 @@ export class WorkerPool {
    * Graceful recycling of one worker: its replacement is spawned first and the old one drains
    * only once the new one is ready, so the socket always has a worker accepting.
    */
-  private recycle(slot: Slot, why: string): void {
-    if (slot.recycling || slot.retiring || this.stopping) return;
+  private recycle(slot: Slot, why: string): Promise<void> {
+    if (slot.recycling || slot.retiring || this.stopping) return Promise.resolve();
     slot.recycling = true;
     this.options.log(why);
     const replacement = this.spawn(slot.id, slot.generation, true);
-    const ready = () => {
-      if (replacement.ready) {
-        if (this.slots.has(slot)) this.retire(slot);
-        return;
-      }
-      if (!this.slots.has(replacement)) {
-        slot.recycling = false;
-        return;
-      }
-      this.options.clock.setTimeout(ready, 50);
-    };
-    ready();
+    replacement.replacement = true;
+    return new Promise((resolve) => {
+      const ready = () => {
+        if (replacement.ready) {
+          if (this.slots.has(slot)) this.retire(slot);
+          resolve();
+          return;
+        }
+        if (!this.slots.has(replacement)) {
+          slot.recycling = false;
+          resolve();
+          return;
+        }
+        this.options.clock.setTimeout(ready, 50);
+      };
+      ready();
+    });
+  }
+
+  /** Chain reload (FIFO `c`): one worker at a time, each replacement ready before its old one drains. */
+  async chainReload(): Promise<void> {
+    const current = [...this.slots].filter((s) => !s.retiring && !s.recycling);
+    for (const slot of current) {
+      await this.recycle(slot, `chain reload: replacing worker ${slot.id} (pid: ${slot.pid})`);
+    }
+  }
+
+  /** Brutal reload (FIFO `R`): a new generation is spawned and the old one killed at once. */
+  brutalReload(): void {
+    if (this.stopping) return;
+    this.options.log('...brutally killing workers...');
+    const old = [...this.slots].filter((s) => !s.retiring);
+    const generation = ++this.generation;
+    for (let id = 1; id <= this.options.count; id++) this.spawn(id, generation, false);
+    for (const slot of old) {
+      slot.retiring = true;
+      slot.retiredAt = this.options.clock.now();
+      slot.proc.kill('SIGKILL');
+    }
   }
 
   private retire(slot: Slot): void {
