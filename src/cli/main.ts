@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { processMagicHost, readConfig } from '../config/load.js';
+import { loadConfig, processMagicHost, readConfig } from '../config/load.js';
 import type { ConfigHost } from '../config/loader.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
@@ -60,7 +60,7 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
   for (const { value } of config.all('unenv')) delete process.env[value];
   const logto = config.value('logto') ?? daemonize;
   const logFd = logto ? openLog(logto) : 2;
-  const master = new Master({ config, logFd });
+  const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }
 

@@ -49,6 +49,15 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'exit-on-reload',
   'reload-mercy',
   'worker-reload-mercy',
+  // file triggers (reference §2.3)
+  'touch-reload',
+  'touch-workers-reload',
+  'touch-chain-reload',
+  'touch-exec',
+  'fs-reload',
+  'fs-brutal-reload',
+  'check-interval',
+  'js-autoreload',
   // the master FIFO (reference §6.1)
   'master-fifo',
   // recycling (reference §2.3)

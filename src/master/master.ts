@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import { type FifoActions, MasterFifo } from './fifo.js';
 import { applyPrivileges } from './privileges.js';
+import { MasterWatchers } from './watchers.js';
 import { WorkerPool, type WorkerProcess } from './worker-pool.js';
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url));
@@ -28,6 +29,8 @@ export interface MasterOptions {
   readonly config: Config;
   /** Where log lines go (stderr, or the logto file). */
   readonly logFd: number;
+  /** Reads the configuration again (the same argv and config files), for reloads. */
+  readonly reread?: () => Config;
 }
 
 function socketRequests(config: Config): { sockets: SocketRequest[]; shared: SocketRequest[] } {
@@ -121,18 +124,21 @@ function inheritedSockets(): Map<string, NativeHandle> {
 }
 
 export class Master {
-  private readonly config: Config;
+  private config: Config;
   private readonly logFd: number;
+  private readonly reread: (() => Config) | undefined;
   private bound: BoundSocket[] = [];
   private pool: WorkerPool | undefined;
   private pidfiles: string[] = [];
   private shuttingDown = false;
   private fifo: MasterFifo | undefined;
+  private watchers: MasterWatchers | undefined;
   private reloading = false;
 
   constructor(options: MasterOptions) {
     this.config = options.config;
     this.logFd = options.logFd;
+    this.reread = options.reread;
   }
 
   log(line: string): void {
@@ -268,7 +274,8 @@ export class Master {
       count: processes,
       cores,
       respawn: c.value('master') === true,
-      plan: (id, generation) => this.plan(id, generation, apps, bounded ? cores : 0),
+      // the current config: a reload may have re-read it
+      plan: (id, generation) => this.plan(id, generation, appSpecs(this.config), bounded ? cores : 0),
       sockets: this.bound.map((b) => ({ index: b.index, handle: b.handle })),
       spawn: (id) =>
         fork(WORKER_ENTRY, [], {
@@ -285,6 +292,22 @@ export class Master {
     });
     this.installSignals();
     this.startFifo();
+    this.watchers = new MasterWatchers(c, {
+      gracefulReload: (why) => {
+        this.log(why);
+        void this.reload();
+      },
+      brutalReload: (why) => {
+        this.log(why);
+        this.pool?.brutalReload();
+      },
+      chainReload: (why) => {
+        this.log(why);
+        void this.pool?.chainReload().then(() => this.log('chain reload complete'));
+      },
+      log: (line) => this.log(line),
+    });
+    this.watchers.start(apps.map((a) => a.file));
     try {
       await this.pool.start();
     } catch (err) {
@@ -348,6 +371,7 @@ export class Master {
 
   private cleanup(): void {
     this.fifo?.close();
+    this.watchers?.close();
     if (this.config.value('vacuum')) {
       for (const f of this.fifo?.files ?? []) rmSync(f, { force: true });
       for (const b of this.bound) if (b.unixPath && !b.inherited) rmSync(b.unixPath, { force: true });
@@ -378,16 +402,35 @@ export class Master {
     }
     this.reloading = true;
     this.log('...gracefully reloading workers (new workers first, then the old ones drain)...');
+    const previous = this.config;
     try {
+      this.rereadConfig();
       await this.pool.reload();
       this.log('uwsgi-ts: reload done, new workers serving');
     } catch (err) {
+      this.config = previous;
       this.log(
         `reload failed, the old workers keep serving: ${err instanceof Error ? err.message : String(err)}`,
       );
     } finally {
       this.reloading = false;
     }
+  }
+
+  /**
+   * A reload re-reads the config files (issue "Operations"): apps, limits and worker options take
+   * the new values; sockets stay bound as they are (changing them needs a restart).
+   */
+  private rereadConfig(): void {
+    if (!this.reread) return;
+    const fresh = this.reread();
+    const sockets = (c: Config) => JSON.stringify(socketRequests(c).sockets.map((r) => [r.protocol, r.raw]));
+    if (sockets(fresh) !== sockets(this.config))
+      this.log('reload: socket options changed; the bound sockets are kept until a restart');
+    this.config = fresh;
+    const processes = Math.max(1, fresh.value('processes') ?? 1);
+    this.pool?.setCount(processes);
+    this.log('reload: configuration re-read');
   }
 
   private installSignals(): void {

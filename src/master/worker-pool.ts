@@ -22,7 +22,7 @@ export interface PoolClock {
 }
 
 export interface WorkerPoolOptions {
-  readonly count: number;
+  count: number;
   readonly cores: number;
   /** Respawn dead workers (uWSGI does only with a master). */
   readonly respawn: boolean;
@@ -76,6 +76,11 @@ export class WorkerPool {
 
   pids(): number[] {
     return [...this.slots].map((s) => s.pid);
+  }
+
+  /** The number of workers of the next generation (a reload re-reads `processes`). */
+  setCount(count: number): void {
+    (this.options as { count: number }).count = count;
   }
 
   /** Spawns the first generation; resolves when every worker is ready, rejects when one fails. */
