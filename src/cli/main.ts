@@ -9,7 +9,10 @@ import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
-import { Master, openLog } from '../master/master.js';
+import { isUdpLogto } from '../logging/log-config.js';
+import { openLogFile } from '../logging/log-targets.js';
+import { Master } from '../master/master.js';
+import { runTop } from '../stats/top.js';
 import { VERSION } from '../version.js';
 import { renderErrorsMarkdown, renderHelp, renderOptionsMarkdown } from './help.js';
 
@@ -58,15 +61,16 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
     if (eq > 0) process.env[value.slice(0, eq)] = value.slice(eq + 1);
   }
   for (const { value } of config.all('unenv')) delete process.env[value];
+  // a logto HOST:PORT is a UDP address the master's log sink sends to (src/logging/)
   const logto = config.value('logto') ?? daemonize;
-  const logFd = logto ? openLog(logto) : 2;
+  const logFd = logto && !isUdpLogto(logto) ? openLogFile(logto, config.value('log-truncate') === true) : 2;
   const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }
 
 /** uWSGI's daemonize: run again detached, logging to the file, and let the foreground exit. */
 function daemonizeSelf(logfile: string, argv: readonly string[]): number {
-  const fd = openLog(logfile);
+  const fd = openLogFile(logfile);
   const child = spawn(process.execPath, [process.argv[1] ?? '', ...argv], {
     detached: true,
     stdio: ['ignore', fd, fd],
@@ -77,6 +81,8 @@ function daemonizeSelf(logfile: string, argv: readonly string[]): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `uwsgi-ts top ADDR`: the live stats view (uwsgitop's layout)
+  if (argv[0] === 'top') return runTop(argv.slice(1));
   const meta = argv.length > 0 ? META[argv[0] ?? ''] : undefined;
   if (meta) {
     process.stdout.write(meta());

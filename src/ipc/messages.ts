@@ -1,6 +1,7 @@
 // The master <-> worker IPC messages, one row each, with a guard at the trust boundary (a worker
 // runs user code; the master checks what it receives).
 
+import type { WorkerSnapshot } from '../stats/worker-stats.js';
 import type { WorkerPlan } from '../worker/plan.js';
 
 export type MasterMessage =
@@ -9,20 +10,37 @@ export type MasterMessage =
   | { readonly t: 'socket'; readonly index: number }
   | { readonly t: 'start' }
   /** Stop accepting, finish what is in flight, exit. */
-  | { readonly t: 'stop' };
+  | { readonly t: 'stop' }
+  /** The stats server wants the worker's counters. */
+  | { readonly t: 'stats?' };
 
 export type WorkerMessage =
   | { readonly t: 'ready'; readonly apps: number }
   | { readonly t: 'failed'; readonly code: string; readonly message: string }
   | { readonly t: 'log'; readonly line: string }
   /** The worker asks to be replaced (max-requests, reload-on-rss, reload-on-exception); it keeps serving until told to stop. */
-  | { readonly t: 'recycle'; readonly reason: string };
+  | { readonly t: 'recycle'; readonly reason: string }
+  /** With harakiri: the event loop is alive (sent every second from a timer). */
+  | { readonly t: 'ping' }
+  /** With harakiri: a request started (what the harakiri log line names if the loop then blocks). */
+  | {
+      readonly t: 'req';
+      readonly method: string;
+      readonly uri: string;
+      readonly addr: string;
+      readonly since: number;
+    }
+  /** The answer to `stats?`. */
+  | { readonly t: 'stats'; readonly snapshot: WorkerSnapshot };
 
 const WORKER_MESSAGE_KEYS: Readonly<Record<WorkerMessage['t'], readonly string[]>> = {
   ready: ['apps'],
   failed: ['code', 'message'],
   log: ['line'],
   recycle: ['reason'],
+  ping: [],
+  req: ['method', 'uri', 'addr', 'since'],
+  stats: ['snapshot'],
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
@@ -36,5 +54,5 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 export function isMasterMessage(value: unknown): value is MasterMessage {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { t?: unknown }).t;
-  return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop';
+  return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop' || t === 'stats?';
 }

@@ -4,18 +4,23 @@
 // SIGINT/SIGQUIT stop at once.
 
 import { fork } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import { createLogSink, isUdpLogto, masterOwnsLog, workerLogging } from '../logging/log-config.js';
+import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
+import { PIPED_WORKER_STDIO, readWorkerOutput } from '../logging/worker-output.js';
 import { parseAddress, type SocketAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { statsDocument } from '../stats/stats-document.js';
+import { StatsServer } from '../stats/stats-server.js';
 import { VERSION } from '../version.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import { type FifoActions, MasterFifo } from './fifo.js';
@@ -133,20 +138,27 @@ export class Master {
   private shuttingDown = false;
   private fifo: MasterFifo | undefined;
   private watchers: MasterWatchers | undefined;
+  private stats: StatsServer | undefined;
   private reloading = false;
+
+  /** Where every line ends (src/logging/log-sink.ts). */
+  private readonly logs: LogSink;
+  /** The master is the only writer of the log: workers' output reaches it through pipes. */
+  private readonly logsOwned: boolean;
 
   constructor(options: MasterOptions) {
     this.config = options.config;
     this.logFd = options.logFd;
+    const logto = options.config.value('logto') ?? options.config.value('daemonize');
+    const path = logto !== undefined && !isUdpLogto(logto) && options.logFd !== 2 ? logto : undefined;
+    this.logsOwned = masterOwnsLog(options.config);
+    this.logs = createLogSink(options.config, { fd: options.logFd, path });
     this.reread = options.reread;
   }
 
   log(line: string): void {
-    try {
-      writeSync(this.logFd, `${line}\n`);
-    } catch {
-      // a closed log must not kill the master
-    }
+    // the sink never throws: a closed log must not kill the master
+    this.logs.line(line);
   }
 
   private banner(): void {
@@ -190,17 +202,15 @@ export class Master {
       postBuffering: c.value('post-buffering') ?? 0,
       socketTimeout: c.value('socket-timeout') ?? 4,
       listenBacklog: c.value('listen') ?? 100,
-      logging: {
-        disabled: c.value('disable-logging') === true,
-        micros: c.value('log-micros') === true,
-        logMaster: c.value('log-master') === true,
-      },
+      logging: workerLogging(c, this.logsOwned),
       threads: c.value('threads') ?? 1,
       async: c.value('async') ?? 1,
       maxConcurrent,
       procname:
         base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
       hostname: hostname(),
+      stats: c.value('stats') !== undefined,
+      harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
       recycle: {
         maxRequests:
           (c.value('max-requests') ?? 0) > 0
@@ -270,6 +280,7 @@ export class Master {
     if (masterTitle) process.title = `${c.value('procname-prefix') ?? ''}${masterTitle}`;
 
     const logStdio = this.logFd === 2 ? 'inherit' : this.logFd;
+    const logs = this.logs;
     this.pool = new WorkerPool({
       count: processes,
       cores,
@@ -277,12 +288,16 @@ export class Master {
       // the current config: a reload may have re-read it
       plan: (id, generation) => this.plan(id, generation, appSpecs(this.config), bounded ? cores : 0),
       sockets: this.bound.map((b) => ({ index: b.index, handle: b.handle })),
-      spawn: (id) =>
-        fork(WORKER_ENTRY, [], {
-          stdio: ['ignore', logStdio, logStdio, 'ipc'],
+      spawn: (id) => {
+        const child = fork(WORKER_ENTRY, [], {
+          // the master owns the log: the worker's stdout, stderr and request lines are pipes it reads
+          stdio: this.logsOwned ? [...PIPED_WORKER_STDIO] : ['ignore', logStdio, logStdio, 'ipc'],
           env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
           execArgv: [],
-        }) as unknown as WorkerProcess,
+        });
+        if (this.logsOwned) readWorkerOutput(child, logs);
+        return child as unknown as WorkerProcess;
+      },
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
       lifetimeMs: (id) => {
         const lifetime = c.value('max-worker-lifetime') ?? 0;
@@ -292,6 +307,7 @@ export class Master {
     });
     this.installSignals();
     this.startFifo();
+    await this.startStats();
     this.watchers = new MasterWatchers(c, {
       gracefulReload: (why) => {
         this.log(why);
@@ -326,12 +342,36 @@ export class Master {
       `uwsgi-ts: all workers ready (${processes} ${processes === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
     this.watchMemory();
+    this.watchHarakiri();
     return new Promise<number>((resolve) => {
       this.finish = resolve;
     });
   }
 
   private finish: (code: number) => void = () => {};
+
+  /** `stats = ADDR` (reference §5): the document is built on each connection. */
+  private async startStats(): Promise<void> {
+    const address = this.config.value('stats');
+    if (!address || !this.pool) return;
+    const pool = this.pool;
+    this.stats = new StatsServer({
+      address,
+      http: this.config.value('stats-http') === true,
+      minified: this.config.value('stats-minified') === true,
+      document: async () => statsDocument(this.config, this.bound, await pool.stats(200)),
+      log: (line) => this.log(line),
+    });
+    await this.stats.start();
+  }
+
+  /** harakiri (reference §2.4): the master's check, every second, for workers whose loop is blocked. */
+  private watchHarakiri(): void {
+    const seconds = this.config.value('harakiri') ?? 0;
+    if (seconds <= 0 || !this.pool) return;
+    const pool = this.pool;
+    setInterval(() => pool.checkHarakiri(seconds * 1000, ctime), 1000).unref();
+  }
 
   /**
    * evil-reload-on-rss (reference §2.3): every mem-collector-freq seconds the master reads each
@@ -372,6 +412,7 @@ export class Master {
   private cleanup(): void {
     this.fifo?.close();
     this.watchers?.close();
+    this.stats?.close();
     if (this.config.value('vacuum')) {
       for (const f of this.fifo?.files ?? []) rmSync(f, { force: true });
       for (const b of this.bound) if (b.unixPath && !b.inherited) rmSync(b.unixPath, { force: true });
@@ -401,6 +442,8 @@ export class Master {
       return;
     }
     this.reloading = true;
+    // log-reopen: uWSGI reopens logto when it comes back from a reload
+    if (this.config.value('log-reopen')) this.logs.reopen();
     this.log('...gracefully reloading workers (new workers first, then the old ones drain)...');
     const previous = this.config;
     try {
@@ -457,8 +500,8 @@ export class Master {
       },
       gracefulStop: () => void this.shutdown(true),
       brutalStop: () => void this.shutdown(false),
-      reopenLogs: () => this.log('master fifo: log reopening is not available in uwsgi-ts yet'),
-      rotateLogs: () => this.log('master fifo: log rotation is not available in uwsgi-ts yet'),
+      reopenLogs: () => this.logs.reopen(),
+      rotateLogs: () => this.logs.rotate(),
       rewritePidfiles: () => {
         for (const path of this.pidfiles) writeFileSync(path, `${process.pid}\n`);
         this.log('pidfiles rewritten');

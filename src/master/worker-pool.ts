@@ -5,6 +5,7 @@
 import type { MasterMessage } from '../ipc/messages.js';
 import { isWorkerMessage } from '../ipc/messages.js';
 import type { NativeHandle } from '../net/native-handle.js';
+import type { WorkerSnapshot } from '../stats/worker-stats.js';
 import type { WorkerPlan } from '../worker/plan.js';
 
 /** What the pool needs of a child process (a ChildProcess fits). */
@@ -50,7 +51,24 @@ interface Slot {
   recycling: boolean;
   /** It is the replacement of a recycled worker (not respawned if it dies before it is ready). */
   replacement: boolean;
+  /** harakiri: when the worker's event loop last pinged, and the request it started last. */
+  lastPing: number;
+  current: { method: string; uri: string; addr: string; since: number } | undefined;
+  harakiriTries: number;
+  /** The last counters the worker sent (stats). */
+  stats: WorkerSnapshot | undefined;
   retiredAt: number | undefined;
+}
+
+/** One worker as the stats document needs it. */
+export interface WorkerStatsRow {
+  readonly id: number;
+  readonly pid: number;
+  readonly accepting: boolean;
+  readonly harakiriCount: number;
+  readonly lastSpawn: number;
+  readonly respawnCount: number;
+  readonly snapshot: WorkerSnapshot | undefined;
 }
 
 /** A death within this many ms of the spawn counts as a crash loop and backs off. */
@@ -116,6 +134,7 @@ export class WorkerPool {
 
   private spawn(id: number, generation: number, respawned: boolean, oldPid?: number): Slot {
     const proc = this.options.spawn(id);
+    this.spawns.set(id, (this.spawns.get(id) ?? 0) + 1);
     const pid = proc.pid ?? 0;
     const slot: Slot = {
       id,
@@ -127,6 +146,10 @@ export class WorkerPool {
       retiring: false,
       recycling: false,
       replacement: false,
+      lastPing: this.options.clock.now(),
+      current: undefined,
+      harakiriTries: 0,
+      stats: undefined,
       retiredAt: undefined,
     };
     this.slots.add(slot);
@@ -161,6 +184,17 @@ export class WorkerPool {
         return;
       case 'failed':
         this.failGeneration(slot.generation, `worker ${slot.id} (pid: ${slot.pid}): ${message.message}`);
+        return;
+      case 'ping':
+        slot.lastPing = this.options.clock.now();
+        return;
+      case 'req':
+        slot.lastPing = this.options.clock.now();
+        slot.current = { method: message.method, uri: message.uri, addr: message.addr, since: message.since };
+        return;
+      case 'stats':
+        slot.stats = message.snapshot;
+        for (const waiter of this.statsWaiters) waiter();
         return;
       case 'recycle':
         void this.recycle(slot, message.reason);
@@ -255,6 +289,76 @@ export class WorkerPool {
       };
       ready();
     });
+  }
+
+  /**
+   * harakiri for a blocked event loop (reference §10's lines): a ready worker that has not pinged
+   * for `limitMs` is killed; the respawn path logs its death and replaces it.
+   */
+  checkHarakiri(limitMs: number, ctime: (ms: number) => string): void {
+    const now = this.options.clock.now();
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.retiring || now - slot.lastPing <= limitMs) continue;
+      slot.harakiriTries++;
+      this.harakiriById.set(slot.id, (this.harakiriById.get(slot.id) ?? 0) + 1);
+      const log = this.options.log;
+      log(
+        `${ctime(now)} - *** HARAKIRI ON WORKER ${slot.id} (pid: ${slot.pid}, try: ${slot.harakiriTries}) ***`,
+      );
+      log(`HARAKIRI !!! worker ${slot.id} status !!!`);
+      const c = slot.current;
+      log(
+        c
+          ? `HARAKIRI [core 0] ${c.addr} - ${c.method} ${c.uri} since ${c.since}`
+          : 'HARAKIRI [core 0] no request seen (blocked outside a request?)',
+      );
+      log(`HARAKIRI !!! end of worker ${slot.id} status !!!`);
+      this.harakiriCount++;
+      slot.proc.kill('SIGKILL');
+    }
+  }
+
+  /** How many workers harakiri killed (for the stats document). */
+  harakiriCount = 0;
+  private statsWaiters = new Set<() => void>();
+  private readonly spawns = new Map<number, number>();
+  /** harakiri kills per worker id, across respawns (stats `harakiri_count`). */
+  private readonly harakiriById = new Map<number, number>();
+
+  /**
+   * Asks every worker for its counters and waits up to `timeoutMs` for the answers; a worker that
+   * does not answer (blocked, starting) is reported with what it sent last.
+   */
+  async stats(timeoutMs: number): Promise<WorkerStatsRow[]> {
+    const live = [...this.slots].filter((s) => !s.retiring);
+    const asked = new Set(live);
+    for (const slot of live) {
+      if (!slot.proc.send({ t: 'stats?' })) asked.delete(slot);
+    }
+    const before = new Map(live.map((s) => [s, s.stats]));
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if ([...asked].every((s) => s.stats !== before.get(s) || !this.slots.has(s))) done();
+      };
+      const done = () => {
+        this.statsWaiters.delete(check);
+        resolve();
+      };
+      this.statsWaiters.add(check);
+      this.options.clock.setTimeout(done, timeoutMs);
+      check();
+    });
+    return live
+      .sort((a, b) => a.id - b.id)
+      .map((s) => ({
+        id: s.id,
+        pid: s.pid,
+        accepting: s.ready && !s.retiring,
+        harakiriCount: this.harakiriById.get(s.id) ?? 0,
+        lastSpawn: Math.floor(s.startedAt / 1000),
+        respawnCount: this.spawns.get(s.id) ?? 1,
+        snapshot: s.stats,
+      }));
   }
 
   /** Chain reload (FIFO `c`): one worker at a time, each replacement ready before its old one drains. */

@@ -2,7 +2,8 @@
 // its style, turn an exception into a 500 plus the stack in the log, and write uWSGI's request
 // log line when the response is done.
 
-import { formatRequestLine } from '../logging/request-log.js';
+import { headerLines } from '../logging/request-facts.js';
+import { RequestLog } from '../logging/request-log.js';
 import type { LoadedApp } from './app-loader.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { decodePath, varsSize } from './cgi-env.js';
@@ -17,6 +18,10 @@ export interface DispatcherOptions {
   readonly log: (line: string) => void;
   /** Recycling checks after each request (max-requests, reload-on-rss); `failed` after an app exception. */
   readonly afterRequest?: (failed: boolean) => void;
+  /** Called as a tracked request starts (harakiri, stats). */
+  readonly onStart?: (req: UwsgiRequest, res: UwsgiResponse) => void;
+  /** Called as a tracked request ends (stats). */
+  readonly onFinish?: (req: UwsgiRequest, res: UwsgiResponse) => void;
 }
 
 interface AppSlot {
@@ -38,17 +43,28 @@ export class Dispatcher {
   private readonly plan: WorkerPlan;
   private readonly log: (line: string) => void;
   private idleWaiters: Array<() => void> = [];
+  /** undefined when no request is ever logged (`disable-logging` without exceptions). */
+  private readonly requestLog: RequestLog | undefined;
 
   constructor(options: DispatcherOptions) {
     this.plan = options.plan;
     this.log = options.log;
+    this.requestLog = options.plan.logging.disabled
+      ? undefined
+      : new RequestLog(options.plan.logging, options.log);
     const slots = options.apps.map((app, id) => ({
       mountpoint: app.spec.mountpoint,
       app: { id, app, requests: 0 },
     }));
     this.afterRequest = options.afterRequest;
+    this.onStart = options.onStart;
+    this.onFinish = options.onFinish;
     this.tracking =
-      !options.plan.logging.disabled || options.plan.maxConcurrent > 0 || options.afterRequest !== undefined;
+      !options.plan.logging.disabled ||
+      options.plan.maxConcurrent > 0 ||
+      options.afterRequest !== undefined ||
+      options.onStart !== undefined ||
+      options.onFinish !== undefined;
     this.mounts = buildMountTable(slots, options.plan);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
@@ -68,6 +84,8 @@ export class Dispatcher {
   /** Whether each request's end is watched (request log, threads x async bound, recycling). */
   private readonly tracking: boolean;
   private readonly afterRequest: ((failed: boolean) => void) | undefined;
+  private readonly onStart: ((req: UwsgiRequest, res: UwsgiResponse) => void) | undefined;
+  private readonly onFinish: ((req: UwsgiRequest, res: UwsgiResponse) => void) | undefined;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -86,6 +104,7 @@ export class Dispatcher {
       req.dispatcher = this;
       this.inFlight++;
       res.once('close', onResponseClose);
+      this.onStart?.(req, res);
     }
     let slot = this.single;
     if (!slot) {
@@ -162,6 +181,7 @@ export class Dispatcher {
   finished(req: UwsgiRequest, res: UwsgiResponse): void {
     this.inFlight--;
     this.afterRequest?.(req.failed);
+    this.onFinish?.(req, res);
     const next = this.waiting.shift();
     if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
     if (this.inFlight === 0 && this.waiting.length === 0 && this.idleWaiters.length > 0) {
@@ -169,34 +189,51 @@ export class Dispatcher {
       this.idleWaiters = [];
       for (const w of waiters) w();
     }
-    if (this.plan.logging.disabled) return;
+    const log = this.requestLog;
+    if (log !== undefined) this.logRequest(log, req, res);
+  }
+
+  /** uWSGI's log_request(): the exceptions of `disable-logging` first, then the line. */
+  private logRequest(log: RequestLog, req: UwsgiRequest, res: UwsgiResponse): void {
+    const elapsedMicros = Math.round((performance.now() - req.startPerf) * 1000);
+    // a response cut short is a write error; a request body cut short (the client went away before
+    // sending all of it) a read error
+    const writeErrors = res.writableFinished ? 0 : 1;
+    const readErrors = req.aborted && !req.complete ? 1 : 0;
+    if (!log.wants(res.statusCode, res.bodyBytes, elapsedMicros, readErrors + writeErrors)) return;
     const head = req.bridgedHead;
-    const size = head ? { count: head.varCount, bytes: head.varBytes } : varsSize(req.vars);
+    const vars = req.vars;
+    const size = head ? { count: head.varCount, bytes: head.varBytes } : varsSize(vars);
     const header = (res as unknown as { _header?: string | null })._header ?? '';
     const slot = req.appId;
-    this.log(
-      formatRequestLine({
-        pid: process.pid,
-        appId: slot,
-        appRequests: this.slots[slot]?.requests ?? 0,
-        workerRequests: this.requests,
-        remoteAddr: req.vars.get('REMOTE_ADDR') ?? '',
-        remoteUser: req.vars.get('REMOTE_USER') ?? '',
-        varCount: size.count,
-        varBytes: size.bytes,
-        startMs: req.startMs,
-        method: req.method ?? '',
-        uri: req.vars.get('REQUEST_URI') ?? req.url ?? '',
-        bodyBytes: res.bodyBytes,
-        elapsedMicros: Math.round((performance.now() - req.startPerf) * 1000),
-        micros: this.plan.logging.micros,
-        protocol: req.vars.get('SERVER_PROTOCOL') ?? `HTTP/${req.httpVersion}`,
-        status: res.statusCode,
-        headerCount: header === '' ? 0 : header.split('\r\n').length - 3,
-        headerBytes: header.length,
-        core: 0,
-      }),
-    );
+    const forwarded = log.xForwardedFor ? vars.get('HTTP_X_FORWARDED_FOR') : undefined;
+    log.log({
+      pid: process.pid,
+      wid: this.plan.id,
+      appId: slot,
+      appRequests: this.slots[slot]?.requests ?? 0,
+      workerRequests: this.requests,
+      vars,
+      remoteAddr: forwarded ?? vars.get('REMOTE_ADDR') ?? '',
+      method: req.method ?? '',
+      uri: vars.get('REQUEST_URI') ?? req.url ?? '',
+      protocol: vars.get('SERVER_PROTOCOL') ?? `HTTP/${req.httpVersion}`,
+      status: res.statusCode,
+      bodyBytes: res.bodyBytes,
+      headerCount: headerLines(header),
+      headerBytes: header.length,
+      varCount: size.count,
+      varBytes: size.bytes,
+      startMs: req.startMs,
+      startMicros: Math.floor((performance.timeOrigin + req.startPerf) * 1000),
+      elapsedMicros,
+      core: 0,
+      readErrors,
+      writeErrors,
+      modifier1: head?.modifier1 ?? 0,
+      modifier2: head?.modifier2 ?? 0,
+      logvars: undefined,
+    });
   }
 }
 

@@ -2,6 +2,7 @@
 // IPC: the worker never re-reads config files (they may have changed, and exec:// may not be
 // repeatable).
 
+import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
 
@@ -37,17 +38,18 @@ export interface WorkerPlan {
   /** Seconds. */
   readonly socketTimeout: number;
   readonly listenBacklog: number;
-  readonly logging: {
-    readonly disabled: boolean;
-    readonly micros: boolean;
-    readonly logMaster: boolean;
-  };
+  /** The request log and where the worker's lines go (src/logging/log-config.ts). */
+  readonly logging: WorkerLogging;
   /** As configured; reported as the worker's cores (README: what threads and async mean on Node). */
   readonly threads: number;
   readonly async: number;
   /** threads x async when either is set: requests served at once by this worker; 0 = no bound. */
   readonly maxConcurrent: number;
   readonly procname: string | undefined;
+  /** The stats server is on: the worker keeps counters and answers `stats?`. */
+  readonly stats: boolean;
+  /** harakiri in seconds (0 = off) and harakiri-verbose (reference §2.4). */
+  readonly harakiri: { readonly seconds: number; readonly verbose: boolean };
   /** Recycling (reference §2.3): 0 = off. max-requests already includes wid x max-requests-delta. */
   readonly recycle: {
     readonly maxRequests: number;

@@ -10,10 +10,12 @@ import { Server as NetServer } from 'node:net';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import type { NativeHandle } from '../net/native-handle.js';
+import { WorkerStats } from '../stats/worker-stats.js';
 import { type LoadedApp, loadApp } from './app-loader.js';
 import { createBridgeServer } from './bridge-server.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
+import { WorkerHarakiri } from './harakiri.js';
 import type { WorkerPlan } from './plan.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
@@ -46,6 +48,7 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
+  private stats: WorkerStats | undefined;
   private stopping = false;
   private log: (line: string) => void = (line) => process.stderr.write(line);
 
@@ -65,6 +68,9 @@ class Worker {
         return;
       case 'stop':
         this.stop();
+        return;
+      case 'stats?':
+        if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
         return;
     }
   }
@@ -105,6 +111,12 @@ class Worker {
       }
       this.log('*** no app loaded. going in full dynamic mode ***\n');
     }
+    const stats = plan.stats ? new WorkerStats(plan.apps.map((a) => a.mountpoint)) : undefined;
+    this.stats = stats;
+    const harakiri =
+      plan.harakiri.seconds > 0
+        ? new WorkerHarakiri(plan.harakiri.seconds, send, (line) => this.log(line), plan.harakiri.verbose)
+        : undefined;
     const recycler = Recycler.wanted(plan)
       ? new Recycler(plan, (reason) => send({ t: 'recycle', reason }))
       : undefined;
@@ -113,6 +125,15 @@ class Worker {
       apps,
       log: (line) => this.log(line),
       ...(recycler ? { afterRequest: (failed: boolean) => recycler.afterRequest(failed) } : {}),
+      ...(harakiri || stats
+        ? {
+            onStart: (req: UwsgiRequest, res: UwsgiResponse) => {
+              harakiri?.started(req, res);
+              stats?.started(req);
+            },
+          }
+        : {}),
+      ...(stats ? { onFinish: (req: UwsgiRequest, res: UwsgiResponse) => stats.finished(req, res) } : {}),
     });
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);
@@ -132,7 +153,7 @@ class Worker {
     const options = {
       IncomingMessage: UwsgiRequest,
       // without the request log, Node's own response class: no byte counting on every write
-      ServerResponse: plan.logging.disabled ? http.ServerResponse : UwsgiResponse,
+      ServerResponse: plan.logging.disabled && !plan.stats ? http.ServerResponse : UwsgiResponse,
       // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
       maxHeaderSize: Math.max(16384, plan.bufferSize),
       headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,

@@ -1,0 +1,74 @@
+// When the master owns the log, a worker's stdout and stderr and its request-log pipe (fd 4) are
+// pipes the master reads (uWSGI's log-master dup2()s a socketpair onto the worker's fds 1 and 2,
+// with a second one for request lines). Chunks are cut at newlines so a line never straddles a
+// rotation; a worker's pipes are read to their end after it exits, so no line is lost.
+
+import type { Readable } from 'node:stream';
+import type { LogSink } from './log-sink.js';
+import { REQUEST_LOG_FD } from './request-log.js';
+
+/** The spawn `stdio` of a worker whose log the master reads: stdout, stderr, ipc, request log. */
+export const PIPED_WORKER_STDIO = ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'] as const;
+
+/** A line longer than this without a newline is written as it is (a runaway print). */
+const MAX_PARTIAL = 64 * 1024;
+
+/** What the reader needs of a child process (a ChildProcess fits). */
+export interface PipedChild {
+  readonly stdio: ReadonlyArray<unknown>;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * Cuts a pipe's bytes at the last newline of what has arrived: complete lines are delivered as
+ * bytes (a UTF-8 character never straddles a newline), the rest waits for the next chunk.
+ */
+function readLines(stream: Readable, deliver: (block: Buffer) => void): void {
+  let partial: Buffer | undefined;
+  stream.on('data', (chunk: Buffer) => {
+    const data = partial ? Buffer.concat([partial, chunk]) : chunk;
+    const last = data.lastIndexOf(0x0a);
+    if (last < 0) {
+      partial = data;
+      if (partial.length > MAX_PARTIAL) {
+        deliver(Buffer.concat([partial, NEWLINE]));
+        partial = undefined;
+      }
+      return;
+    }
+    // a copy: the chunk's memory is not ours to keep
+    partial = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
+    deliver(data.subarray(0, last + 1));
+  });
+  stream.on('end', () => {
+    if (partial) deliver(Buffer.concat([partial, NEWLINE]));
+    partial = undefined;
+  });
+  stream.on('error', () => {
+    // the worker died in the middle of a write: what was read is kept
+  });
+}
+
+/**
+ * Reads a spawned worker's stdout and stderr (what the app prints, written as it is: uWSGI puts
+ * no log-date before a print()) and its request-log pipe into the sink. The worker's own lines
+ * come over IPC (log-master) and are prefixed by the master.
+ */
+export function readWorkerOutput(child: PipedChild, sink: LogSink): void {
+  const [, stdout, stderr, , requests] = child.stdio as ReadonlyArray<Readable | null | undefined>;
+  const streams = [stdout, stderr, requests].filter((s): s is Readable => !!s);
+  if (stdout) readLines(stdout, (block) => sink.lines(block, false));
+  if (stderr) readLines(stderr, (block) => sink.lines(block, false));
+  if (requests) readLines(requests, (block) => sink.requests(block));
+  child.once('exit', () => {
+    // a grandchild may hold the pipes open: read what is there, then let go
+    const timer = setTimeout(() => {
+      for (const s of streams) s.destroy();
+    }, 2000);
+    timer.unref();
+  });
+}
+
+export { REQUEST_LOG_FD };

@@ -1,0 +1,37 @@
+// The stats document in Prometheus' text exposition format (ours, on the stats-http server at
+// /metrics): the instance and per-worker counters, labelled by worker id.
+
+import type { StatsObject, StatsValue } from './stats-json.js';
+
+const num = (v: StatsValue | undefined): number => (typeof v === 'number' ? v : 0);
+
+const WORKER_METRICS: ReadonlyArray<readonly [string, string, 'counter' | 'gauge', string]> = [
+  ['requests', 'uwsgi_worker_requests_total', 'counter', 'requests served by the worker'],
+  ['exceptions', 'uwsgi_worker_exceptions_total', 'counter', 'app exceptions in the worker'],
+  ['harakiri_count', 'uwsgi_worker_harakiri_total', 'counter', 'harakiri kills of the worker'],
+  ['tx', 'uwsgi_worker_tx_bytes_total', 'counter', 'bytes sent by the worker'],
+  ['running_time', 'uwsgi_worker_running_time_microseconds_total', 'counter', 'time spent in requests'],
+  ['avg_rt', 'uwsgi_worker_avg_response_time_microseconds', 'gauge', 'running average response time'],
+  ['rss', 'uwsgi_worker_rss_bytes', 'gauge', 'resident memory of the worker'],
+  ['respawn_count', 'uwsgi_worker_respawns_total', 'counter', 'times the worker was spawned'],
+];
+
+export function prometheusText(doc: StatsObject): string {
+  const workers = (Array.isArray(doc['workers']) ? doc['workers'] : []) as StatsObject[];
+  let out = '';
+  const gauge = (name: string, help: string, value: number) => {
+    out += `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${value}\n`;
+  };
+  gauge('uwsgi_listen_queue', 'connections waiting in the listen queues', num(doc['listen_queue']));
+  gauge('uwsgi_workers', 'worker processes', workers.length);
+  gauge(
+    'uwsgi_workers_busy',
+    'workers serving a request',
+    workers.filter((w) => w['status'] === 'busy').length,
+  );
+  for (const [key, name, type, help] of WORKER_METRICS) {
+    out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+    for (const w of workers) out += `${name}{worker="${num(w['id'])}"} ${num(w[key])}\n`;
+  }
+  return out;
+}

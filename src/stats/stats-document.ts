@@ -1,0 +1,119 @@
+// The stats document (reference §5): same keys, nesting and order as uWSGI 2.0.21, built from
+// what the master knows (sockets, pids, spawns) and what each worker counted.
+
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/resolve.js';
+import type { WorkerStatsRow } from '../master/worker-pool.js';
+import type { BoundSocket } from '../net/bind.js';
+import { boundPort } from '../net/native-handle.js';
+import { VERSION } from '../version.js';
+import { listenQueue } from './listen-queue.js';
+import type { StatsObject } from './stats-json.js';
+
+/** uWSGI lists its built-in locks even when nothing holds them. */
+const LOCKS = ['signal', 'filemon', 'timer', 'rbtimer', 'cron', 'rpc', 'snmp'];
+
+function memory(pid: number): { rss: number; vsz: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), vsz: kb('VmSize') };
+  } catch {
+    return { rss: 0, vsz: 0 };
+  }
+}
+
+function socketName(b: BoundSocket): string {
+  const a = b.address;
+  if (a.kind === 'tcp')
+    return `${a.family === 6 ? `[${a.host}]` : a.host === '0.0.0.0' ? '' : a.host}:${boundPort(b.handle) ?? a.port}`;
+  if (a.kind === 'unix') return a.path;
+  if (a.kind === 'abstract') return `@${a.name}`;
+  return b.description;
+}
+
+export function statsDocument(
+  config: Config,
+  sockets: readonly BoundSocket[],
+  workers: readonly WorkerStatsRow[],
+): StatsObject {
+  const backlog = config.value('listen') ?? 100;
+  const socketRows = sockets.map((b) => {
+    const port = b.address.kind === 'tcp' ? boundPort(b.handle) : undefined;
+    const q = port === undefined ? undefined : listenQueue(port);
+    return {
+      name: socketName(b),
+      proto: b.protocol,
+      queue: q?.queue ?? 0,
+      // /proc/net/tcp does not give a LISTEN socket's backlog: the configured one
+      max_queue: q?.max || backlog,
+      shared: b.inherited ? 1 : 0,
+      can_offload: 0,
+    };
+  });
+  const listen = socketRows.reduce((n, s) => n + s.queue, 0);
+  return {
+    version: VERSION,
+    listen_queue: listen,
+    listen_queue_errors: 0,
+    signal_queue: 0,
+    load: listen,
+    pid: process.pid,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    cwd: process.cwd(),
+    locks: [
+      // user locks arrive with shared services (`locks = N`); uWSGI always lists `user 0`
+      { 'user 0': 0 },
+      ...LOCKS.map((name) => ({ [name]: 0 })),
+    ],
+    sockets: socketRows,
+    workers: workers.map((w) => {
+      const s = w.snapshot;
+      const mem = memory(w.pid);
+      return {
+        id: w.id,
+        pid: w.pid,
+        accepting: w.accepting ? 1 : 0,
+        requests: s?.requests ?? 0,
+        delta_requests: s?.requests ?? 0,
+        exceptions: s?.exceptions ?? 0,
+        harakiri_count: w.harakiriCount,
+        signals: 0,
+        signal_queue: 0,
+        status: s?.busy ? 'busy' : 'idle',
+        rss: mem.rss,
+        vsz: mem.vsz,
+        running_time: s?.runningTime ?? 0,
+        last_spawn: w.lastSpawn,
+        respawn_count: w.respawnCount,
+        tx: s?.tx ?? 0,
+        avg_rt: s?.avgRt ?? 0,
+        apps: (s?.apps ?? []).map((a) => ({
+          id: a.id,
+          modifier1: 0,
+          mountpoint: a.mountpoint,
+          startup_time: 0,
+          requests: a.requests,
+          exceptions: a.exceptions,
+          chdir: '',
+        })),
+        cores: [
+          {
+            id: 0,
+            requests: s?.requests ?? 0,
+            static_requests: 0,
+            routed_requests: 0,
+            offloaded_requests: 0,
+            write_errors: 0,
+            read_errors: 0,
+            in_request: s?.busy ? 1 : 0,
+            vars: s?.current ? [...s.current.vars] : [],
+            req_info: s?.current ? { request_start: s.current.start } : {},
+          },
+        ],
+      };
+    }),
+  };
+}

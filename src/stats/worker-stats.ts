@@ -1,0 +1,76 @@
+// What a worker counts for the stats document (reference §5 worker/app/core objects). Updated at
+// the end of each request when the stats server is on; sent to the master when it asks.
+
+import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
+
+export interface WorkerSnapshot {
+  readonly requests: number;
+  readonly exceptions: number;
+  /** µs, all requests together. */
+  readonly runningTime: number;
+  /** µs, uWSGI's running average (avg + rt) / 2. */
+  readonly avgRt: number;
+  readonly tx: number;
+  readonly busy: boolean;
+  readonly apps: ReadonlyArray<{
+    readonly id: number;
+    readonly mountpoint: string;
+    readonly requests: number;
+    readonly exceptions: number;
+  }>;
+  /** The request in flight the longest: its vars and start, for the core object. */
+  readonly current: { readonly vars: readonly string[]; readonly start: number } | undefined;
+}
+
+export class WorkerStats {
+  private requests = 0;
+  private exceptions = 0;
+  private runningTime = 0;
+  private avgRt = 0;
+  private tx = 0;
+  private readonly apps: Array<{ id: number; mountpoint: string; requests: number; exceptions: number }>;
+  private readonly inFlight = new Set<UwsgiRequest>();
+
+  constructor(mountpoints: readonly string[]) {
+    this.apps = mountpoints.map((mountpoint, id) => ({ id, mountpoint, requests: 0, exceptions: 0 }));
+  }
+
+  started(req: UwsgiRequest): void {
+    this.inFlight.add(req);
+  }
+
+  finished(req: UwsgiRequest, res: UwsgiResponse): void {
+    this.inFlight.delete(req);
+    const rt = Math.round((performance.now() - req.startPerf) * 1000);
+    this.requests++;
+    this.runningTime += rt;
+    this.avgRt = this.requests === 1 ? rt : Math.round((this.avgRt + rt) / 2);
+    const header = (res as unknown as { _header?: string | null })._header ?? '';
+    this.tx += header.length + (res.bodyBytes ?? 0);
+    const app = this.apps[req.appId];
+    if (app) app.requests++;
+    if (req.failed) {
+      this.exceptions++;
+      if (app) app.exceptions++;
+    }
+  }
+
+  snapshot(): WorkerSnapshot {
+    const oldest = this.inFlight.values().next().value as UwsgiRequest | undefined;
+    return {
+      requests: this.requests,
+      exceptions: this.exceptions,
+      runningTime: this.runningTime,
+      avgRt: this.avgRt,
+      tx: this.tx,
+      busy: this.inFlight.size > 0,
+      apps: this.apps.map((a) => ({ ...a })),
+      current: oldest
+        ? {
+            vars: [...[...oldest.vars].map(([k, v]) => `${k}=${v}`), ''],
+            start: Math.floor(oldest.startMs / 1000),
+          }
+        : undefined,
+    };
+  }
+}
