@@ -76,8 +76,9 @@ test('a blocked event loop: the master kills the worker with the HARAKIRI lines,
     new RegExp(`\\*\\*\\* HARAKIRI ON WORKER 1 \\(pid: ${pid}, try: 1\\) \\*\\*\\*`),
     10_000,
   );
+  // the four lines may arrive in more than one chunk
+  await server.waitFor(/HARAKIRI !!! end of worker 1 status !!!/);
   assert.match(server.log(), /HARAKIRI \[core 0\] 127\.0\.0\.1 - GET \/block\?ms=20000 since \d+/);
-  assert.match(server.log(), /HARAKIRI !!! end of worker 1 status !!!/);
   await server.waitFor(
     new RegExp(`DAMN ! worker 1 \\(pid: ${pid}\\) died, killed by signal 9 :\\( trying respawn \\.\\.\\.`),
   );
