@@ -52,3 +52,55 @@ describe('which requests are logged', () => {
     it(name, () => assert.equal(log(when).wants(status, bytes, micros, io), expected));
   }
 });
+
+describe('writing request lines', () => {
+  const facts = {
+    pid: 1,
+    wid: 1,
+    appId: 0,
+    appRequests: 1,
+    workerRequests: 1,
+    vars: new Map<string, string>(),
+    remoteAddr: '127.0.0.1',
+    method: 'GET',
+    uri: '/',
+    protocol: 'HTTP/1.1',
+    status: 200,
+    bodyBytes: 2,
+    headerCount: 1,
+    headerBytes: 40,
+    varCount: 2,
+    varBytes: 20,
+    startMs: 0,
+    startMicros: 0,
+    elapsedMicros: 10,
+    core: 0,
+    readErrors: 0,
+    writeErrors: 0,
+    modifier1: 0,
+    modifier2: 0,
+    logvars: undefined,
+  };
+
+  it('the lines of one event-loop turn go out in one write', async () => {
+    const writes: string[] = [];
+    const log = new RequestLog(settings({ all: true, format: '%(uri) %(status)' }), (text) =>
+      writes.push(text),
+    );
+    log.log(facts);
+    log.log({ ...facts, uri: '/two' });
+    assert.deepEqual(writes, []);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(writes, ['/ 200\n/two 200\n']);
+  });
+
+  it("memory-report puts uWSGI's memory prefix before the default line", async () => {
+    const writes: string[] = [];
+    new RequestLog(settings({ all: true, memoryReport: true }), (text) => writes.push(text)).log(facts);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.match(
+      writes[0] ?? '',
+      /^\{address space usage: \d+ bytes\/\d+MB\} \{rss usage: \d+ bytes\/\d+MB\} \[pid: 1\|app: 0\|req: 1\/1\] /,
+    );
+  });
+});
