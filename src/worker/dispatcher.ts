@@ -99,6 +99,8 @@ export class Dispatcher {
     this.requests++;
     // the hot path pays for the end-of-request hook only when the log or a concurrency bound needs it
     if (this.tracking) {
+      // read now: Node caches the peer address, and the log line may be built after the client left
+      void req.socket.remoteAddress;
       req.startMs = Date.now();
       req.startPerf = performance.now();
       req.dispatcher = this;
