@@ -172,8 +172,6 @@ class Worker {
           onRequest,
         )
       : http.createServer(options, onRequest)) as unknown as http.Server;
-    // a client may half-close right after its request (uWSGI answers it; Node would abort it)
-    (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) =>
       this.clientError(err, socket),
     );

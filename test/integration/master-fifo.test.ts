@@ -68,6 +68,8 @@ test('FIFO commands: c (chain reload, no failed request), R, P, unknown bytes, s
   running = false;
   await loop;
   assert.deepEqual(failures, []);
+  // the old workers are told to stop as their replacements are ready: wait until both are gone
+  await server.waitFor(/buried after \d+ seconds[\s\S]*buried after \d+ seconds/);
   const afterChain = spawned(server.log()).filter((p) => !before.includes(p));
   assert.equal(afterChain.length, 2, server.log());
   assert.ok(afterChain.includes(await pid(server.port)));

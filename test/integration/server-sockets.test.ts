@@ -106,30 +106,3 @@ function readIfExists(path: string): string {
     return '';
   }
 }
-
-test('a client that half-closes after its request still gets the answer (as uWSGI gives it)', {
-  timeout: 20_000,
-}, async (t) => {
-  const server = await startServer([
-    '--master',
-    '--http-socket',
-    '127.0.0.1:0',
-    '--app',
-    'test/fixtures/apps/probe.mjs',
-  ]);
-  t.after(() => server.close());
-  const { connect } = await import('node:net');
-  const reply = await new Promise<string>((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1', () => {
-      socket.end('GET /slow?ms=200 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    });
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      text += d;
-    });
-    socket.on('close', () => resolve(text));
-    socket.on('error', reject);
-  });
-  assert.match(reply, /^HTTP\/1\.1 200 OK[\s\S]*slow done after 200 ms$/);
-});
