@@ -106,3 +106,27 @@ function readIfExists(path: string): string {
     return '';
   }
 }
+
+test('chown-socket gives the unix socket to the named user and group (as root)', {
+  timeout: 20_000,
+}, async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root');
+  const tmp = tempFiles({});
+  t.after(tmp.cleanup);
+  const path = join(tmp.dir, 'owned.sock');
+  const server = await startServer([
+    '--master',
+    '--http-socket',
+    path,
+    '--chown-socket',
+    'nobody:nogroup',
+    '--app',
+    HELLO,
+  ]);
+  t.after(() => server.close());
+  const { statSync } = await import('node:fs');
+  const st = statSync(path);
+  assert.equal(st.uid, 65534);
+  assert.equal(st.gid, 65534);
+  assert.equal((await get({ socketPath: path })).body, 'Hello World');
+});
