@@ -2,26 +2,11 @@
 // while the worker's other requests go on; a worker whose event loop is blocked is killed by the
 // master with uWSGI's HARAKIRI lines and replaced.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { test } from 'node:test';
+import { httpGet as get } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 
 const APP = 'test/fixtures/apps/probe.mjs';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(10_000) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 test('a slow async request past harakiri gets 504; the same worker keeps serving', {
   timeout: 20_000,

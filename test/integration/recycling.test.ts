@@ -2,26 +2,11 @@
 // reload-on-rss, evil-reload-on-rss and the min-worker-lifetime gate. A recycled worker is
 // replaced gracefully: its replacement is ready before it drains, and no request fails.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { describe, it } from 'node:test';
+import { httpGet as get } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 
 const APP = 'test/fixtures/apps/probe.mjs';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(5000) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 const alive = (pid: number) => {
   try {

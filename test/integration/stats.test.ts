@@ -3,11 +3,11 @@
 // Prometheus text at /metrics; a unix socket address; harakiri_count after a harakiri.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli, tempFiles } from '../helpers/cli.js';
+import { httpGet } from '../helpers/http.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const APP = 'test/fixtures/apps/probe.mjs';
@@ -29,20 +29,7 @@ function raw(target: { port?: number; path?: string }, send?: string): Promise<s
   });
 }
 
-function get(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(10_000) }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          body += d;
-        });
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
+const get = async (port: number, path: string) => (await httpGet(port, path)).body;
 
 const statsPort = (server: RunningServer) =>
   Number(/Stats server enabled on [^:]*:(\d+) fd/.exec(server.log())?.[1]);
