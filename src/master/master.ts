@@ -4,7 +4,7 @@
 // SIGINT/SIGQUIT stop at once.
 
 import { fork } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatOrigin } from '../config/entry.js';
@@ -15,7 +15,7 @@ import { createLogSink, isUdpLogto, masterOwnsLog, workerLogging } from '../logg
 import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
 import { PIPED_WORKER_STDIO, readWorkerOutput } from '../logging/worker-output.js';
-import { parseAddress, type SocketAddress } from '../net/address.js';
+import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
@@ -523,17 +523,4 @@ function residentMB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function socketAddressOf(b: BoundSocket): SocketAddress {
-  return b.address;
-}
-
-/** Opens the logto file for appending; its fd is shared by the master and every worker. */
-export function openLog(path: string): number {
-  return openSync(path, 'a');
-}
-
-export function closeLog(fd: number): void {
-  if (fd > 2) closeSync(fd);
 }

@@ -98,7 +98,7 @@ export class WorkerPool {
 
   /** The number of workers of the next generation (a reload re-reads `processes`). */
   setCount(count: number): void {
-    (this.options as { count: number }).count = count;
+    this.options.count = count;
   }
 
   /** Spawns the first generation; resolves when every worker is ready, rejects when one fails. */
@@ -132,7 +132,7 @@ export class WorkerPool {
     }
   }
 
-  private spawn(id: number, generation: number, respawned: boolean, oldPid?: number): Slot {
+  private spawn(id: number, generation: number, respawned: boolean): Slot {
     const proc = this.options.spawn(id);
     this.spawns.set(id, (this.spawns.get(id) ?? 0) + 1);
     const pid = proc.pid ?? 0;
@@ -170,7 +170,6 @@ export class WorkerPool {
         }, lifetime)
         .unref?.();
     }
-    void oldPid;
     return slot;
   }
 
@@ -249,7 +248,7 @@ export class WorkerPool {
     const delay = quick === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quick - 1));
     const go = () => {
       if (this.stopping) return;
-      this.spawn(slot.id, this.generation, true, slot.pid);
+      this.spawn(slot.id, this.generation, true);
     };
     if (delay === 0) go();
     else {

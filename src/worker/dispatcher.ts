@@ -42,7 +42,6 @@ export class Dispatcher {
   private readonly single: AppSlot | undefined;
   private readonly plan: WorkerPlan;
   private readonly log: (line: string) => void;
-  private idleWaiters: Array<() => void> = [];
   /** undefined when no request is ever logged (`disable-logging` without exceptions). */
   private readonly requestLog: RequestLog | undefined;
 
@@ -72,12 +71,6 @@ export class Dispatcher {
       slots.length === 1 && only && only.mountpoint === '' && !options.plan.noDefaultApp
         ? only.app
         : undefined;
-  }
-
-  /** Resolves when no request is in flight (graceful stop). */
-  idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private readonly waiting: Array<[UwsgiRequest, UwsgiResponse, HttpEnvContext]> = [];
@@ -186,11 +179,6 @@ export class Dispatcher {
     this.onFinish?.(req, res);
     const next = this.waiting.shift();
     if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
-    if (this.inFlight === 0 && this.waiting.length === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
-    }
     const log = this.requestLog;
     if (log !== undefined) this.logRequest(log, req, res);
   }
