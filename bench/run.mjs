@@ -5,6 +5,7 @@ import { execSync, spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
 import { benchConfigLoad } from './config-load.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
+import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 
 const commit = (() => {
   try {
@@ -39,4 +40,7 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   );
 } else {
   console.log(httpHelloTables(await benchHttpHello()));
+  // the same hello app with stats, the request log to a file and harakiri on, against it bare
+  console.log('\n### Ops overhead\n');
+  console.log(opsOverheadTable(await benchOpsOverhead()));
 }

@@ -41,6 +41,19 @@ export const ERROR_CODES = {
   ERR_HTTP_HEADERS_TOO_BIG: 'an HTTP request head larger than the server accepts',
   ERR_BODY_TOO_LARGE: 'a request body larger than limit-post',
   ERR_APP_EXCEPTION: 'the app threw or rejected while handling a request',
+  ERR_API_OUTSIDE_SERVER:
+    "an app API function (`import { ... } from 'uwsgi-ts'`) called outside a uwsgi-ts worker",
+  ERR_API_UNAVAILABLE: 'an app API function that the uwsgi-ts running this worker does not provide',
+  ERR_API_BAD_ARGUMENT: 'an app API function given a value it cannot use (a negative limit, not a request)',
+  ERR_API_NO_REQUEST: 'a per-request app API function called while no request is in flight',
+  ERR_ROUTE_SYNTAX: 'a route rule that does not split into subject and action (uWSGI: invalid route syntax)',
+  ERR_ROUTE_UNKNOWN_ACTION: 'a route rule naming an action no router provides',
+  ERR_ROUTE_UNKNOWN_CONDITION: 'a route-if rule naming a condition that does not exist',
+  ERR_ROUTE_BAD_REGEXP: 'a route regexp that does not compile, or uses PCRE syntax with no JS equivalent',
+  ERR_ROUTE_BAD_ARGS:
+    'route action arguments the action refuses at start-up (addvar without =, file without filename=...)',
+  ERR_ROUTE_SUBSYSTEM_MISSING:
+    'a route action or condition that needs a subsystem not built or not configured (cache, rpc, metrics...)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,6 +11,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
+import { CHEAPER_ALGOS } from '../master/cheaper-algos.js';
 import { Master } from '../master/master.js';
 import { runTop } from '../stats/top.js';
 import { VERSION } from '../version.js';
@@ -24,7 +25,15 @@ const META: Readonly<Record<string, () => string>> = {
   '--version': () => `${VERSION}\n`,
   '--docs-options': renderOptionsMarkdown,
   '--docs-errors': renderErrorsMarkdown,
+  ...Object.fromEntries(
+    ['--cheaper-algo-list', '--cheaper-algos-list', '--cheaper-list'].map((flag) => [flag, cheaperAlgoList]),
+  ),
 };
+
+/** uWSGI's `--cheaper-algo-list` block. */
+function cheaperAlgoList(): string {
+  return `\n*** uWSGI loaded cheaper algorithms ***\n${Object.keys(CHEAPER_ALGOS).join('\n')}\n--- end of cheaper algorithms list ---\n\n`;
+}
 
 export function processHost(): ConfigHost {
   return {

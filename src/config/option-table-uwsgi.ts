@@ -85,8 +85,6 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
 
   // uWSGI core: cheaper mode
   { name: 'cheaper-algo-list', aliases: ['cheaper-algos-list', 'cheaper-list'], arg: 'none', kind: 'flag', subsystem: 'cheaper', help: 'list the cheaper algorithms' },
-  { name: 'cheaper-rss-limit-soft', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'spawn no worker while the workers use more RSS than N bytes' },
-  { name: 'cheaper-rss-limit-hard', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'stop workers while they use more RSS than N bytes' },
 
   // uWSGI core: attached daemons
   { name: 'attach-control-daemon', arg: 'required', kind: 'command', list: true, master: true, subsystem: 'daemon', help: 'supervise a command whose death stops the instance' },

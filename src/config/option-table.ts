@@ -61,7 +61,11 @@ export const OPTIONS = [
   { name: 'cheaper-initial', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'workers started in cheaper mode (default: the cheaper value)' },
   { name: 'cheaper-step', arg: 'required', kind: 'int', master: true, default: '1', subsystem: 'cheaper', help: 'workers spawned each time the instance is overloaded' },
   { name: 'cheaper-overload', arg: 'required', kind: 'seconds', master: true, default: '3', subsystem: 'cheaper', help: 'length of the cheaper algorithm cycle' },
-  { name: 'cheaper-algo', arg: 'required', kind: 'string', master: true, default: 'spare', subsystem: 'cheaper', help: 'adaptive spawning algorithm: spare, backlog, manual, busyness' },
+  { name: 'cheaper-algo', arg: 'required', kind: 'string', master: true, default: 'spare', subsystem: 'cheaper', help: 'adaptive spawning algorithm: spare, spare2, backlog, manual, busyness' },
+  { name: 'cheaper-rss-limit-soft', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'spawn no worker while the workers use more RSS than N bytes' },
+  { name: 'cheaper-rss-limit-hard', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'stop workers while they use more RSS than N bytes' },
+  // uWSGI 2.1's spare2 option (not in 2.0.21)
+  { name: 'cheaper-idle', arg: 'required', kind: 'seconds', master: true, default: '10', subsystem: 'cheaper', help: 'spare2: seconds with too many idle workers before one is stopped' },
   { name: 'idle', arg: 'required', kind: 'seconds', master: true, default: '0', subsystem: 'process', help: 'go cheap after this many seconds without requests' },
   { name: 'die-on-idle', arg: 'none', kind: 'flag', subsystem: 'process', help: 'shut down instead of going cheap when idle' },
   { name: 'cheap', arg: 'none', kind: 'flag', master: true, subsystem: 'process', help: 'spawn no worker until the first request arrives' },

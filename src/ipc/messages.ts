@@ -22,9 +22,27 @@ export type WorkerMessage =
   | { readonly t: 'recycle'; readonly reason: string }
   /** With harakiri: the event loop is alive (sent every second from a timer). */
   | { readonly t: 'ping' }
-  /** With harakiri: a request started (what the harakiri log line names if the loop then blocks). */
+  /**
+   * With harakiri: the request a blocked event loop is serving, from the worker's watchdog thread
+   * over its own pipe once the loop has not turned for `blockedMs` (src/worker/harakiri-watchdog.ts);
+   * or, without a watchdog, each request as it starts (`blockedMs` 0).
+   */
   | {
       readonly t: 'req';
+      readonly method: string;
+      readonly uri: string;
+      readonly addr: string;
+      readonly since: number;
+      readonly blockedMs: number;
+    }
+  /**
+   * setUserHarakiri() (reference §2.4): the worker's earliest per-request limit changed. `ms` is
+   * how long from now the master lets its event loop stay blocked (0: no per-request limit left);
+   * the request fields name the request it belongs to in the HARAKIRI lines.
+   */
+  | {
+      readonly t: 'user-harakiri';
+      readonly ms: number;
       readonly method: string;
       readonly uri: string;
       readonly addr: string;
@@ -33,22 +51,30 @@ export type WorkerMessage =
   /** The answer to `stats?`. */
   | { readonly t: 'stats'; readonly snapshot: WorkerSnapshot };
 
-const WORKER_MESSAGE_KEYS: Readonly<Record<WorkerMessage['t'], readonly string[]>> = {
-  ready: ['apps'],
-  failed: ['code', 'message'],
-  log: ['line'],
-  recycle: ['reason'],
-  ping: [],
-  req: ['method', 'uri', 'addr', 'since'],
-  stats: ['snapshot'],
+type FieldType = 'string' | 'number' | 'object';
+
+/** Each message's fields and their `typeof`: a missing row is a compile error. */
+const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record<string, FieldType>>>> = {
+  ready: { apps: 'number' },
+  failed: { code: 'string', message: 'string' },
+  log: { line: 'string' },
+  recycle: { reason: 'string' },
+  ping: {},
+  req: { method: 'string', uri: 'string', addr: 'string', since: 'number', blockedMs: 'number' },
+  'user-harakiri': { ms: 'number', method: 'string', uri: 'string', addr: 'string', since: 'number' },
+  stats: { snapshot: 'object' },
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { t?: unknown }).t;
-  if (typeof t !== 'string' || !(t in WORKER_MESSAGE_KEYS)) return false;
-  const keys = WORKER_MESSAGE_KEYS[t as WorkerMessage['t']];
-  return keys.every((k) => k in value);
+  if (typeof t !== 'string' || !Object.hasOwn(WORKER_MESSAGE_FIELDS, t)) return false;
+  const fields = WORKER_MESSAGE_FIELDS[t as WorkerMessage['t']];
+  for (const key in fields) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field !== fields[key] || field === null) return false;
+  }
+  return true;
 }
 
 export function isMasterMessage(value: unknown): value is MasterMessage {

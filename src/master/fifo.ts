@@ -18,6 +18,9 @@ export interface FifoActions {
   rotateLogs(): void;
   rewritePidfiles(): void;
   statsToLog(): void;
+  /** Cheaper: one worker more / fewer. */
+  cheaperIncrease(): void;
+  cheaperDecrease(): void;
   log(line: string): void;
 }
 
@@ -41,8 +44,8 @@ export const FIFO_COMMANDS: Readonly<Record<string, Command>> = {
   L: (a) => a.rotateLogs(),
   P: (a) => a.rewritePidfiles(),
   s: (a) => a.statsToLog(),
-  '+': unsupported('cheaper (+)'),
-  '-': unsupported('cheaper (-)'),
+  '+': (a) => a.cheaperIncrease(),
+  '-': (a) => a.cheaperDecrease(),
   C: unsupported('going cheap (C)'),
   p: unsupported('pause (p)'),
   S: unsupported('subscriptions (S)'),

@@ -14,15 +14,22 @@ import { UwsgiError } from '../errors.js';
 import { createLogSink, isUdpLogto, masterOwnsLog, workerLogging } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
-import { PIPED_WORKER_STDIO, readWorkerOutput } from '../logging/worker-output.js';
+import {
+  ownLogWorkerStdio,
+  PIPED_WORKER_STDIO,
+  readWatchdogReports,
+  readWorkerOutput,
+} from '../logging/worker-output.js';
 import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
-import { createServerHandle, type NativeHandle } from '../net/native-handle.js';
+import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
 import { statsDocument } from '../stats/stats-document.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { VERSION } from '../version.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
+import { Cheaper, type ElasticConfig, elasticConfig } from './cheaper.js';
 import { type FifoActions, MasterFifo } from './fifo.js';
 import { applyPrivileges } from './privileges.js';
 import { MasterWatchers } from './watchers.js';
@@ -140,6 +147,8 @@ export class Master {
   private watchers: MasterWatchers | undefined;
   private stats: StatsServer | undefined;
   private reloading = false;
+  private elastic: ElasticConfig | undefined;
+  private cheaper: Cheaper | undefined;
 
   /** Where every line ends (src/logging/log-sink.ts). */
   private readonly logs: LogSink;
@@ -209,7 +218,8 @@ export class Master {
       procname:
         base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
       hostname: hostname(),
-      stats: c.value('stats') !== undefined,
+      // the cheaper subsystem reads the workers' busy state through the stats counters
+      stats: c.value('stats') !== undefined || this.elastic !== undefined,
       harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
       recycle: {
         maxRequests:
@@ -218,6 +228,9 @@ export class Master {
             : 0,
         reloadOnRssMB: c.value('reload-on-rss') ?? 0,
         reloadOnException: c.value('reload-on-exception') === true,
+        exceptionTypes: c.all('reload-on-exception-type').map((o) => String(o.value)),
+        exceptionValues: c.all('reload-on-exception-value').map((o) => String(o.value)),
+        exceptionReprs: c.all('reload-on-exception-repr').map((o) => String(o.value)),
         minLifetimeS: c.value('min-worker-lifetime') ?? 10,
       },
     };
@@ -269,6 +282,10 @@ export class Master {
     const cores = Math.max(1, threads) * Math.max(1, asyncCores);
     const bounded = c.get('threads') !== undefined || c.get('async') !== undefined;
     const apps = appSpecs(c);
+    this.elastic = elasticConfig(c, (name) => {
+      const origin = c.all(name as 'cheaper').at(-1)?.origin;
+      return origin ? formatOrigin(origin) : 'default';
+    });
     this.log(`your server socket listen backlog is limited to ${c.value('listen') ?? 100} connections`);
     this.log(`your mercy for graceful operations on workers is ${this.mercySeconds()} seconds`);
     this.log(
@@ -291,11 +308,13 @@ export class Master {
       spawn: (id) => {
         const child = fork(WORKER_ENTRY, [], {
           // the master owns the log: the worker's stdout, stderr and request lines are pipes it reads
-          stdio: this.logsOwned ? [...PIPED_WORKER_STDIO] : ['ignore', logStdio, logStdio, 'ipc'],
+          stdio: this.logsOwned ? [...PIPED_WORKER_STDIO] : [...ownLogWorkerStdio(logStdio)],
           env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
           execArgv: [],
         });
         if (this.logsOwned) readWorkerOutput(child, logs);
+        // harakiri: the watchdog names the request of a blocked loop (fd 5), read as IPC messages
+        readWatchdogReports(child, (message) => child.emit('message', message));
         return child as unknown as WorkerProcess;
       },
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
@@ -304,6 +323,7 @@ export class Master {
         return lifetime > 0 ? (lifetime + id * (c.value('max-worker-lifetime-delta') ?? 0)) * 1000 : 0;
       },
       log: (line) => this.log(line),
+      ...(this.elastic ? { elastic: { initial: this.elastic.initial } } : {}),
     });
     this.installSignals();
     this.startFifo();
@@ -338,9 +358,11 @@ export class Master {
           : `the first workers failed to start: ${why}`,
       );
     }
+    const started = this.elastic?.initial ?? processes;
     this.log(
-      `uwsgi-ts: all workers ready (${processes} ${processes === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
+      `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
+    this.startCheaper();
     this.watchMemory();
     this.watchHarakiri();
     return new Promise<number>((resolve) => {
@@ -349,6 +371,23 @@ export class Master {
   }
 
   private finish: (code: number) => void = () => {};
+
+  /** cheaper / idle / cheap (src/master/cheaper.ts). */
+  private startCheaper(): void {
+    if (!this.elastic || !this.pool) return;
+    const bound = this.bound;
+    this.cheaper = new Cheaper(this.elastic, {
+      pool: this.pool,
+      queue: () => bound.reduce((n, b) => n + socketQueue(b), 0),
+      rss: (pid) => (residentMB(pid) ?? 0) * 1048576,
+      log: (line) => this.log(line),
+      shutdown: () => void this.shutdown(true),
+    });
+    this.cheaper.start();
+    // `cheap`: the first workers put the sockets in listening state; from now on connections
+    // wait in the kernel's queue until the first one wakes the workers up
+    if (this.elastic.cheapAtStart) this.cheaper.sleepNow();
+  }
 
   /** `stats = ADDR` (reference §5): the document is built on each connection. */
   private async startStats(): Promise<void> {
@@ -368,7 +407,8 @@ export class Master {
   /** harakiri (reference §2.4): the master's check, every second, for workers whose loop is blocked. */
   private watchHarakiri(): void {
     const seconds = this.config.value('harakiri') ?? 0;
-    if (seconds <= 0 || !this.pool) return;
+    // also without a global harakiri: any app may call setUserHarakiri() (src/api/harakiri.ts)
+    if (!this.pool) return;
     const pool = this.pool;
     setInterval(() => pool.checkHarakiri(seconds * 1000, ctime), 1000).unref();
   }
@@ -410,6 +450,7 @@ export class Master {
   }
 
   private cleanup(): void {
+    this.cheaper?.close();
     this.fifo?.close();
     this.watchers?.close();
     this.stats?.close();
@@ -506,6 +547,10 @@ export class Master {
         for (const path of this.pidfiles) writeFileSync(path, `${process.pid}\n`);
         this.log('pidfiles rewritten');
       },
+      cheaperIncrease: () =>
+        this.cheaper ? this.cheaper.increase() : this.log('master fifo: + needs cheaper mode (cheaper = N)'),
+      cheaperDecrease: () =>
+        this.cheaper ? this.cheaper.decrease() : this.log('master fifo: - needs cheaper mode (cheaper = N)'),
       statsToLog: () =>
         this.log(`stats: master pid ${process.pid}, workers ${pool?.pids().join(', ') ?? 'none'}`),
       log: (line) => this.log(line),
@@ -513,6 +558,18 @@ export class Master {
     this.fifo = new MasterFifo(paths, actions);
     this.fifo.start();
   }
+}
+
+/** Connections waiting to be accepted on a bound socket (cheaper backlog, idle wake-up). */
+function socketQueue(b: BoundSocket): number {
+  const a = b.address;
+  if (a.kind === 'tcp') {
+    const port = boundPort(b.handle);
+    return port === undefined ? 0 : (listenQueue(port)?.queue ?? 0);
+  }
+  if (a.kind === 'unix') return unixListenQueue(a.path);
+  if (a.kind === 'abstract') return unixListenQueue(`@${a.name}`);
+  return 0;
 }
 
 /** VmRSS of a process in MB, from /proc (Linux). */

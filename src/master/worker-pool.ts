@@ -36,6 +36,11 @@ export interface WorkerPoolOptions {
   readonly onWorkerLog?: (line: string) => void;
   /** max-worker-lifetime in ms for worker `id` (with its delta), 0 = none. */
   readonly lifetimeMs?: (id: number) => number;
+  /**
+   * Adaptive workers (cheaper, idle, cheap): `count` is the most workers; the first `initial` are
+   * spawned at start and the others when the cheaper algorithm asks; stopped ones show as cheap.
+   */
+  readonly elastic?: { readonly initial: number };
 }
 
 interface Slot {
@@ -54,10 +59,16 @@ interface Slot {
   /** harakiri: when the worker's event loop last pinged, and the request it started last. */
   lastPing: number;
   current: { method: string; uri: string; addr: string; since: number } | undefined;
+  /** setUserHarakiri(): when the worker's earliest per-request limit expires, and its request. */
+  userHarakiri?:
+    | { deadline: number; request: { method: string; uri: string; addr: string; since: number } }
+    | undefined;
   harakiriTries: number;
   /** The last counters the worker sent (stats). */
   stats: WorkerSnapshot | undefined;
   retiredAt: number | undefined;
+  /** Stopped by the cheaper subsystem: its exit is logged as cheaped and it is not respawned. */
+  cheaped: boolean;
 }
 
 /** One worker as the stats document needs it. */
@@ -69,7 +80,14 @@ export interface WorkerStatsRow {
   readonly lastSpawn: number;
   readonly respawnCount: number;
   readonly snapshot: WorkerSnapshot | undefined;
+  /** The worker answered this query (a blocked one sends nothing: `snapshot` is its last). */
+  readonly answered: boolean;
+  /** A worker slot the cheaper subsystem keeps stopped (uWSGI's status "cheap", pid 0). */
+  readonly cheap: boolean;
 }
+
+/** A worker's loop pings every 1000 ms: this long without a ping, it is blocked (user harakiri). */
+const BLOCKED_MS = 1500;
 
 /** A death within this many ms of the spawn counts as a crash loop and backs off. */
 const QUICK_DEATH_MS = 2000;
@@ -81,8 +99,17 @@ export class WorkerPool {
   private generation = 1;
   private quickDeaths = new Map<number, number>();
   private stopping = false;
-  private readyWaiters: Array<{ generation: number; resolve: () => void; reject: (err: Error) => void }> = [];
+  private readyWaiters: Array<{
+    generation: number;
+    expected: number;
+    resolve: () => void;
+    reject: (err: Error) => void;
+  }> = [];
   private emptyWaiters: Array<() => void> = [];
+  /** The worker ids meant to run (all of them, unless the cheaper subsystem stopped some). */
+  private readonly active = new Set<number>();
+  /** What each worker id counted last, kept while it is cheap (stats). */
+  private readonly lastSnapshot = new Map<number, WorkerSnapshot>();
 
   constructor(options: WorkerPoolOptions) {
     this.options = options;
@@ -92,6 +119,16 @@ export class WorkerPool {
     return this.slots.size;
   }
 
+  /** The most workers (`processes`). */
+  get max(): number {
+    return this.options.count;
+  }
+
+  /** Workers meant to run now (cheaper mode runs fewer than `max`). */
+  get running(): number {
+    return this.active.size;
+  }
+
   pids(): number[] {
     return [...this.slots].map((s) => s.pid);
   }
@@ -99,17 +136,27 @@ export class WorkerPool {
   /** The number of workers of the next generation (a reload re-reads `processes`). */
   setCount(count: number): void {
     this.options.count = count;
+    if (this.options.elastic) {
+      for (const id of [...this.active]) if (id > count) this.active.delete(id);
+    } else {
+      this.active.clear();
+      for (let id = 1; id <= count; id++) this.active.add(id);
+    }
   }
 
   /** Spawns the first generation; resolves when every worker is ready, rejects when one fails. */
   start(): Promise<void> {
-    for (let id = 1; id <= this.options.count; id++) this.spawn(id, this.generation, false);
-    return this.whenReady(this.generation);
+    const first = Math.min(this.options.count, this.options.elastic?.initial ?? this.options.count);
+    for (let id = 1; id <= first; id++) {
+      this.active.add(id);
+      this.spawn(id, this.generation, false);
+    }
+    return this.whenReady(this.generation, first);
   }
 
-  private whenReady(generation: number): Promise<void> {
+  private whenReady(generation: number, expected: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.readyWaiters.push({ generation, resolve, reject });
+      this.readyWaiters.push({ generation, expected, resolve, reject });
       this.checkReady();
     });
   }
@@ -117,7 +164,7 @@ export class WorkerPool {
   private checkReady(): void {
     for (const waiter of [...this.readyWaiters]) {
       const gen = [...this.slots].filter((s) => s.generation === waiter.generation && !s.retiring);
-      if (gen.length === this.options.count && gen.every((s) => s.ready)) {
+      if (gen.length >= waiter.expected && gen.every((s) => s.ready)) {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
         waiter.resolve();
       }
@@ -135,6 +182,7 @@ export class WorkerPool {
   private spawn(id: number, generation: number, respawned: boolean): Slot {
     const proc = this.options.spawn(id);
     this.spawns.set(id, (this.spawns.get(id) ?? 0) + 1);
+    this.lastSpawnAt.set(id, this.options.clock.now());
     const pid = proc.pid ?? 0;
     const slot: Slot = {
       id,
@@ -151,6 +199,7 @@ export class WorkerPool {
       harakiriTries: 0,
       stats: undefined,
       retiredAt: undefined,
+      cheaped: false,
     };
     this.slots.add(slot);
     proc.on('message', (message) => this.onMessage(slot, message));
@@ -187,12 +236,24 @@ export class WorkerPool {
       case 'ping':
         slot.lastPing = this.options.clock.now();
         return;
-      case 'req':
-        slot.lastPing = this.options.clock.now();
+      case 'req': {
+        // the watchdog's report: the loop last turned blockedMs ago (a ping may have come later)
+        const turned = this.options.clock.now() - Math.max(0, message.blockedMs);
+        if (turned > slot.lastPing) slot.lastPing = turned;
         slot.current = { method: message.method, uri: message.uri, addr: message.addr, since: message.since };
         return;
+      }
+      case 'user-harakiri': {
+        const now = this.options.clock.now();
+        slot.lastPing = now;
+        const { method, uri, addr, since } = message;
+        slot.userHarakiri =
+          message.ms > 0 ? { deadline: now + message.ms, request: { method, uri, addr, since } } : undefined;
+        return;
+      }
       case 'stats':
         slot.stats = message.snapshot;
+        this.lastSnapshot.set(slot.id, message.snapshot);
         for (const waiter of this.statsWaiters) waiter();
         return;
       case 'recycle':
@@ -207,7 +268,10 @@ export class WorkerPool {
   private onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     this.slots.delete(slot);
     const now = this.options.clock.now();
-    if (slot.retiring || this.stopping) {
+    if (slot.cheaped && !this.stopping) {
+      this.options.log(`worker ${slot.id} killed successfully (pid: ${slot.pid})`);
+      this.options.log(`uWSGI worker ${slot.id} cheaped.`);
+    } else if (slot.retiring || this.stopping) {
       const seconds = Math.round((now - (slot.retiredAt ?? now)) / 1000);
       this.options.log(`worker ${slot.id} buried after ${seconds} seconds`);
     } else {
@@ -247,7 +311,7 @@ export class WorkerPool {
     this.quickDeaths.set(slot.id, quick);
     const delay = quick === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quick - 1));
     const go = () => {
-      if (this.stopping) return;
+      if (this.stopping || !this.active.has(slot.id)) return;
       this.spawn(slot.id, this.generation, true);
     };
     if (delay === 0) go();
@@ -292,20 +356,29 @@ export class WorkerPool {
 
   /**
    * harakiri for a blocked event loop (reference §10's lines): a ready worker that has not pinged
-   * for `limitMs` is killed; the respawn path logs its death and replaces it.
+   * for `limitMs` (the global `harakiri`; 0 = off) is killed, and so is one past its
+   * setUserHarakiri() deadline whose loop is blocked; the respawn path logs its death and
+   * replaces it. As in uWSGI 2.0 the two are separate timers and the first to expire kills.
    */
   checkHarakiri(limitMs: number, ctime: (ms: number) => string): void {
     const now = this.options.clock.now();
     for (const slot of this.slots) {
-      if (!slot.ready || slot.retiring || now - slot.lastPing <= limitMs) continue;
+      if (!slot.ready || slot.retiring) continue;
+      const silent = now - slot.lastPing;
+      const user = slot.userHarakiri;
+      // a live loop pings every second: a user deadline passed with a loop still pinging is the
+      // worker's own to answer (504); only a loop silent past BLOCKED_MS is killed
+      const byUser = user !== undefined && now >= user.deadline && silent > BLOCKED_MS;
+      if (!byUser && (limitMs <= 0 || silent <= limitMs)) continue;
+      slot.userHarakiri = undefined;
       slot.harakiriTries++;
       this.harakiriById.set(slot.id, (this.harakiriById.get(slot.id) ?? 0) + 1);
-      const log = this.options.log;
-      log(
-        `${ctime(now)} - *** HARAKIRI ON WORKER ${slot.id} (pid: ${slot.pid}, try: ${slot.harakiriTries}) ***`,
-      );
+      // uWSGI 2.0.21 dates all four lines (test/fixtures/uwsgi-2.0.21-app-api.json)
+      const at = `${ctime(now)} - `;
+      const log = (line: string) => this.options.log(at + line);
+      log(`*** HARAKIRI ON WORKER ${slot.id} (pid: ${slot.pid}, try: ${slot.harakiriTries}) ***`);
       log(`HARAKIRI !!! worker ${slot.id} status !!!`);
-      const c = slot.current;
+      const c = byUser ? user.request : slot.current;
       log(
         c
           ? `HARAKIRI [core 0] ${c.addr} - ${c.method} ${c.uri} since ${c.since}`
@@ -321,6 +394,7 @@ export class WorkerPool {
   harakiriCount = 0;
   private statsWaiters = new Set<() => void>();
   private readonly spawns = new Map<number, number>();
+  private readonly lastSpawnAt = new Map<number, number>();
   /** harakiri kills per worker id, across respawns (stats `harakiri_count`). */
   private readonly harakiriById = new Map<number, number>();
 
@@ -347,17 +421,94 @@ export class WorkerPool {
       this.options.clock.setTimeout(done, timeoutMs);
       check();
     });
-    return live
-      .sort((a, b) => a.id - b.id)
-      .map((s) => ({
-        id: s.id,
-        pid: s.pid,
-        accepting: s.ready && !s.retiring,
-        harakiriCount: this.harakiriById.get(s.id) ?? 0,
-        lastSpawn: Math.floor(s.startedAt / 1000),
-        respawnCount: this.spawns.get(s.id) ?? 1,
-        snapshot: s.stats,
-      }));
+    const rows: WorkerStatsRow[] = live.map((s) => ({
+      id: s.id,
+      pid: s.pid,
+      accepting: s.ready && !s.retiring,
+      harakiriCount: this.harakiriById.get(s.id) ?? 0,
+      lastSpawn: Math.floor(s.startedAt / 1000),
+      respawnCount: this.spawns.get(s.id) ?? 1,
+      snapshot: s.stats,
+      answered: s.stats !== before.get(s),
+      cheap: false,
+    }));
+    if (this.options.elastic) {
+      // uWSGI lists every worker slot: a stopped one keeps its id and counters with pid 0, one
+      // never spawned is all zeros (id 0)
+      const shown = new Set(rows.map((r) => r.id));
+      for (let id = 1; id <= this.options.count; id++) {
+        if (shown.has(id)) continue;
+        const spawned = this.spawns.has(id);
+        rows.push({
+          id: spawned ? id : 0,
+          pid: 0,
+          accepting: false,
+          harakiriCount: this.harakiriById.get(id) ?? 0,
+          lastSpawn: spawned ? Math.floor((this.lastSpawnAt.get(id) ?? 0) / 1000) : 0,
+          respawnCount: this.spawns.get(id) ?? 0,
+          snapshot: this.lastSnapshot.get(id),
+          answered: false,
+          cheap: true,
+        });
+      }
+    }
+    return rows.sort((a, b) => (a.id || Number.MAX_SAFE_INTEGER) - (b.id || Number.MAX_SAFE_INTEGER));
+  }
+
+  /**
+   * Cheaper: spawns up to `n` of the stopped workers (lowest ids first); returns how many.
+   * A worker id that ran before is logged as respawned, as uWSGI does.
+   */
+  spawnMore(n: number): number {
+    let spawned = 0;
+    for (let id = 1; id <= this.options.count && spawned < n && !this.stopping; id++) {
+      if (this.active.has(id)) continue;
+      this.active.add(id);
+      this.spawn(id, this.generation, this.spawns.has(id));
+      spawned++;
+    }
+    return spawned;
+  }
+
+  /**
+   * Cheaper: stops one worker gracefully, the longest-running idle one (uWSGI stops the oldest);
+   * `idle` tells which workers are idle. Returns false when none can go.
+   */
+  cheapOne(idle: (id: number) => boolean): boolean {
+    const candidates = [...this.slots]
+      .filter((s) => s.ready && !s.retiring && !s.recycling && this.active.has(s.id) && idle(s.id))
+      .sort((a, b) => a.startedAt - b.startedAt);
+    const slot = candidates[0];
+    if (!slot) return false;
+    this.cheap(slot);
+    return true;
+  }
+
+  private cheap(slot: Slot): void {
+    this.active.delete(slot.id);
+    slot.cheaped = true;
+    slot.retiring = true;
+    slot.retiredAt = this.options.clock.now();
+    slot.proc.send({ t: 'stop' });
+  }
+
+  /** idle mode: every worker goes (gracefully); `wake()` brings `initial` of them back. */
+  sleep(): void {
+    for (const slot of [...this.slots]) {
+      if (!slot.retiring && this.active.has(slot.id)) this.cheap(slot);
+    }
+    this.active.clear();
+  }
+
+  /** Spawns the workers of a sleeping pool again; resolves when they are ready. */
+  wake(): Promise<void> {
+    const first = Math.min(this.options.count, this.options.elastic?.initial ?? this.options.count);
+    const spawned = this.spawnMore(first);
+    return this.whenReady(this.generation, spawned);
+  }
+
+  get sleeping(): boolean {
+    return this.active.size === 0;
   }
 
   /** Chain reload (FIFO `c`): one worker at a time, each replacement ready before its old one drains. */
@@ -374,12 +525,16 @@ export class WorkerPool {
     this.options.log('...brutally killing workers...');
     const old = [...this.slots].filter((s) => !s.retiring);
     const generation = ++this.generation;
-    for (let id = 1; id <= this.options.count; id++) this.spawn(id, generation, false);
+    for (const id of this.activeIds()) this.spawn(id, generation, false);
     for (const slot of old) {
       slot.retiring = true;
       slot.retiredAt = this.options.clock.now();
       slot.proc.kill('SIGKILL');
     }
+  }
+
+  private activeIds(): number[] {
+    return [...this.active].sort((a, b) => a - b);
   }
 
   private retire(slot: Slot): void {
@@ -396,9 +551,10 @@ export class WorkerPool {
   async reload(): Promise<void> {
     const old = [...this.slots].filter((s) => !s.retiring);
     const generation = ++this.generation;
-    for (let id = 1; id <= this.options.count; id++) this.spawn(id, generation, false);
+    const ids = this.activeIds();
+    for (const id of ids) this.spawn(id, generation, false);
     try {
-      await this.whenReady(generation);
+      await this.whenReady(generation, ids.length);
     } catch (err) {
       for (const slot of [...this.slots]) if (slot.generation === generation) this.retire(slot);
       this.generation = generation - 1;

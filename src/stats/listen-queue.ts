@@ -30,3 +30,24 @@ export function listenQueue(port: number): ListenQueue | undefined {
   }
   return undefined;
 }
+
+/**
+ * The accept queue of a listening unix socket (`path`, or `@name` for an abstract one): Linux
+ * lists each connection not yet accepted in /proc/net/unix with the listener's path and the
+ * state SS_CONNECTING (02).
+ */
+export function unixListenQueue(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return 0;
+  }
+  let queue = 0;
+  for (const line of text.split('\n')) {
+    if (!line.endsWith(path)) continue;
+    const fields = line.trim().split(/\s+/);
+    if (fields[5] === '02' && fields[7] === path) queue++;
+  }
+  return queue;
+}

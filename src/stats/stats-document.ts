@@ -82,7 +82,7 @@ export function statsDocument(
         harakiri_count: w.harakiriCount,
         signals: 0,
         signal_queue: 0,
-        status: s?.busy ? 'busy' : 'idle',
+        status: w.cheap ? 'cheap' : s?.busy ? 'busy' : 'idle',
         rss: mem.rss,
         vsz: mem.vsz,
         running_time: s?.runningTime ?? 0,

@@ -12,6 +12,8 @@ export interface WorkerSnapshot {
   readonly avgRt: number;
   readonly tx: number;
   readonly busy: boolean;
+  /** µs of wall time with at least one request in flight, the current stretch included (cheaper busyness). */
+  readonly busyUs: number;
   readonly apps: ReadonlyArray<{
     readonly id: number;
     readonly mountpoint: string;
@@ -30,17 +32,21 @@ export class WorkerStats {
   private tx = 0;
   private readonly apps: Array<{ id: number; mountpoint: string; requests: number; exceptions: number }>;
   private readonly inFlight = new Set<UwsgiRequest>();
+  private busyUs = 0;
+  private busySince = 0;
 
   constructor(mountpoints: readonly string[]) {
     this.apps = mountpoints.map((mountpoint, id) => ({ id, mountpoint, requests: 0, exceptions: 0 }));
   }
 
   started(req: UwsgiRequest): void {
+    if (this.inFlight.size === 0) this.busySince = performance.now();
     this.inFlight.add(req);
   }
 
   finished(req: UwsgiRequest, res: UwsgiResponse): void {
-    this.inFlight.delete(req);
+    if (this.inFlight.delete(req) && this.inFlight.size === 0)
+      this.busyUs += Math.round((performance.now() - this.busySince) * 1000);
     const rt = Math.round((performance.now() - req.startPerf) * 1000);
     this.requests++;
     this.runningTime += rt;
@@ -64,6 +70,8 @@ export class WorkerStats {
       avgRt: this.avgRt,
       tx: this.tx,
       busy: this.inFlight.size > 0,
+      busyUs:
+        this.busyUs + (this.inFlight.size > 0 ? Math.round((performance.now() - this.busySince) * 1000) : 0),
       apps: this.apps.map((a) => ({ ...a })),
       current: oldest
         ? {

@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   readonly onStart?: (req: UwsgiRequest, res: UwsgiResponse) => void;
   /** Called as a tracked request ends (stats). */
   readonly onFinish?: (req: UwsgiRequest, res: UwsgiResponse) => void;
+  /** Called with what the app threw or rejected with (reload-on-exception-type/-value/-repr). */
+  readonly onException?: (thrown: unknown) => void;
 }
 
 interface AppSlot {
@@ -37,6 +39,8 @@ export class Dispatcher {
   inFlight = 0;
   /** Set by a graceful stop: every response closes its connection. */
   draining = false;
+  /** The response of the request that started last (setUserHarakiri() without a request). */
+  latest: UwsgiResponse | undefined = undefined;
   private readonly mounts: MountTable<AppSlot>;
   private readonly slots: readonly AppSlot[];
   private readonly single: AppSlot | undefined;
@@ -58,6 +62,7 @@ export class Dispatcher {
     this.afterRequest = options.afterRequest;
     this.onStart = options.onStart;
     this.onFinish = options.onFinish;
+    this.onException = options.onException;
     this.tracking =
       !options.plan.logging.disabled ||
       options.plan.maxConcurrent > 0 ||
@@ -79,6 +84,7 @@ export class Dispatcher {
   private readonly afterRequest: ((failed: boolean) => void) | undefined;
   private readonly onStart: ((req: UwsgiRequest, res: UwsgiResponse) => void) | undefined;
   private readonly onFinish: ((req: UwsgiRequest, res: UwsgiResponse) => void) | undefined;
+  private readonly onException: ((thrown: unknown) => void) | undefined;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -90,6 +96,8 @@ export class Dispatcher {
     if (this.draining) res.shouldKeepAlive = false;
     req.envContext = context;
     this.requests++;
+    // one store, so that the app API can find "the current request" without AsyncLocalStorage
+    this.latest = res;
     // the hot path pays for the end-of-request hook only when the log or a concurrency bound needs it
     if (this.tracking) {
       // read now: Node caches the peer address, and the log line may be built after the client left
@@ -155,6 +163,7 @@ export class Dispatcher {
 
   private failed(req: UwsgiRequest, res: UwsgiResponse, err: unknown): void {
     req.failed = true;
+    this.onException?.(err);
     const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.log(
       `[uwsgi-ts] exception in app ${this.appName(req)} while serving ${req.method} ${req.url}:\n${stack}\n`,

@@ -3,6 +3,7 @@
 // at once with its Content-Length, read from undici's internal state when it is there (on Node 20
 // reading it as a stream costs ~13 µs a request); any other body is streamed, chunked.
 
+import type { IncomingMessage } from 'node:http';
 import type { FetchHandler } from './app-loader.js';
 import { lazyRequest } from './lazy-request.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
@@ -24,6 +25,24 @@ function directSource(response: Response): string | Uint8Array | null | undefine
   if (state.body === null || state.body === undefined) return null;
   const source = state.body.source;
   return typeof source === 'string' || source instanceof Uint8Array ? source : undefined;
+}
+
+/**
+ * The key under which a lazy Request keeps its Node request, found once by building one around a
+ * probe (lazy-request.ts keeps the symbol private): the app API maps a fetch app's `request` back
+ * to the request the worker is serving.
+ */
+const NODE_REQUEST = ((): symbol | undefined => {
+  const probe = {} as IncomingMessage;
+  const lazy = lazyRequest(probe, 'http://localhost/') as unknown as Record<symbol, unknown>;
+  return Object.getOwnPropertySymbols(lazy).find((k) => lazy[k] === probe);
+})();
+
+/** The Node request behind a Request that serveFetch() gave an app; undefined for any other value. */
+export function nodeRequestOf(request: unknown): IncomingMessage | undefined {
+  if (NODE_REQUEST === undefined || typeof request !== 'object' || request === null) return undefined;
+  const source = (request as Record<symbol, unknown>)[NODE_REQUEST];
+  return typeof source === 'object' && source !== null ? (source as IncomingMessage) : undefined;
 }
 
 export async function serveFetch(

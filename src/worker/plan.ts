@@ -55,6 +55,10 @@ export interface WorkerPlan {
     readonly maxRequests: number;
     readonly reloadOnRssMB: number;
     readonly reloadOnException: boolean;
+    /** reload-on-exception-type / -value / -repr: what an exception is compared to (recycler.ts). */
+    readonly exceptionTypes: readonly string[];
+    readonly exceptionValues: readonly string[];
+    readonly exceptionReprs: readonly string[];
     readonly minLifetimeS: number;
   };
   readonly hostname: string;

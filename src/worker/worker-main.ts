@@ -7,15 +7,18 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
+import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { WorkerStats } from '../stats/worker-stats.js';
+import { WorkerApi } from './api-runtime.js';
 import { type LoadedApp, loadApp } from './app-loader.js';
 import { createBridgeServer } from './bridge-server.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
 import { WorkerHarakiri } from './harakiri.js';
+import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import type { WorkerPlan } from './plan.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
@@ -48,6 +51,7 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
+  private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
   private log: (line: string) => void = (line) => process.stderr.write(line);
@@ -86,6 +90,17 @@ class Worker {
   private async start(): Promise<void> {
     const plan = this.plan;
     if (!plan) throw new Error('worker started without a plan');
+    // before the apps load: an app may ask for its worker id at import time
+    installRuntime(
+      new WorkerApi({
+        plan,
+        dispatcher: () => this.dispatcher,
+        harakiri: () => {
+          this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);
+          return this.harakiri;
+        },
+      }),
+    );
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
@@ -113,10 +128,19 @@ class Worker {
     }
     const stats = plan.stats ? new WorkerStats(plan.apps.map((a) => a.mountpoint)) : undefined;
     this.stats = stats;
-    const harakiri =
-      plan.harakiri.seconds > 0
-        ? new WorkerHarakiri(plan.harakiri.seconds, send, (line) => this.log(line), plan.harakiri.verbose)
-        : undefined;
+    if (plan.harakiri.seconds > 0) {
+      this.harakiri = new WorkerHarakiri(
+        plan.harakiri.seconds,
+        send,
+        (line) => this.log(line),
+        plan.harakiri.verbose,
+        Date.now,
+        // no IPC message per request: a thread names the request of a blocked loop
+        isChannel(WATCHDOG_FD) ? new HarakiriWatchdog(WATCHDOG_FD) : undefined,
+      );
+    }
+    // only the global limit follows every request (setUserHarakiri() alone needs no hook)
+    const harakiri = plan.harakiri.seconds > 0 ? this.harakiri : undefined;
     const recycler = Recycler.wanted(plan)
       ? new Recycler(plan, (reason) => send({ t: 'recycle', reason }))
       : undefined;
@@ -125,6 +149,9 @@ class Worker {
       apps,
       log: (line) => this.log(line),
       ...(recycler ? { afterRequest: (failed: boolean) => recycler.afterRequest(failed) } : {}),
+      ...(recycler && Recycler.matchesExceptions(plan)
+        ? { onException: (thrown: unknown) => recycler.exception(thrown) }
+        : {}),
       ...(harakiri || stats
         ? {
             onStart: (req: UwsgiRequest, res: UwsgiResponse) => {
@@ -133,7 +160,14 @@ class Worker {
             },
           }
         : {}),
-      ...(stats ? { onFinish: (req: UwsgiRequest, res: UwsgiResponse) => stats.finished(req, res) } : {}),
+      ...(harakiri || stats
+        ? {
+            onFinish: (req: UwsgiRequest, res: UwsgiResponse) => {
+              harakiri?.finished(res);
+              stats?.finished(req, res);
+            },
+          }
+        : {}),
     });
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);

@@ -8,7 +8,16 @@ import { Recycler } from '../../../src/worker/recycler.js';
 function plan(recycle: Partial<WorkerPlan['recycle']>): WorkerPlan {
   return {
     id: 2,
-    recycle: { maxRequests: 0, reloadOnRssMB: 0, reloadOnException: false, minLifetimeS: 0, ...recycle },
+    recycle: {
+      maxRequests: 0,
+      reloadOnRssMB: 0,
+      reloadOnException: false,
+      exceptionTypes: [],
+      exceptionValues: [],
+      exceptionReprs: [],
+      minLifetimeS: 0,
+      ...recycle,
+    },
   } as unknown as WorkerPlan;
 }
 

@@ -1,0 +1,297 @@
+// Ops overhead benchmark (issue "Operations": "hello throughput with stats, request logging to a
+// file and harakiri all enabled is at least 0.95x the same without them"). The same Node-style
+// hello app, 2 processes on an http-socket, twice: bare (`--disable-logging`) and with the
+// operations on (`--stats` on a unix socket, `--logto FILE` with the request log, `--harakiri 30`).
+// wrk runs against them ALTERNATING (A B A B ...); the figure is the median round.
+// BENCH_QUICK=1 is a smoke run: 2 short rounds each, no warm-up. BENCH_OPS_SPLIT=1 adds one
+// configuration per feature alone (stats only, request log to a file only, harakiri only), to
+// know which one costs what.
+
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { DEFAULTS as HTTP_DEFAULTS, parseWrk } from './http-hello.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin', 'uwsgi-ts.js');
+const app = join(root, 'bench', 'apps', 'hello-node.mjs');
+
+/** The same load as the HTTP hello benchmark, so that the two tables compare. */
+export const DEFAULTS = Object.freeze({
+  rounds: HTTP_DEFAULTS.rounds,
+  durationS: HTTP_DEFAULTS.durationS,
+  warmupS: HTTP_DEFAULTS.warmupS,
+  connections: HTTP_DEFAULTS.connections,
+  threads: HTTP_DEFAULTS.threads,
+  processes: 2,
+  target: 0.95,
+});
+const QUICK = Object.freeze({ rounds: 2, durationS: 1, warmupS: 0 });
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (msg) => process.stderr.write(`bench ops: ${msg}\n`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.setTimeout(2000, () => req.destroy(new Error('probe timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The stats server's document: proof that stats are on (and a check that it answers JSON). */
+function readStats(path) {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const socket = connect(path);
+    socket.setEncoding('utf8');
+    socket.setTimeout(2000, () => socket.destroy(new Error('stats timed out')));
+    socket.on('data', (d) => {
+      text += d;
+    });
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(text));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+const killGroup = (pid, signal) => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // gone
+  }
+};
+
+/**
+ * Starts uwsgi-ts with `extra` options in its own process group; ready once GET / answers
+ * `Hello World` (with --logto the ready line goes to the file, not to us).
+ */
+async function startServer(name, extra, processes, timeoutMs = 20_000) {
+  const port = await freePort();
+  const proc = spawn(
+    process.execPath,
+    [
+      cli,
+      '--http-socket',
+      `127.0.0.1:${port}`,
+      '--master',
+      '--processes',
+      String(processes),
+      '--app',
+      app,
+      ...extra,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  let tail = '';
+  const keep = (d) => {
+    tail = (tail + d.toString('utf8')).slice(-4000);
+  };
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  let exited = false;
+  const done = new Promise((resolve) =>
+    proc.on('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const handle = {
+    name,
+    port,
+    pid: proc.pid,
+    async stop() {
+      if (!exited) {
+        killGroup(proc.pid, 'SIGINT');
+        if (await Promise.race([done.then(() => false), sleep(5000).then(() => true)]))
+          killGroup(proc.pid, 'SIGKILL');
+      }
+      killGroup(proc.pid, 'SIGKILL');
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await get(port);
+      if (r.status === 200 && r.body === 'Hello World') return handle;
+    } catch {
+      // not yet
+    }
+    if (exited || Date.now() > deadline) {
+      await handle.stop();
+      throw new Error(
+        `${name} ${exited ? 'exited' : 'never answered'}: ${tail.trim().split('\n').at(-1) ?? ''}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+function wrk(port, o, seconds) {
+  const args = [
+    `-t${o.threads}`,
+    `-c${o.connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    `http://127.0.0.1:${port}/`,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`wrk ${args.join(' ')} failed: ${err.message} ${stderr}`));
+      else resolve(parseWrk(stdout));
+    });
+  });
+}
+
+/**
+ * Runs both configurations side by side and returns the figures (format with `opsOverheadTable`).
+ * @param {{quick?: boolean, split?: boolean, rounds?: number, durationS?: number, warmupS?: number,
+ *   connections?: number, threads?: number, processes?: number}} [options]
+ */
+export async function benchOpsOverhead(options = {}) {
+  const quick = options.quick ?? process.env['BENCH_QUICK'] === '1';
+  const o = { ...DEFAULTS, ...(quick ? QUICK : {}), ...options };
+  const tmp = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-ops-'));
+  const logFile = join(tmp, 'requests.log');
+  const statsSocket = join(tmp, 'stats.sock');
+  const split = options.split ?? process.env['BENCH_OPS_SPLIT'] === '1';
+  const configs = [
+    { key: 'off', label: 'operations off (`--disable-logging`)', extra: ['--disable-logging'] },
+    {
+      key: 'on',
+      label: 'stats + request log to a file + harakiri 30',
+      extra: ['--stats', statsSocket, '--logto', logFile, '--harakiri', '30'],
+    },
+    ...(split
+      ? [
+          {
+            key: 'stats',
+            label: 'stats only',
+            extra: ['--disable-logging', '--stats', join(tmp, 'stats-only.sock')],
+          },
+          { key: 'logto', label: 'request log to a file only', extra: ['--logto', join(tmp, 'only.log')] },
+          { key: 'harakiri', label: 'harakiri 30 only', extra: ['--disable-logging', '--harakiri', '30'] },
+        ]
+      : []),
+  ];
+  const result = { options: o, loadavg: loadavg()[0], rows: [], logBytes: 0, statsWorkers: 0 };
+  const servers = [];
+  // detached process groups do not get our ^C: stop them on the way out
+  const stopAll = () => {
+    for (const s of servers) killGroup(s.server.pid, 'SIGKILL');
+  };
+  const onSignal = (sig) => {
+    stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', stopAll);
+  try {
+    for (const c of configs) {
+      log(`starting ${c.label}`);
+      servers.push({ ...c, server: await startServer(c.label, c.extra, o.processes), rounds: [] });
+    }
+    // the operations really are on: the stats socket answers, the log file grows
+    result.statsWorkers = (await readStats(statsSocket)).workers?.length ?? 0;
+    if (o.warmupS > 0) for (const s of servers) await wrk(s.server.port, o, o.warmupS);
+    for (let i = 0; i < o.rounds; i++) {
+      for (const s of servers) {
+        const w = await wrk(s.server.port, o, o.durationS);
+        s.rounds.push(w);
+        log(`round ${i + 1}/${o.rounds} ${s.label}: ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms.toFixed(2)} ms`);
+        await sleep(200);
+      }
+    }
+    result.logBytes = statSync(logFile).size;
+    for (const s of servers) {
+      const rps = s.rounds.map((x) => x.rps);
+      result.rows.push({
+        key: s.key,
+        label: s.label,
+        rps: median(rps),
+        minRps: Math.min(...rps),
+        maxRps: Math.max(...rps),
+        p99Ms: median(s.rounds.map((x) => x.p99Ms)),
+        errors: s.rounds.reduce((a, x) => a + x.errors, 0),
+      });
+    }
+  } finally {
+    for (const s of servers) await s.server.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', stopAll);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return result;
+}
+
+const fmtRps = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+
+/** The result as Markdown, ready to paste into bench/RESULTS.md. */
+export function opsOverheadTable(r) {
+  const o = r.options;
+  const out = [
+    `Ops overhead: the Node-style hello app, ${o.processes} processes, http-socket; \`wrk -t${o.threads} -c${o.connections} ` +
+      `-d${o.durationS}s --latency\`, ${o.rounds} rounds per configuration, alternating, ` +
+      `${o.warmupS > 0 ? `after a ${o.warmupS} s warm-up` : 'no warm-up'}; figure = median round. With the operations on, ` +
+      `the stats socket answered for ${r.statsWorkers} workers and the request log file grew to ` +
+      `${(r.logBytes / 1048576).toFixed(1)} MB. 1-minute load average at start: ${r.loadavg.toFixed(2)}.`,
+    '',
+    '| configuration | req/s (median) | vs off | rounds min-max | p99 (median) | errors |',
+    '|---|---|---|---|---|---|',
+  ];
+  const on = r.rows.find((x) => x.key === 'on');
+  const off = r.rows.find((x) => x.key === 'off');
+  for (const x of r.rows)
+    out.push(
+      `| ${x.label} | ${fmtRps(x.rps)} | ${off ? `${(x.rps / off.rps).toFixed(2)}x` : 'n/a'} | ${fmtRps(x.minRps)}-${fmtRps(x.maxRps)} | ${x.p99Ms.toFixed(2)} ms | ${x.errors} |`,
+    );
+  if (on && off) {
+    const v = on.rps / off.rps;
+    out.push('', '| acceptance line | measured | target | verdict |', '|---|---|---|---|');
+    out.push(
+      `| operations on / operations off, req/s | ${v.toFixed(2)}x | >= ${o.target}x | ${v >= o.target ? 'pass' : '**FAIL**'} |`,
+    );
+  }
+  return out.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
+    console.log('wrk is not installed: `apt-get install -y wrk`, then rerun.');
+  } else {
+    console.log(opsOverheadTable(await benchOpsOverhead()));
+  }
+}

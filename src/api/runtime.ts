@@ -1,0 +1,63 @@
+// How the functions an app imports from 'uwsgi-ts' reach the worker that loaded the app. The
+// worker puts its runtime in a globalThis slot keyed by Symbol.for(), so an app that resolved
+// another copy of the package (its own node_modules, a bundle) still reaches the running worker,
+// as every Python app's `import uwsgi` reaches the one embedded interpreter.
+
+import { UwsgiError } from '../errors.js';
+
+/** The globalThis slot; Symbol.for() gives every copy of the package the same key. */
+export const RUNTIME_KEY: symbol = Symbol.for('uwsgi-ts.runtime');
+
+/**
+ * What a worker provides to the app API. Members are only ever added (cache, rpc, signals and
+ * locks come next), so an app whose copy of the package is newer than the server finds a missing
+ * member and gets ERR_API_UNAVAILABLE instead of a TypeError.
+ */
+export interface WorkerRuntime {
+  /** The package version of the server that runs the worker (for error messages). */
+  readonly version: string;
+  workerId(): number;
+  masterPid(): number;
+  requestsServed(): number;
+  /** `seconds` already validated; `request` as the app passed it (undefined: the latest request). */
+  setUserHarakiri(seconds: number, request: unknown): void;
+}
+
+type Slot = Record<symbol, unknown>;
+
+/** Called once by a worker before it loads its apps. */
+export function installRuntime(runtime: WorkerRuntime): void {
+  (globalThis as Slot)[RUNTIME_KEY] = runtime;
+}
+
+/** Test helper and shutdown path: the slot emptied again. */
+export function uninstallRuntime(): void {
+  delete (globalThis as Slot)[RUNTIME_KEY];
+}
+
+type Method = {
+  [K in keyof WorkerRuntime]: WorkerRuntime[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof WorkerRuntime];
+
+/** Calls runtime member `name`; a coded error outside a worker or when the server lacks it. */
+export function callRuntime<K extends Method>(
+  name: K,
+  ...args: Parameters<WorkerRuntime[K]>
+): ReturnType<WorkerRuntime[K]> {
+  const runtime = (globalThis as Slot)[RUNTIME_KEY];
+  if (typeof runtime !== 'object' || runtime === null) {
+    throw new UwsgiError(
+      'ERR_API_OUTSIDE_SERVER',
+      `${name}() only works inside a uwsgi-ts worker (an app served by uwsgi-ts), not in this process`,
+    );
+  }
+  const fn = (runtime as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') {
+    const version = (runtime as { version?: unknown }).version;
+    throw new UwsgiError(
+      'ERR_API_UNAVAILABLE',
+      `${name}() is not provided by the uwsgi-ts running this worker (version ${String(version ?? 'unknown')})`,
+    );
+  }
+  return (fn as (...a: unknown[]) => ReturnType<WorkerRuntime[K]>).apply(runtime, args);
+}

@@ -1,0 +1,8 @@
+// The package root, what an app gets from `import { ... } from 'uwsgi-ts'` (uWSGI's `import uwsgi`):
+// the app API of src/api/. The only barrel of the package (STYLE.md). Every function works inside
+// a uwsgi-ts worker only and throws ERR_API_OUTSIDE_SERVER elsewhere; errors carry a `code` to
+// compare (an app may hold another copy of the package, so compare codes, not classes).
+
+export { setUserHarakiri } from './api/harakiri.js';
+export { masterPid, requestsServed, workerId } from './api/worker-info.js';
+export type { ErrorCode } from './errors.js';

@@ -1,0 +1,80 @@
+// The worker's side of the app API (src/api/): what `import { ... } from 'uwsgi-ts'` reaches
+// through the globalThis slot (src/api/runtime.ts), answered from this worker's plan, dispatcher
+// and harakiri. Nothing here runs per request unless the app calls it.
+
+import { IncomingMessage, ServerResponse } from 'node:http';
+import type { WorkerRuntime } from '../api/runtime.js';
+import { UwsgiError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { Dispatcher } from './dispatcher.js';
+import { nodeRequestOf } from './fetch-adapter.js';
+import type { WorkerHarakiri } from './harakiri.js';
+import type { WorkerPlan } from './plan.js';
+import type { UwsgiRequest } from './request.js';
+
+type Response = ServerResponse<UwsgiRequest>;
+
+export interface WorkerApiParts {
+  readonly plan: WorkerPlan;
+  /** Not there yet while the apps load (import time). */
+  dispatcher(): Dispatcher | undefined;
+  /** The worker's harakiri, made on first use when the global `harakiri` is 0. */
+  harakiri(): WorkerHarakiri;
+}
+
+export class WorkerApi implements WorkerRuntime {
+  readonly version = VERSION;
+
+  constructor(private readonly parts: WorkerApiParts) {}
+
+  workerId(): number {
+    return this.parts.plan.id;
+  }
+
+  /** The master forks every worker, so it is the parent (also without `master`: the CLI process). */
+  masterPid(): number {
+    return process.ppid;
+  }
+
+  requestsServed(): number {
+    return this.parts.dispatcher()?.requests ?? 0;
+  }
+
+  setUserHarakiri(seconds: number, request: unknown): void {
+    const res = request === undefined ? this.latest(seconds) : this.responseOf(request);
+    if (res) this.parts.harakiri().setUser(res, seconds);
+  }
+
+  /** The request that started last (exact when the worker serves one at a time). */
+  private latest(seconds: number): Response | undefined {
+    const latest = this.parts.dispatcher()?.latest;
+    if (latest === undefined && seconds > 0) {
+      throw new UwsgiError(
+        'ERR_API_NO_REQUEST',
+        `setUserHarakiri(${seconds}): no request has started in worker ${this.parts.plan.id} yet (called at import time?)`,
+      );
+    }
+    return latest;
+  }
+
+  /**
+   * The response of what the app passed: the Node `res`, the Node `req`, or the fetch `Request`
+   * it was given. undefined when that request has already been answered (nothing left to limit).
+   */
+  private responseOf(request: unknown): Response | undefined {
+    if (request instanceof ServerResponse) return request as Response;
+    const req = request instanceof IncomingMessage ? request : nodeRequestOf(request);
+    if (req === undefined) {
+      throw new UwsgiError(
+        'ERR_API_BAD_ARGUMENT',
+        'setUserHarakiri(): the request must be the req, res or Request this worker gave the app',
+      );
+    }
+    const latest = this.parts.dispatcher()?.latest;
+    if (latest?.req === req) return latest;
+    // Node keeps the response being written on its socket (the request's own one unless the
+    // client pipelines); it is detached once the response is done
+    const current = (req.socket as { _httpMessage?: unknown } | null)?._httpMessage;
+    return current instanceof ServerResponse && current.req === req ? (current as Response) : undefined;
+  }
+}
