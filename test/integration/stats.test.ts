@@ -65,13 +65,16 @@ test('the document has uWSGI 2.0.21’s shape, counts requests and shows a busy 
     '2',
     '--http-socket',
     '127.0.0.1:0',
+    '--socket',
+    '127.0.0.1:0',
     '--app',
     APP,
     '--stats',
     '127.0.0.1:0',
   ]);
   t.after(() => server.close());
-  for (let i = 0; i < 5; i++) await get(server.port, '/pid');
+  // 100 requests, 10 at a time (the issue's acceptance: the counters sum to 100)
+  for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, () => get(server.port, '/pid')));
   const text = await raw({ port: statsPort(server) });
   assert.match(text, /^{\n\t"version":"/, 'tab-indented like uWSGI');
   const doc = JSON.parse(text) as {
@@ -82,10 +85,13 @@ test('the document has uWSGI 2.0.21’s shape, counts requests and shows a busy 
   assert.equal(doc.workers.length, 2);
   assert.equal(
     doc.workers.reduce((n, w) => n + Number(w['requests']), 0),
-    5,
+    100,
   );
+  assert.equal(doc.sockets.length, 2);
   assert.equal(doc.sockets[0]?.['name'], `127.0.0.1:${server.port}`);
   assert.equal(doc.sockets[0]?.['proto'], 'http');
+  assert.equal(doc.sockets[1]?.['name'], `127.0.0.1:${server.ports[1]}`);
+  assert.equal(doc.sockets[1]?.['proto'], 'uwsgi');
 
   const slow = get(server.port, '/slow?ms=1500');
   await server.waitFor(/probe: slow request started/);
