@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "uwsgi_ts_shm",
+      "sources": ["native/shm.c"],
+      "cflags": ["-O2", "-Wall"]
+    }
+  ]
+}

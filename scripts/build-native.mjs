@@ -1,0 +1,12 @@
+// `npm install` hook: builds the shared memory addon (native/shm.c) with node-gyp. A failure is a
+// warning, not a failed install: uwsgi-ts then runs the shared services in the master and the
+// workers reach them over IPC (README "Shared memory").
+import { spawnSync } from 'node:child_process';
+
+const result = spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit', shell: process.platform === 'win32' });
+if (result.status !== 0) {
+  process.stderr.write(
+    '\nuwsgi-ts: WARNING: the shared memory addon could not be built (node-gyp needs python3, make and a C compiler).\n' +
+      'uwsgi-ts still works: caches, locks and the other shared services go through the master (slower).\n\n',
+  );
+}
