@@ -7,7 +7,7 @@ import type { Layout } from './layout.js';
 import { nativeShm, type ShmBinding } from './native-shm.js';
 
 /** The fd at which a worker finds the region (the master puts it there with the fork's stdio). */
-export const REGION_FD = 4;
+export const REGION_FD = 6;
 
 export class SharedRegion {
   readonly bytes: Uint8Array;

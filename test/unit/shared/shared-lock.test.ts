@@ -12,7 +12,7 @@ const SIZE = 4096;
 
 function child(fd: number, times: number, mode = 'count'): ChildProcess {
   return fork(CHILD, [String(SIZE), String(times), mode], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc', fd],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'ignore', 'ignore', fd],
   });
 }
 
