@@ -23,6 +23,20 @@ export interface UwsgiParserOptions {
   readonly bufferSize?: number;
   /** uWSGI `max-vars`. Default 64, which (as in uWSGI) admits 128 pairs: see pairLimit below. */
   readonly maxVars?: number;
+  /**
+   * Packets whose datasize bytes are not a vars block (RPC arrays, cache keys, a signal number):
+   * for these the parser reports `onPacket` with the raw payload and stops, leaving the connection
+   * to the caller (reference §1.4, §1.5).
+   */
+  readonly rawPacket?: (modifier1: number, modifier2: number) => boolean;
+  readonly onPacket?: (packet: UwsgiPacket, rest: Buffer) => void;
+}
+
+/** A packet that is not a request: header fields and its datasize bytes. */
+export interface UwsgiPacket {
+  readonly modifier1: number;
+  readonly modifier2: number;
+  readonly payload: Buffer;
 }
 
 // Parser states. `CLOSED` follows an error or end(): nothing more is reported.
@@ -30,7 +44,9 @@ const HEADER = 0;
 const BLOCK = 1;
 const BODY = 2;
 const CLOSED = 3;
-type State = typeof HEADER | typeof BLOCK | typeof BODY | typeof CLOSED;
+/** The datasize bytes of a raw packet (rawPacket option). */
+const RAW = 4;
+type State = typeof HEADER | typeof BLOCK | typeof BODY | typeof CLOSED | typeof RAW;
 
 /**
  * Parses uwsgi request packets: header, vars, then exactly CONTENT_LENGTH body bytes; then the
@@ -56,6 +72,8 @@ export class UwsgiRequestParser {
   private scratch: Buffer | null = null;
   private blockHave = 0;
   private bodyLeft = 0;
+  private readonly rawPacket: UwsgiParserOptions['rawPacket'];
+  private readonly onPacket: UwsgiParserOptions['onPacket'];
 
   constructor(events: RequestEvents, options: UwsgiParserOptions = {}) {
     this.events = events;
@@ -63,6 +81,8 @@ export class UwsgiRequestParser {
     // uWSGI 2.0.21 (observed): its iovec vector holds 4 * max-vars entries and counts keys and
     // values separately, so max-vars 64 admits 128 pairs and refuses the 129th.
     this.pairLimit = 2 * (options.maxVars ?? 64);
+    this.rawPacket = options.rawPacket;
+    this.onPacket = options.onPacket;
   }
 
   /** Feeds bytes as they arrive; events fire before push() returns. */
@@ -92,6 +112,14 @@ export class UwsgiRequestParser {
         }
         this.state = BLOCK;
         this.blockHave = 0;
+        if (this.rawPacket?.(this.modifier1, this.modifier2)) {
+          this.state = RAW;
+          if (this.blockHave === this.dataSize) {
+            this.finishRaw(Buffer.alloc(0), chunk.subarray(off));
+            return;
+          }
+          continue;
+        }
         // An empty vars block (a ping, a signal) is complete now, not when more bytes arrive.
         if (this.dataSize === 0 && !this.finishBlock(chunk, off, off)) return;
       } else if (this.state === BLOCK) {
@@ -113,6 +141,22 @@ export class UwsgiRequestParser {
           if (this.blockHave < size) return;
           if (!this.finishBlock(scratch, 0, size)) return;
         }
+      } else if (this.state === RAW) {
+        const size = this.dataSize;
+        if (this.blockHave === 0 && len - off >= size) {
+          this.finishRaw(chunk.subarray(off, off + size), chunk.subarray(off + size));
+          return;
+        }
+        if (this.blockHave === 0) this.scratch = Buffer.allocUnsafe(size);
+        const scratch = this.scratch!;
+        const n = Math.min(size - this.blockHave, len - off);
+        chunk.copy(scratch, this.blockHave, off, off + n);
+        this.blockHave += n;
+        off += n;
+        if (this.blockHave < size) return;
+        this.scratch = null;
+        this.finishRaw(scratch.subarray(0, size), chunk.subarray(off));
+        return;
       } else if (this.state === BODY) {
         const n = Math.min(this.bodyLeft, len - off);
         const piece = n === len ? chunk : chunk.subarray(off, off + n);
@@ -139,10 +183,16 @@ export class UwsgiRequestParser {
     const where =
       state === HEADER
         ? `after ${this.headerHave} of 4 header bytes`
-        : state === BLOCK
-          ? `after ${this.blockHave} of ${this.dataSize} vars bytes`
+        : state === BLOCK || state === RAW
+          ? `after ${this.blockHave} of ${this.dataSize} ${state === RAW ? 'packet' : 'vars'} bytes`
           : `with ${this.bodyLeft} body bytes still expected`;
     this.fail('ERR_PROTOCOL_TRUNCATED', `uwsgi peer closed the connection ${where}`);
+  }
+
+  /** A raw packet is complete: the caller owns the connection from here (`rest` = bytes after it). */
+  private finishRaw(payload: Buffer, rest: Buffer): void {
+    this.state = CLOSED;
+    this.onPacket?.({ modifier1: this.modifier1, modifier2: this.modifier2, payload }, rest);
   }
 
   private takeHeaderByte(chunk: Buffer, off: number): number {

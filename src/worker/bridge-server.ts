@@ -21,6 +21,7 @@ import { ScgiRequestParser } from '../protocol/scgi.js';
 import { UwsgiRequestParser } from '../protocol/uwsgi.js';
 import { BodySpool } from './body-spool.js';
 import { BridgeSocket, StatusLineRewriter } from './bridge-socket.js';
+import { isRawPacket, PACKET_HANDLERS } from './packet-handlers.js';
 import type { WorkerPlan } from './plan.js';
 
 type Log = (line: string) => void;
@@ -151,7 +152,15 @@ function serveStream(
   };
   const parser =
     protocol === 'uwsgi'
-      ? new UwsgiRequestParser(events, { bufferSize: plan.bufferSize, maxVars: plan.maxVars })
+      ? new UwsgiRequestParser(events, {
+          bufferSize: plan.bufferSize,
+          maxVars: plan.maxVars,
+          rawPacket: isRawPacket,
+          onPacket: (packet, rest) => {
+            socket.setTimeout(0);
+            PACKET_HANDLERS[packet.modifier1]?.handle(packet, socket, rest, { log });
+          },
+        })
       : new ScgiRequestParser(events, { bufferSize: plan.bufferSize });
   socket.on('data', (chunk: Buffer) => parser.push(chunk));
   socket.on('end', () => parser.end());

@@ -365,3 +365,55 @@ test('after an error the parser ignores further bytes and end()', () => {
   assert.deepEqual(errors, ['ERR_UWSGI_BAD_VARS']);
   assert.equal(heads.length, 0);
 });
+
+test('rawPacket: the payload of an RPC packet is handed over whole at every split, with what follows', () => {
+  // reference §1.5: RPC `ad 0d00 00 | 0500"hello" 0100"a" 0100"b"`, then 3 more bytes from the peer
+  const wire = Buffer.concat([
+    Buffer.from('ad0d0000', 'hex'),
+    Buffer.from('0500', 'hex'),
+    Buffer.from('hello'),
+    Buffer.from('0100', 'hex'),
+    Buffer.from('a'),
+    Buffer.from('0100', 'hex'),
+    Buffer.from('b'),
+    Buffer.from('xyz'),
+  ]);
+  for (let split = 0; split <= wire.length; split++) {
+    const got: Array<{ m1: number; m2: number; payload: string; rest: string }> = [];
+    const errors: ProtocolError[] = [];
+    const parser = new UwsgiRequestParser(
+      {
+        onHead: () => assert.fail('not a request'),
+        onBody: () => assert.fail('no body'),
+        onBodyEnd: () => assert.fail('no body'),
+        onError: (e) => errors.push(e),
+      },
+      {
+        rawPacket: (m1) => m1 === 173 || m1 === 110,
+        onPacket: (p, rest) =>
+          got.push({
+            m1: p.modifier1,
+            m2: p.modifier2,
+            payload: p.payload.toString('hex'),
+            rest: rest.toString(),
+          }),
+      },
+    );
+    parser.push(wire.subarray(0, split));
+    parser.push(wire.subarray(split));
+    assert.deepEqual(errors, []);
+    assert.equal(got.length, 1, `split ${split}`);
+    assert.equal(got[0]?.m1, 173);
+    assert.equal(got[0]?.payload, wire.subarray(4, 17).toString('hex'));
+    // bytes after the packet in the same push are passed on; a later push goes to the caller's socket
+    if (split >= 17) assert.equal(got[0]?.rest, wire.subarray(17, split).toString() + '');
+  }
+  // a signal packet has no payload: reported as soon as its header is complete
+  const signals: number[] = [];
+  const parser = new UwsgiRequestParser(
+    { onHead: () => assert.fail(), onBody: () => {}, onBodyEnd: () => {}, onError: () => assert.fail() },
+    { rawPacket: (m1) => m1 === 110, onPacket: (p) => signals.push(p.modifier2) },
+  );
+  parser.push(Buffer.from('6e000011', 'hex'));
+  assert.deepEqual(signals, [17]);
+});

@@ -1,0 +1,44 @@
+// uwsgi packets that are not requests (reference §1.4, §1.5), answered by the worker on its uwsgi
+// sockets: one row per modifier1. A row says which of its modifier2 values carry a raw payload
+// (the parser then hands over the connection) and answers it. Ping and echo live here; the cache
+// (111), signal (110) and RPC (173) rows join them with the shared services.
+
+import type net from 'node:net';
+import { encodeUwsgiPacket, type UwsgiPacket } from '../protocol/uwsgi.js';
+
+export interface PacketContext {
+  readonly log: (line: string) => void;
+}
+
+export interface PacketHandler {
+  /** True when this modifier2 carries a raw payload (not a vars block). */
+  raw(modifier2: number): boolean;
+  /** Answers the packet; `rest` holds any bytes the peer sent after it. */
+  handle(packet: UwsgiPacket, socket: net.Socket, rest: Buffer, context: PacketContext): void;
+}
+
+/** modifier1 100: `64 0000 00` -> `64 0000 01` (plugins/ping: a pong, no warning message). */
+const ping: PacketHandler = {
+  raw: () => true,
+  handle(_packet, socket) {
+    socket.end(encodeUwsgiPacket(100, 1, Buffer.alloc(0)));
+  },
+};
+
+/** modifier1 101: the payload comes back as it is, with no header (plugins/echo). */
+const echo: PacketHandler = {
+  raw: () => true,
+  handle(packet, socket) {
+    socket.end(packet.payload);
+  },
+};
+
+export const PACKET_HANDLERS: { [modifier1: number]: PacketHandler | undefined } = {
+  100: ping,
+  101: echo,
+};
+
+/** For the uwsgi parser's `rawPacket` option. */
+export function isRawPacket(modifier1: number, modifier2: number): boolean {
+  return PACKET_HANDLERS[modifier1]?.raw(modifier2) ?? false;
+}
