@@ -4,5 +4,6 @@
 // compare (an app may hold another copy of the package, so compare codes, not classes).
 
 export { setUserHarakiri } from './api/harakiri.js';
+export { lock, unlock } from './api/locks.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

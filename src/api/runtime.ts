@@ -21,6 +21,9 @@ export interface WorkerRuntime {
   requestsServed(): number;
   /** `seconds` already validated; `request` as the app passed it (undefined: the latest request). */
   setUserHarakiri(seconds: number, request: unknown): void;
+  /** User lock `id` (0..locks-1), shared by every process of the instance. */
+  lock(id: number): void;
+  unlock(id: number): void;
 }
 
 type Slot = Record<symbol, unknown>;

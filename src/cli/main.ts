@@ -9,7 +9,7 @@ import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
-import { isUdpLogto } from '../logging/log-config.js';
+import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
 import { CHEAPER_ALGOS } from '../master/cheaper-algos.js';
 import { Master } from '../master/master.js';
@@ -72,7 +72,8 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
   for (const { value } of config.all('unenv')) delete process.env[value];
   // a logto HOST:PORT is a UDP address the master's log sink sends to (src/logging/)
   const logto = config.value('logto') ?? daemonize;
-  const logFd = logto && !isUdpLogto(logto) ? openLogFile(logto, config.value('log-truncate') === true) : 2;
+  // logto2 is opened by the master once privileges are dropped (src/logging/log-config.ts)
+  const logFd = logto && !isUdpLogto(logto) ? openLogto(config, logto) : 2;
   const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }

@@ -102,7 +102,6 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   { name: 'vassal-sos-backlog', arg: 'required', kind: 'int', subsystem: 'emperor', help: 'ask the Emperor for help when the backlog exceeds N' },
 
   // uWSGI core: locks, sharedarea, queue
-  { name: 'locks', arg: 'required', kind: 'int', subsystem: 'locks', help: 'number of user locks' },
   { name: 'lock-engine', arg: 'required', kind: 'string', subsystem: 'locks', help: 'lock implementation to use' },
   { name: 'ftok', arg: 'required', kind: 'path', subsystem: 'locks', help: 'key file for SysV IPC semaphores' },
   { name: 'persistent-ipcsem', arg: 'none', kind: 'flag', subsystem: 'locks', help: 'keep SysV IPC semaphores at shutdown' },

@@ -146,6 +146,18 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'log-filter',
   'log-route',
   'log-req-route',
+  'logto2',
+  'logfile-chown',
+  'logfile-chmod',
+  'logger-list',
+  'log-master-bufsize',
+  'log-master-stream',
+  'log-master-req-stream',
+  'rsyslog-packet-size',
+  'rsyslog-split-messages',
+  // what uwsgi-ts does anyway: SIGPIPE and a client's write errors are never logged
+  'ignore-sigpipe',
+  'ignore-write-errors',
   // accepted with nothing to do on Node (README: "Options that mean nothing on Node")
   'lazy-apps',
   'lazy',

@@ -2,15 +2,25 @@
 // option that needs one writer: rotation, encoders, loggers, routes, drains, log-date), the
 // master's LogSink, and the request-log part of each worker's plan.
 
+import { fchownSync, readFileSync } from 'node:fs';
 import { formatOrigin } from '../config/entry.js';
+import type { OptionName } from '../config/option-table.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
 import { ctime } from './ctime.js';
 import { type LogEncoder, parseEncoder } from './encoders.js';
 import type { LogChain, LogRoute } from './log-sink.js';
 import { LogSink } from './log-sink.js';
-import { FdTarget, LogFile, type LogTarget, parseUdpAddress, UdpTarget } from './log-targets.js';
-import { createLogger, type Logger } from './loggers.js';
+import {
+  FdTarget,
+  LateTarget,
+  LogFile,
+  type LogTarget,
+  openLogFile,
+  parseUdpAddress,
+  UdpTarget,
+} from './log-targets.js';
+import { createLogger, LOGGER_NAMES, type Logger, type LoggerOptions } from './loggers.js';
 import type { RequestLogSettings } from './request-log.js';
 import { compileStrftime } from './strftime.js';
 
@@ -41,6 +51,8 @@ const MASTER_OWNED = [
   'log-prefix',
   'log-syslog',
   'log-socket',
+  // opened by the master after dropping privileges: workers started before cannot inherit it
+  'logto2',
 ] as const;
 
 /** uWSGI's logto(): a value with a `:` is a UDP address. */
@@ -156,20 +168,108 @@ export interface LogOutputSpec {
   readonly path: string | undefined;
 }
 
-/** The instance's own log: the logto file (rotatable), a UDP address, or stderr. */
-function createOutput(config: Config, spec: LogOutputSpec): LogTarget {
-  const logto = config.value('logto');
-  if (logto !== undefined && isUdpLogto(logto)) {
-    const origin = config.get('logto')?.origin;
-    const { host, port } = parseUdpAddress(logto, `logto${origin ? ` (${formatOrigin(origin)})` : ''}`);
+/**
+ * `logfile-chown`, `logfile-chmod`, `logger-list`, `log-master-stream` and `log-master-req-stream`
+ * are rows of option-table-uwsgi.ts, whose names the typed Config does not list: their parsed
+ * values are read here, behind a type guard.
+ */
+type UwsgiTableOption =
+  | 'logfile-chown'
+  | 'logfile-chmod'
+  | 'logger-list'
+  | 'log-master-stream'
+  | 'log-master-req-stream';
+const untyped = (config: Config, name: UwsgiTableOption): unknown =>
+  config.value(name as unknown as OptionName);
+const isSet = (config: Config, name: UwsgiTableOption) => untyped(config, name) === true;
+function fileMode(config: Config): number | undefined {
+  const mode = untyped(config, 'logfile-chmod');
+  return typeof mode === 'number' ? mode : undefined;
+}
+
+/** `uid`/`gid` as numbers, for `logfile-chown` (-1: not set, that one is left as it is). */
+function ownerIds(config: Config): { uid: number; gid: number } {
+  const lookup = (database: string, name: string | undefined): number => {
+    if (name === undefined) return -1;
+    if (/^[0-9]+$/.test(name)) return Number(name);
+    try {
+      for (const line of readFileSync(database, 'utf8').split('\n')) {
+        const parts = line.split(':');
+        if (parts[0] === name && parts[2] !== undefined) return Number(parts[2]);
+      }
+    } catch {
+      // no such database: the privileges step reports the unknown name
+    }
+    return -1;
+  };
+  return { uid: lookup('/etc/passwd', config.value('uid')), gid: lookup('/etc/group', config.value('gid')) };
+}
+
+/**
+ * Opens the `logto` file as uWSGI's logto() does: appending (truncating with `log-truncate`),
+ * mode 0640 or `logfile-chmod`, given to `uid`/`gid` with `logfile-chown` (the file is opened
+ * before privileges are dropped). Returns the fd the master and the workers write to.
+ */
+export function openLogto(config: Config, path: string): number {
+  const fd = openLogFile(path, config.value('log-truncate') === true, fileMode(config));
+  if (isSet(config, 'logfile-chown')) {
+    const { uid, gid } = ownerIds(config);
+    try {
+      fchownSync(fd, uid, gid);
+    } catch (err) {
+      throw new UwsgiError(
+        'ERR_PROCESS_PRIVILEGES',
+        `logfile-chown: cannot give ${path} to ${config.value('uid') ?? '-'}:${config.value('gid') ?? '-'}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+  return fd;
+}
+
+/** A logto/logto2 value: a UDP address, or a file opened now (rotatable). */
+function logtoTarget(config: Config, value: string, option: 'logto' | 'logto2', fd?: number): LogTarget {
+  if (isUdpLogto(value)) {
+    const origin = config.get(option)?.origin;
+    const { host, port } = parseUdpAddress(value, `${option}${origin ? ` (${formatOrigin(origin)})` : ''}`);
     return new UdpTarget(host, port);
   }
-  if (spec.path === undefined || spec.fd === 2) return new FdTarget(spec.fd);
-  return new LogFile(spec.path, {
-    fd: spec.fd,
+  return new LogFile(value, {
+    fd: fd ?? openLogFile(value, config.value('log-truncate') === true, fileMode(config)),
     maxSize: config.value('log-maxsize') ?? 0,
     backupName: config.value('log-backupname'),
+    chmod: fileMode(config),
   });
+}
+
+/** The instance's own log: the logto file (rotatable), a UDP address, or stderr; logto2 later. */
+function createOutput(config: Config, spec: LogOutputSpec): LogTarget {
+  const logto = config.value('logto');
+  let output: LogTarget;
+  if (logto !== undefined && isUdpLogto(logto)) output = logtoTarget(config, logto, 'logto');
+  else if (spec.path === undefined || spec.fd === 2) output = new FdTarget(spec.fd);
+  else output = logtoTarget(config, spec.path, 'logto', spec.fd);
+  const logto2 = config.value('logto2');
+  if (logto2 === undefined) return output;
+  return new LateTarget(output, () => logtoTarget(config, logto2, 'logto2'), isUdpLogto(logto2));
+}
+
+/** What `logger-list` prints (uWSGI prints the loggers its plugins registered). */
+function loggerList(): string[] {
+  return ['', '*** uWSGI loaded loggers ***', ...LOGGER_NAMES, '--- end of loggers list ---', ''];
+}
+
+/**
+ * `log-master-bufsize`: the longest line read from a worker's pipes (uWSGI reads its log
+ * socketpair with a buffer of that size); `log-master-stream`/`log-master-req-stream` make
+ * uWSGI's pipes streams, which cut nothing. 0: no limit.
+ */
+function maxLines(config: Config): { general: number; request: number } {
+  const size = config.value('log-master-bufsize') ?? 8192;
+  return {
+    general: isSet(config, 'log-master-stream') ? 0 : size,
+    request: isSet(config, 'log-master-req-stream') ? 0 : size,
+  };
 }
 
 /**
@@ -178,8 +278,14 @@ function createOutput(config: Config, spec: LogOutputSpec): LogTarget {
  */
 export function createLogSink(config: Config, spec: LogOutputSpec): LogSink {
   const output = createOutput(config, spec);
+  const options: LoggerOptions = {
+    rsyslogPacketSize: config.value('rsyslog-packet-size'),
+    rsyslogSplit: config.value('rsyslog-split-messages') === true,
+  };
   const build = (name: 'logger' | 'req-logger'): Logger[] => [
-    ...config.all(name).map((o) => createLogger(o.value, output, `${name} (${formatOrigin(o.origin)})`)),
+    ...config
+      .all(name)
+      .map((o) => createLogger(o.value, output, `${name} (${formatOrigin(o.origin)})`, options)),
   ];
   const loggers = build('logger');
   const syslog = config.get('log-syslog');
@@ -209,9 +315,10 @@ export function createLogSink(config: Config, spec: LogOutputSpec): LogSink {
         encoders: encoders(config, 'log-req-encoder'),
       }
     : undefined;
-  return new LogSink({
+  const sink = new LogSink({
     output,
     prefix: linePrefix(config),
+    maxLine: maxLines(config),
     drains: regexps(config, 'log-drain'),
     filters: regexps(config, 'log-filter'),
     general,
@@ -220,4 +327,6 @@ export function createLogSink(config: Config, spec: LogOutputSpec): LogSink {
     touchRotate: config.all('touch-logrotate').map((o) => o.value),
     touchReopen: config.all('touch-logreopen').map((o) => o.value),
   });
+  if (isSet(config, 'logger-list')) for (const line of loggerList()) sink.line(line);
+  return sink;
 }

@@ -6,7 +6,7 @@
 
 import { statSync } from 'node:fs';
 import { encodeFor, type LogEncoder } from './encoders.js';
-import type { LogTarget, LogText } from './log-targets.js';
+import { LateTarget, type LogTarget, type LogText } from './log-targets.js';
 import type { Logger } from './loggers.js';
 
 export interface LogRoute {
@@ -27,6 +27,11 @@ export interface LogSinkOptions {
   readonly output: LogTarget;
   /** `log-date`/`log-prefix`: the text put before the master's and workers' own lines. */
   readonly prefix?: ((epochMs: number) => string) | undefined;
+  /**
+   * `log-master-bufsize`: a line read from a worker longer than this many bytes is cut (its
+   * newline kept); 0 or absent: no limit. Request lines have their own limit.
+   */
+  readonly maxLine?: { readonly general: number; readonly request: number };
   /** `log-drain`: lines matching any are dropped. */
   readonly drains?: readonly RegExp[];
   /** `log-filter`: when any, only lines matching one are kept. */
@@ -67,6 +72,8 @@ export class LogSink {
   private readonly plainRequest: boolean;
   private readonly owned: boolean;
   private readonly touchTimer: NodeJS.Timeout | undefined;
+  private readonly maxGeneral: number;
+  private readonly maxRequest: number;
 
   constructor(options: LogSinkOptions) {
     this.output = options.output;
@@ -81,6 +88,8 @@ export class LogSink {
       blocks && this.drains.length === 0 && this.filters.length === 0 && isPlain(this.general);
     this.plainRequest = blocks && (this.request ? isPlain(this.request) : this.plainGeneral);
     this.owned = options.owned ?? true;
+    this.maxGeneral = options.maxLine?.general ?? 0;
+    this.maxRequest = options.maxLine?.request ?? 0;
     const rotate = touchWatch(options.touchRotate ?? []);
     const reopen = touchWatch(options.touchReopen ?? []);
     if (rotate || reopen) {
@@ -105,7 +114,8 @@ export class LogSink {
   }
 
   /** A block of complete lines: a worker's output (not prefixed) or its own lines (prefixed). */
-  lines(block: LogText, prefixed: boolean): void {
+  lines(input: LogText, prefixed: boolean): void {
+    const block = cutLines(input, this.maxGeneral);
     if (this.plainGeneral && !(prefixed && this.prefix)) {
       this.output.write(block);
       return;
@@ -117,7 +127,8 @@ export class LogSink {
   }
 
   /** A block of complete request lines (never prefixed: uWSGI writes them raw). */
-  requests(block: LogText): void {
+  requests(input: LogText): void {
+    const block = cutLines(input, this.maxRequest);
     if (this.plainRequest) {
       this.output.write(block);
       return;
@@ -125,6 +136,14 @@ export class LogSink {
     const chain = this.request;
     if (chain) forEachLine(text(block), (line) => this.deliver(chain, line));
     else forEachLine(text(block), (line) => this.accept(line));
+  }
+
+  /**
+   * Privileges are dropped: `logto2` opens its destination now (uWSGI opens it at this point so
+   * the file belongs to the uid). An error (the uid cannot write there) is thrown.
+   */
+  afterPrivileges(): void {
+    if (this.output instanceof LateTarget) this.output.open();
   }
 
   /** Rotates the log file (FIFO `L`, touch-logrotate); needs the master to own the log. */
@@ -201,6 +220,38 @@ function touchWatch(paths: readonly string[]): (() => boolean) | undefined {
     return touched;
   };
 }
+
+/** Where a cut line may end: not inside a UTF-8 sequence (at most 3 bytes back). */
+function charBoundary(bytes: Buffer, end: number): number {
+  for (let i = end; i > end - 4 && i > 0; i--) if (((bytes[i] ?? 0) & 0xc0) !== 0x80) return i;
+  return end;
+}
+
+/** Lines longer than `max` bytes cut to `max` (newline kept); the block as it is when none is. */
+export function cutLines(block: LogText, max: number): LogText {
+  if (max <= 0 || block.length <= max) return block;
+  const bytes = typeof block === 'string' ? Buffer.from(block) : block;
+  // the common case: no line is too long, nothing is allocated
+  let from = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, from);
+    const end = nl < 0 ? bytes.length : nl;
+    if (end - from > max) break;
+    if (nl < 0) return block;
+    from = nl + 1;
+  }
+  const parts: Buffer[] = [bytes.subarray(0, from)];
+  while (from < bytes.length) {
+    const nl = bytes.indexOf(0x0a, from);
+    const end = nl < 0 ? bytes.length : nl;
+    if (end - from > max) parts.push(bytes.subarray(from, charBoundary(bytes, from + max)), NEWLINE);
+    else parts.push(bytes.subarray(from, nl < 0 ? end : end + 1));
+    from = end + 1;
+  }
+  return Buffer.concat(parts);
+}
+
+const NEWLINE = Buffer.from('\n');
 
 const text = (block: LogText) => (typeof block === 'string' ? block : block.toString('utf8'));
 

@@ -206,41 +206,47 @@ export function parseUdpAddress(value: string, where: string): { host: string; p
   return { host, port };
 }
 
+/** How a message becomes datagrams: none (dropped), one, or several (split). */
+export type Datagrams = (text: LogText) => readonly LogText[];
+
+/** One datagram per message, `prefix` before it. */
+export function prefixed(prefix: string): Datagrams {
+  if (prefix === '') return (text) => [text];
+  const bytes = Buffer.from(prefix);
+  return (text) => [typeof text === 'string' ? prefix + text : Buffer.concat([bytes, text])];
+}
+
 /**
- * Datagrams to a UDP address (uWSGI's `logto HOST:PORT` and the `socket` logger), each prefixed
- * with `prefix`. The socket is connected once and never keeps the master alive.
+ * Datagrams to a UDP address (uWSGI's `logto HOST:PORT`, the `socket` logger with its prefix,
+ * the `rsyslog` logger with its framing). The socket is connected once and never keeps the
+ * master alive.
  */
 export class UdpTarget implements LogTarget {
   readonly perLine = true;
   private readonly socket: dgram.Socket;
+  private readonly datagrams: Datagrams;
   private connected = false;
   private pending: LogText[] = [];
 
-  constructor(host: string, port: number, prefix = '') {
-    this.prefix = prefix;
+  constructor(host: string, port: number, framing: string | Datagrams = '') {
+    this.datagrams = typeof framing === 'string' ? prefixed(framing) : framing;
     this.socket = dgram.createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
     this.socket.on('error', () => {
       // an unreachable collector drops lines, as UDP does
     });
     this.socket.connect(port, host, () => {
       this.connected = true;
-      for (const text of this.pending) this.socket.send(text);
+      for (const packet of this.pending) this.socket.send(packet);
       this.pending = [];
     });
     this.socket.unref();
   }
 
-  private readonly prefix: string;
-
   write(text: LogText): void {
-    const packet =
-      this.prefix === ''
-        ? text
-        : typeof text === 'string'
-          ? this.prefix + text
-          : Buffer.concat([Buffer.from(this.prefix), text]);
-    if (this.connected) this.socket.send(packet);
-    else this.pending.push(packet);
+    for (const packet of this.datagrams(text)) {
+      if (this.connected) this.socket.send(packet);
+      else this.pending.push(packet);
+    }
   }
 
   close(): void {
@@ -249,6 +255,49 @@ export class UdpTarget implements LogTarget {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * `logto2`: the destination is opened only once privileges are dropped (so a file belongs to the
+ * uid); until then lines go to `early` (stderr, or the logto file), as uWSGI writes them.
+ */
+export class LateTarget implements LogTarget {
+  readonly perLine: boolean;
+  private current: LogTarget;
+  private opened = false;
+
+  constructor(
+    private readonly early: LogTarget,
+    private readonly openLate: () => LogTarget,
+    perLine: boolean,
+  ) {
+    this.current = early;
+    this.perLine = perLine;
+  }
+
+  /** Opens the destination; an error (a file the uid cannot write) is thrown to the caller. */
+  open(): void {
+    if (this.opened) return;
+    this.current = this.openLate();
+    this.opened = true;
+  }
+
+  write(text: LogText): void {
+    this.current.write(text);
+  }
+
+  rotate(): void {
+    this.current.rotate?.();
+  }
+
+  reopen(): void {
+    this.current.reopen?.();
+  }
+
+  close(): void {
+    this.current.close();
+    if (this.current !== this.early) this.early.close();
   }
 }
 

@@ -1,9 +1,11 @@
 // `logger` / `req-logger` values, uWSGI's `[NAME ]PLUGIN[:ARGS]` (core/logging.c
 // setup_chosen_logger): an alphanumeric NAME before the first space makes the logger reachable
-// only through `log-route` / `log-req-route`. Plugins are a table: file, fd, stdio, socket, syslog.
+// only through `log-route` / `log-req-route`. Plugins are a table: file, fd, stdio, socket,
+// syslog, rsyslog, redislog, zeromq/zmq, systemd.
 
 import { parseKeyValues } from '../config/value-kinds.js';
 import { UwsgiError } from '../errors.js';
+import { journalSocketPath, journalStreamProtocol } from './journald.js';
 import {
   FdTarget,
   LogFile,
@@ -13,6 +15,10 @@ import {
   SyslogTarget,
   UdpTarget,
 } from './log-targets.js';
+import { parseRedisLogArgs, redisLogProtocol } from './redis-log.js';
+import { parseRsyslogArgs, RSYSLOG_DEFAULT_PACKET_SIZE, rsyslogDatagrams } from './rsyslog.js';
+import { StreamTarget } from './stream-target.js';
+import { parseZmqEndpoint, zmtpPushProtocol } from './zeromq-log.js';
 
 export interface LoggerSpec {
   /** Set when the value starts with `NAME `: the logger only receives routed lines. */
@@ -42,11 +48,26 @@ export function parseLoggerSpec(value: string): LoggerSpec {
   return { id, plugin, args };
 }
 
+/** Settings of the instance that some loggers read (uWSGI's rsyslog-* options). */
+export interface LoggerOptions {
+  /** `rsyslog-packet-size`. */
+  readonly rsyslogPacketSize?: number | undefined;
+  /** `rsyslog-split-messages`. */
+  readonly rsyslogSplit?: boolean;
+}
+
 interface LoggerContext {
   /** The instance's own log (what `stdio` writes to). */
   readonly output: LogTarget;
   readonly where: string;
+  readonly options: LoggerOptions;
 }
+
+/** The zeromq logger (two names in uWSGI's logzmq plugin). */
+const zeromq = (args: string | undefined, ctx: LoggerContext): LogTarget => {
+  const address = parseZmqEndpoint(args, ctx.where);
+  return new StreamTarget(address, zmtpPushProtocol(), { describe: `zeromq logger ${args}` });
+};
 
 const bad = (message: string): never => {
   throw new UwsgiError('ERR_CONFIG_BAD_VALUE', message);
@@ -94,10 +115,39 @@ const PLUGINS: Readonly<Record<string, (args: string | undefined, ctx: LoggerCon
     if (!SYSLOG_FACILITIES.has(facility)) return bad(`unknown syslog facility "${facility}" (${ctx.where})`);
     return new SyslogTarget(ident, facility);
   },
+  // rsyslog:HOST:PORT[,PREFIX[,PRIORITY]] (plugins/rsyslog): UDP to a remote syslog
+  rsyslog: (args, ctx) => {
+    const { host, port, options } = parseRsyslogArgs(args, ctx.where);
+    const packetSize = ctx.options.rsyslogPacketSize ?? RSYSLOG_DEFAULT_PACKET_SIZE;
+    const split = ctx.options.rsyslogSplit === true;
+    return new UdpTarget(host, port, rsyslogDatagrams({ ...options, packetSize, split }));
+  },
+  // redislog[:[PASSWORD@]HOST:PORT[/DB][,COMMAND[,PREFIX]]] (plugins/redislog)
+  redislog: (args, ctx) => {
+    const spec = parseRedisLogArgs(args, ctx.where);
+    return new StreamTarget({ host: spec.host, port: spec.port }, redisLogProtocol(spec), {
+      describe: `redislog logger ${spec.host}:${spec.port}`,
+    });
+  },
+  zeromq,
+  zmq: zeromq,
+  // systemd (plugins/systemd_logger): takes no arguments (uWSGI ignores them too)
+  systemd: () =>
+    new StreamTarget({ path: journalSocketPath() }, journalStreamProtocol(), {
+      describe: `systemd logger ${journalSocketPath()}`,
+    }),
 };
 
+/** The logger plugins, in the order `logger-list` prints them. */
+export const LOGGER_NAMES: readonly string[] = Object.keys(PLUGINS);
+
 /** Builds a logger from its option value; an unknown plugin is an error, as in uWSGI. */
-export function createLogger(value: string, output: LogTarget, where: string): Logger {
+export function createLogger(
+  value: string,
+  output: LogTarget,
+  where: string,
+  options: LoggerOptions = {},
+): Logger {
   const spec = parseLoggerSpec(value);
   const make = Object.hasOwn(PLUGINS, spec.plugin) ? PLUGINS[spec.plugin] : undefined;
   if (!make) {
@@ -106,5 +156,5 @@ export function createLogger(value: string, output: LogTarget, where: string): L
       `unable to find logger '${spec.plugin}' (${where}); uwsgi-ts has ${Object.keys(PLUGINS).join(', ')}`,
     );
   }
-  return { id: spec.id, plugin: spec.plugin, target: make(spec.args, { output, where }) };
+  return { id: spec.id, plugin: spec.plugin, target: make(spec.args, { output, where, options }) };
 }

@@ -43,11 +43,18 @@ export interface RequestLogSettings {
   readonly toMaster: boolean;
 }
 
+/** What the dispatcher logs: the facts, and REMOTE_USER when it is known without the vars. */
+export interface LoggedRequest extends RequestFacts {
+  /** undefined: read REMOTE_USER from `vars` (an HTTP request's vars are built only if read). */
+  readonly remoteUser?: string | undefined;
+}
+
 /** uWSGI's default request line. */
-export function formatDefaultLine(r: RequestFacts, micros: boolean): string {
+export function formatDefaultLine(r: LoggedRequest, micros: boolean): string {
   const time = micros ? `${r.elapsedMicros} micros` : `${Math.floor(r.elapsedMicros / 1000)} msecs`;
   const reqs = r.appRequests === 0 ? -1 : r.appRequests;
-  return `[pid: ${r.pid}|app: ${r.appId}|req: ${reqs}/${r.workerRequests}] ${r.remoteAddr} (${r.vars.get('REMOTE_USER') ?? ''}) {${r.varCount} vars in ${r.varBytes} bytes} [${ctime(r.startMs)}] ${r.method} ${r.uri} => generated ${r.bodyBytes} bytes in ${time} (${r.protocol} ${r.status}) ${r.headerCount} headers in ${r.headerBytes} bytes (1 switches on core ${r.core})\n`;
+  const user = r.remoteUser ?? r.vars.get('REMOTE_USER') ?? '';
+  return `[pid: ${r.pid}|app: ${r.appId}|req: ${reqs}/${r.workerRequests}] ${r.remoteAddr} (${user}) {${r.varCount} vars in ${r.varBytes} bytes} [${ctime(r.startMs)}] ${r.method} ${r.uri} => generated ${r.bodyBytes} bytes in ${time} (${r.protocol} ${r.status}) ${r.headerCount} headers in ${r.headerBytes} bytes (1 switches on core ${r.core})\n`;
 }
 
 /** `--memory-report`'s prefix of the default line. */
@@ -107,7 +114,7 @@ export class RequestLog {
   readonly settings: RequestLogSettings;
   /** The client address is read from X-Forwarded-For first. */
   readonly xForwardedFor: boolean;
-  private readonly format: (r: RequestFacts) => string;
+  private readonly format: (r: LoggedRequest) => string;
   private readonly write: (line: string) => void;
   private readonly filtered: boolean;
 
@@ -143,7 +150,7 @@ export class RequestLog {
     );
   }
 
-  log(facts: RequestFacts): void {
+  log(facts: LoggedRequest): void {
     this.write(this.format(facts));
   }
 }

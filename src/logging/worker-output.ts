@@ -1,14 +1,28 @@
 // When the master owns the log, a worker's stdout and stderr and its request-log pipe (fd 4) are
 // pipes the master reads (uWSGI's log-master dup2()s a socketpair onto the worker's fds 1 and 2,
 // with a second one for request lines). Chunks are cut at newlines so a line never straddles a
-// rotation; a worker's pipes are read to their end after it exits, so no line is lost.
+// rotation; a worker's pipes are read to their end after it exits, so no line is lost. Otherwise
+// the worker writes its log itself (the logto file or the master's stderr, inherited). Either way
+// fd 5 is the pipe of the worker's harakiri watchdog (src/worker/harakiri-watchdog.ts).
 
+import { fstatSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { LogSink } from './log-sink.js';
 import { REQUEST_LOG_FD } from './request-log.js';
 
-/** The spawn `stdio` of a worker whose log the master reads: stdout, stderr, ipc, request log. */
-export const PIPED_WORKER_STDIO = ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'] as const;
+/**
+ * The spawn `stdio` of a worker whose log the master reads: stdout, stderr, ipc, request log,
+ * watchdog.
+ */
+export const PIPED_WORKER_STDIO = ['ignore', 'pipe', 'pipe', 'ipc', 'pipe', 'pipe'] as const;
+
+/** The spawn `stdio` of a worker that writes its log to `log` itself: no fd 4, the watchdog's fd 5. */
+export function ownLogWorkerStdio(log: 'inherit' | number) {
+  return ['ignore', log, log, 'ipc', 'ignore', 'pipe'] as const;
+}
+
+/** The stdio index (and the worker's fd) of the harakiri watchdog's pipe (WATCHDOG_FD). */
+const WATCHDOG_STDIO = 5;
 
 /** A line longer than this without a newline is written as it is (a runaway print). */
 const MAX_PARTIAL = 64 * 1024;
@@ -72,3 +86,52 @@ export function readWorkerOutput(child: PipedChild, sink: LogSink): void {
 }
 
 export { REQUEST_LOG_FD };
+
+/**
+ * Reads the harakiri watchdog's reports of a spawned worker (one JSON line each, rare: only a
+ * blocked event loop writes one) and delivers them parsed, as if they were IPC messages; the
+ * receiver checks them as it checks IPC (isWorkerMessage).
+ */
+export function readWatchdogReports(child: PipedChild, deliver: (message: unknown) => void): void {
+  const stream = child.stdio[WATCHDOG_STDIO] as Readable | null | undefined;
+  if (!stream) return;
+  readLines(stream, (block) => {
+    for (const line of block.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      try {
+        deliver(JSON.parse(line));
+      } catch {
+        // not JSON: not a report
+      }
+    }
+  });
+  child.once('exit', () => {
+    const timer = setTimeout(() => stream.destroy(), 2000);
+    timer.unref();
+  });
+}
+
+/**
+ * How a worker that writes its own log writes it: straight to fd 2 when that is a regular file
+ * (logto, daemonize: opened O_APPEND, so every write, a whole batch of lines, lands whole at the
+ * end, as uWSGI's workers write the shared log fd), else through process.stderr (a pipe or a
+ * TTY). process.stderr on a file is a synchronous stream too, but its Writable machinery cost
+ * ~2% of a worker's time with a line per request.
+ */
+export function ownLogWriter(): (text: string) => void {
+  let file = false;
+  try {
+    file = fstatSync(2).isFile();
+  } catch {
+    file = false;
+  }
+  if (!file) return (text) => void process.stderr.write(text);
+  return (text) => {
+    const bytes = Buffer.from(text, 'utf8');
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(2, bytes, at);
+    } catch {
+      // the disk is full or the file gone: the line is lost, as process.stderr would lose it
+    }
+  };
+}

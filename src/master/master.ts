@@ -24,6 +24,9 @@ import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { createRegion } from '../shared/region.js';
+import { needsSharing, planShared } from '../shared/shared-plan.js';
+import { SharedServices } from '../shared/shared-services.js';
 import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
 import { statsDocument } from '../stats/stats-document.js';
 import { StatsServer } from '../stats/stats-server.js';
@@ -149,6 +152,8 @@ export class Master {
   private reloading = false;
   private elastic: ElasticConfig | undefined;
   private cheaper: Cheaper | undefined;
+  /** The instance's shared memory and the services in it (src/shared/). */
+  private shared: SharedServices | undefined;
 
   /** Where every line ends (src/logging/log-sink.ts). */
   private readonly logs: LogSink;
@@ -221,6 +226,7 @@ export class Master {
       // the cheaper subsystem reads the workers' busy state through the stats counters
       stats: c.value('stats') !== undefined || this.elastic !== undefined,
       harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
+      ...(this.shared ? { shared: this.shared.plan } : {}),
       recycle: {
         maxRequests:
           (c.value('max-requests') ?? 0) > 0
@@ -274,6 +280,9 @@ export class Master {
     }
     this.writePidfile(c.value('pidfile'));
     applyPrivileges(c);
+    this.openShared(c);
+    // logto2: opened now, so the log file belongs to the uid (uWSGI's order)
+    this.logs.afterPrivileges();
     this.writePidfile(c.value('pidfile2'));
 
     const processes = Math.max(1, c.value('processes') ?? 1);
@@ -308,7 +317,11 @@ export class Master {
       spawn: (id) => {
         const child = fork(WORKER_ENTRY, [], {
           // the master owns the log: the worker's stdout, stderr and request lines are pipes it reads
-          stdio: this.logsOwned ? [...PIPED_WORKER_STDIO] : [...ownLogWorkerStdio(logStdio)],
+          stdio: [
+            ...(this.logsOwned ? PIPED_WORKER_STDIO : ownLogWorkerStdio(logStdio)),
+            // the shared memory, at REGION_FD (6)
+            ...(this.shared?.region.fd !== undefined ? [this.shared.region.fd] : []),
+          ],
           env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
           execArgv: [],
         });
@@ -372,6 +385,21 @@ export class Master {
 
   private finish: (code: number) => void = () => {};
 
+  /**
+   * The shared memory every worker maps (issue "Shared services"). Without the addon, the
+   * services live in the master only: said once, and an app calling them gets a clear error.
+   */
+  private openShared(c: Config): void {
+    const plan = planShared(c);
+    const { region, warning } = createRegion(plan.layout);
+    if (warning) {
+      if (needsSharing(c))
+        this.log(`*** WARNING: ${warning}: shared services are not shared between workers ***`);
+      return;
+    }
+    this.shared = new SharedServices(plan, region);
+  }
+
   /** cheaper / idle / cheap (src/master/cheaper.ts). */
   private startCheaper(): void {
     if (!this.elastic || !this.pool) return;
@@ -398,7 +426,8 @@ export class Master {
       address,
       http: this.config.value('stats-http') === true,
       minified: this.config.value('stats-minified') === true,
-      document: async () => statsDocument(this.config, this.bound, await pool.stats(200)),
+      document: async () =>
+        statsDocument(this.config, this.bound, await pool.stats(200), this.shared?.lockStats()),
       log: (line) => this.log(line),
     });
     await this.stats.start();

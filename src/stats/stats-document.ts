@@ -37,6 +37,8 @@ export function statsDocument(
   config: Config,
   sockets: readonly BoundSocket[],
   workers: readonly WorkerStatsRow[],
+  /** The user locks' rows (`user N`: holder pid); uWSGI lists `user 0` even with none configured. */
+  userLocks: ReadonlyArray<Record<string, number>> = [{ 'user 0': 0 }],
 ): StatsObject {
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
@@ -63,11 +65,7 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
-    locks: [
-      // user locks arrive with shared services (`locks = N`); uWSGI always lists `user 0`
-      { 'user 0': 0 },
-      ...LOCKS.map((name) => ({ [name]: 0 })),
-    ],
+    locks: [...userLocks, ...LOCKS.map((name) => ({ [name]: 0 }))],
     sockets: socketRows,
     workers: workers.map((w) => {
       const s = w.snapshot;

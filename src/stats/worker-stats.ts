@@ -39,15 +39,17 @@ export class WorkerStats {
     this.apps = mountpoints.map((mountpoint, id) => ({ id, mountpoint, requests: 0, exceptions: 0 }));
   }
 
+  /** Called as the dispatcher starts tracking `req` (its startPerf is set: no clock read here). */
   started(req: UwsgiRequest): void {
-    if (this.inFlight.size === 0) this.busySince = performance.now();
+    if (this.inFlight.size === 0) this.busySince = req.startPerf;
     this.inFlight.add(req);
   }
 
   finished(req: UwsgiRequest, res: UwsgiResponse): void {
+    const now = performance.now();
     if (this.inFlight.delete(req) && this.inFlight.size === 0)
-      this.busyUs += Math.round((performance.now() - this.busySince) * 1000);
-    const rt = Math.round((performance.now() - req.startPerf) * 1000);
+      this.busyUs += Math.round((now - this.busySince) * 1000);
+    const rt = Math.round((now - req.startPerf) * 1000);
     this.requests++;
     this.runningTime += rt;
     this.avgRt = this.requests === 1 ? rt : Math.round((this.avgRt + rt) / 2);

@@ -5,6 +5,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkerRuntime } from '../api/runtime.js';
 import { UwsgiError } from '../errors.js';
+import type { SharedLock } from '../locks/shared-lock.js';
+import type { SharedServices } from '../shared/shared-services.js';
 import { VERSION } from '../version.js';
 import type { Dispatcher } from './dispatcher.js';
 import { nodeRequestOf } from './fetch-adapter.js';
@@ -16,6 +18,8 @@ type Response = ServerResponse<UwsgiRequest>;
 
 export interface WorkerApiParts {
   readonly plan: WorkerPlan;
+  /** The shared services; undefined when the addon was not built. */
+  readonly shared: SharedServices | undefined;
   /** Not there yet while the apps load (import time). */
   dispatcher(): Dispatcher | undefined;
   /** The worker's harakiri, made on first use when the global `harakiri` is 0. */
@@ -38,6 +42,37 @@ export class WorkerApi implements WorkerRuntime {
 
   requestsServed(): number {
     return this.parts.dispatcher()?.requests ?? 0;
+  }
+
+  lock(id: number): void {
+    this.userLock(id).lock();
+  }
+
+  unlock(id: number): void {
+    this.userLock(id).unlock();
+  }
+
+  /** The services, or a clear error when there is no shared memory. */
+  private services(what: string): SharedServices {
+    const shared = this.parts.shared;
+    if (!shared) {
+      throw new UwsgiError(
+        'ERR_API_UNAVAILABLE',
+        `${what}: this instance has no shared memory (the addon was not built: see the master's startup warning)`,
+      );
+    }
+    return shared;
+  }
+
+  private userLock(id: number): SharedLock {
+    const lock = this.services('lock').locks[id];
+    if (!lock) {
+      throw new UwsgiError(
+        'ERR_API_BAD_ARGUMENT',
+        `lock ${id} does not exist: this instance has ${this.parts.shared?.locks.length ?? 0} user lock(s) (locks = N)`,
+      );
+    }
+    return lock;
   }
 
   setUserHarakiri(seconds: number, request: unknown): void {

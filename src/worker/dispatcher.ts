@@ -2,12 +2,12 @@
 // its style, turn an exception into a 500 plus the stack in the log, and write uWSGI's request
 // log line when the response is done.
 
-import { headerLines } from '../logging/request-facts.js';
 import { RequestLog } from '../logging/request-log.js';
 import type { LoadedApp } from './app-loader.js';
 import type { HttpEnvContext } from './cgi-env.js';
-import { decodePath, varsSize } from './cgi-env.js';
+import { decodePath } from './cgi-env.js';
 import { serveFetch } from './fetch-adapter.js';
+import { LoggedRequestFacts } from './logged-request.js';
 import { buildMountTable, type MountTable } from './mounts.js';
 import type { WorkerPlan } from './plan.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
@@ -106,7 +106,8 @@ export class Dispatcher {
       req.startPerf = performance.now();
       req.dispatcher = this;
       this.inFlight++;
-      res.once('close', onResponseClose);
+      // on, not once: 'close' comes once, and once() allocates a wrapper per request
+      res.on('close', onResponseClose);
       this.onStart?.(req, res);
     }
     let slot = this.single;
@@ -200,39 +201,20 @@ export class Dispatcher {
     const writeErrors = res.writableFinished ? 0 : 1;
     const readErrors = req.aborted && !req.complete ? 1 : 0;
     if (!log.wants(res.statusCode, res.bodyBytes, elapsedMicros, readErrors + writeErrors)) return;
-    const head = req.bridgedHead;
-    const vars = req.vars;
-    const size = head ? { count: head.varCount, bytes: head.varBytes } : varsSize(vars);
-    const header = (res as unknown as { _header?: string | null })._header ?? '';
-    const slot = req.appId;
-    const forwarded = log.xForwardedFor ? vars.get('HTTP_X_FORWARDED_FOR') : undefined;
-    log.log({
-      pid: process.pid,
-      wid: this.plan.id,
-      appId: slot,
-      appRequests: this.slots[slot]?.requests ?? 0,
-      workerRequests: this.requests,
-      vars,
-      remoteAddr: forwarded ?? vars.get('REMOTE_ADDR') ?? '',
-      method: req.method ?? '',
-      uri: vars.get('REQUEST_URI') ?? req.url ?? '',
-      protocol: vars.get('SERVER_PROTOCOL') ?? `HTTP/${req.httpVersion}`,
-      status: res.statusCode,
-      bodyBytes: res.bodyBytes,
-      headerCount: headerLines(header),
-      headerBytes: header.length,
-      varCount: size.count,
-      varBytes: size.bytes,
-      startMs: req.startMs,
-      startMicros: Math.floor((performance.timeOrigin + req.startPerf) * 1000),
-      elapsedMicros,
-      core: 0,
-      readErrors,
-      writeErrors,
-      modifier1: head?.modifier1 ?? 0,
-      modifier2: head?.modifier2 ?? 0,
-      logvars: undefined,
-    });
+    // the facts are read from req and res as the line is built (no CGI vars unless it reads them)
+    log.log(
+      new LoggedRequestFacts(
+        req,
+        res,
+        this.plan.id,
+        this.slots[req.appId]?.requests ?? 0,
+        this.requests,
+        elapsedMicros,
+        readErrors,
+        writeErrors,
+        log.xForwardedFor,
+      ),
+    );
   }
 }
 

@@ -5,6 +5,7 @@
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
+import type { SharedPlan } from '../shared/shared-plan.js';
 
 export type AppStyle = 'auto' | 'fetch' | 'node';
 
@@ -48,6 +49,8 @@ export interface WorkerPlan {
   readonly procname: string | undefined;
   /** The stats server is on: the worker keeps counters and answers `stats?`. */
   readonly stats: boolean;
+  /** The instance's shared memory (mapped at REGION_FD) and its services; absent without the addon. */
+  readonly shared?: SharedPlan;
   /** harakiri in seconds (0 = off) and harakiri-verbose (reference §2.4). */
   readonly harakiri: { readonly seconds: number; readonly verbose: boolean };
   /** Recycling (reference §2.3): 0 = off. max-requests already includes wid x max-requests-delta. */

@@ -32,6 +32,11 @@ export class UwsgiRequest extends IncomingMessage {
     return (this.socket as unknown as BridgedSocket)[BRIDGED_HEAD];
   }
 
+  /** Whether `vars` has been built (or came with the request): the request log counts them then. */
+  get varsBuilt(): boolean {
+    return this.#vars !== undefined || this.bridgedHead !== undefined;
+  }
+
   /** All CGI vars as received (before the mountpoint is applied). */
   get vars(): Map<string, string> {
     if (this.#vars) return this.#vars;

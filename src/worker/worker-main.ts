@@ -10,7 +10,10 @@ import { Server as NetServer } from 'node:net';
 import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
+import { ownLogWriter } from '../logging/worker-output.js';
 import type { NativeHandle } from '../net/native-handle.js';
+import { openRegion } from '../shared/region.js';
+import { SharedServices } from '../shared/shared-services.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
 import { type LoadedApp, loadApp } from './app-loader.js';
@@ -54,7 +57,7 @@ class Worker {
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
-  private log: (line: string) => void = (line) => process.stderr.write(line);
+  private log: (line: string) => void = ownLogWriter();
 
   onMessage(message: unknown, handle: unknown): void {
     if (!isMasterMessage(message)) return;
@@ -91,9 +94,12 @@ class Worker {
     const plan = this.plan;
     if (!plan) throw new Error('worker started without a plan');
     // before the apps load: an app may ask for its worker id at import time
+    // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
+    const shared = plan.shared ? new SharedServices(plan.shared, openRegion(plan.shared.layout)) : undefined;
     installRuntime(
       new WorkerApi({
         plan,
+        shared,
         dispatcher: () => this.dispatcher,
         harakiri: () => {
           this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);

@@ -64,24 +64,24 @@ test('an unknown ini key never used as a placeholder is a warning naming file:li
 });
 
 test('an option whose subsystem is not built yet is parsed, shown, and warned about by name', async () => {
-  const run = await runCli(['--dry-run', '--cheaper', '1', '--cache2', 'name=x,items=10']);
+  const run = await runCli(['--dry-run', '--emperor', '/etc/vassals', '--spooler', '/tmp/spool']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /^cheaper = 1$/m);
+  assert.match(run.stderr, /^emperor = \/etc\/vassals$/m);
   const lines = ownLines(run.stderr);
   assert.ok(
-    lines.some((l) => /option "cheaper" \(command line --cheaper\) is not supported yet/.test(l)),
+    lines.some((l) => /option "emperor" \(command line --emperor\) is not supported yet/.test(l)),
     run.stderr,
   );
   assert.ok(
-    lines.some((l) => /option "cache2" .* is not supported yet/.test(l)),
+    lines.some((l) => /option "spooler" .* is not supported yet/.test(l)),
     run.stderr,
   );
 });
 
 test('under --strict an option not supported yet is an error', async () => {
-  const run = await runCli(['--strict', '--dry-run', '--cheaper', '1']);
+  const run = await runCli(['--strict', '--dry-run', '--emperor', '/etc/vassals']);
   assert.equal(run.code, 1);
-  assert.match(ownLines(run.stderr).at(-1) ?? '', /"cheaper".*\[ERR_CONFIG_NOT_SUPPORTED\]$/);
+  assert.match(ownLines(run.stderr).at(-1) ?? '', /"emperor".*\[ERR_CONFIG_NOT_SUPPORTED\]$/);
 });
 
 test('a bad integer names the option and its origin, from a file and from the environment', async () => {

@@ -9,7 +9,7 @@ import {
   uninstallRuntime,
   type WorkerRuntime,
 } from '../../../src/api/runtime.js';
-import { masterPid, requestsServed, setUserHarakiri, workerId } from '../../../src/index.js';
+import { lock, masterPid, requestsServed, setUserHarakiri, unlock, workerId } from '../../../src/index.js';
 
 const code = (fn: () => unknown) => {
   try {
@@ -41,6 +41,8 @@ test('the functions reach a runtime put in the global slot by any copy of the pa
     masterPid: () => 42,
     requestsServed: () => 7,
     setUserHarakiri: (...args: unknown[]) => calls.push(args),
+    lock: (...args: unknown[]) => calls.push(['lock', ...args]),
+    unlock: (...args: unknown[]) => calls.push(['unlock', ...args]),
   } satisfies WorkerRuntime;
   assert.equal(RUNTIME_KEY, Symbol.for('uwsgi-ts.runtime'));
   assert.equal(workerId(), 3);
@@ -49,9 +51,14 @@ test('the functions reach a runtime put in the global slot by any copy of the pa
   const req = {};
   setUserHarakiri(5, req);
   setUserHarakiri(0);
+  lock();
+  unlock(1);
+  assert.throws(() => lock(-1), { code: 'ERR_API_BAD_ARGUMENT' });
   assert.deepEqual(calls, [
     [5, req],
     [0, undefined],
+    ['lock', 0],
+    ['unlock', 1],
   ]);
 });
 
@@ -71,6 +78,8 @@ test('setUserHarakiri checks seconds before the worker sees them', () => {
     setUserHarakiri: () => {
       called++;
     },
+    lock: () => {},
+    unlock: () => {},
   });
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '3' as unknown as number]) {
     assert.equal(

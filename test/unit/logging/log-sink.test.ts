@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEncoder } from '../../../src/logging/encoders.js';
-import { LogSink } from '../../../src/logging/log-sink.js';
-import type { LogTarget } from '../../../src/logging/log-targets.js';
+import { cutLines, LogSink } from '../../../src/logging/log-sink.js';
+import { LateTarget, type LogTarget } from '../../../src/logging/log-targets.js';
 import type { Logger } from '../../../src/logging/loggers.js';
 
 class Memory implements LogTarget {
@@ -133,5 +133,63 @@ describe('LogSink', () => {
     direct.reopen();
     assert.deepEqual([shared.rotations, shared.reopens], [0, 0]);
     assert.match(shared.text, /log rotation needs log-master/);
+  });
+});
+
+describe('log-master-bufsize: long lines from the workers are cut', () => {
+  it('cutLines keeps the newline, leaves short lines and blocks alone, never splits a character', () => {
+    assert.equal(cutLines('abcdef\nxy\n', 0), 'abcdef\nxy\n');
+    const short = 'abc\nde\n';
+    assert.equal(cutLines(short, 3), short);
+    assert.equal(String(cutLines('abcdef\nxy\nlonger line\n', 4)), 'abcd\nxy\nlong\n');
+    // é is two bytes: a cut in its middle backs off to before it
+    assert.equal(String(cutLines('aé!\n', 2)), 'a\n');
+    assert.equal(String(cutLines(Buffer.from('123456'), 5)), '12345\n');
+  });
+
+  it('general and request lines have their own limit (log-master-stream / -req-stream lift one)', () => {
+    const output = new Memory();
+    const sink = new LogSink({ output, maxLine: { general: 5, request: 0 } });
+    sink.lines('0123456789\nok\n', false);
+    sink.requests('[pid: 1] a request line\n');
+    sink.line('the master own lines are never cut');
+    assert.equal(output.text, '01234\nok\n[pid: 1] a request line\nthe master own lines are never cut\n');
+  });
+});
+
+describe('logto2: the output opened after privileges are dropped', () => {
+  it('lines go to the early output until afterPrivileges(), then to the late one', () => {
+    const early = new Memory();
+    const late = new Memory();
+    let opened = 0;
+    const output = new LateTarget(
+      early,
+      () => {
+        opened++;
+        return late;
+      },
+      false,
+    );
+    const sink = new LogSink({ output });
+    sink.line('before');
+    sink.afterPrivileges();
+    sink.afterPrivileges();
+    sink.line('after');
+    sink.rotate();
+    assert.equal(early.text, 'before\n');
+    assert.equal(late.text, 'after\n');
+    assert.equal(opened, 1);
+    assert.equal(late.rotations, 1);
+  });
+
+  it('a destination the uid cannot open is an error from afterPrivileges()', () => {
+    const output = new LateTarget(
+      new Memory(),
+      () => {
+        throw new Error('EACCES');
+      },
+      false,
+    );
+    assert.throws(() => new LogSink({ output }).afterPrivileges(), /EACCES/);
   });
 });

@@ -113,7 +113,7 @@ test('a cleared limit kills nothing; without one and without harakiri nothing is
 
 test('the global harakiri still applies under a longer user limit, and names the last request', async () => {
   const h = await harness();
-  h.worker.say({ t: 'req', method: 'GET', uri: '/started-last', addr: '127.0.0.1', since: 1 });
+  h.worker.say({ t: 'req', method: 'GET', uri: '/started-last', addr: '127.0.0.1', since: 1, blockedMs: 0 });
   h.worker.say(userLimit(60_000, '/long'));
   h.advance(2000, true);
   h.check(3000);
@@ -122,6 +122,24 @@ test('the global harakiri still applies under a longer user limit, and names the
   h.check(3000);
   assert.deepEqual(h.worker.signals, ['SIGKILL']);
   assert.match(h.lines[2] ?? '', /HARAKIRI \[core 0\] 127\.0\.0\.1 - GET \/started-last since 1$/);
+});
+
+test('a watchdog report dates the silence from when the loop last turned, never earlier', async () => {
+  const h = await harness();
+  h.worker.say({ t: 'ping' });
+  h.advance(1000, true);
+  // the worker's watchdog: the loop turned 500 ms ago (a request started), then blocked
+  const report = { t: 'req', method: 'GET', uri: '/blocker', addr: '::1', since: 7, blockedMs: 500 };
+  h.worker.say(report);
+  h.advance(500, true);
+  h.check(1000);
+  assert.deepEqual(h.worker.signals, [], 'blocked for 1000 ms only, though silent for 1500');
+  // a late, older report does not move the silence back
+  h.worker.say({ ...report, blockedMs: 5000 });
+  h.advance(500, true);
+  h.check(1000);
+  assert.deepEqual(h.worker.signals, ['SIGKILL']);
+  assert.match(h.lines[2] ?? '', /HARAKIRI \[core 0\] ::1 - GET \/blocker since 7$/);
 });
 
 test('a malformed user-harakiri message is ignored', async () => {

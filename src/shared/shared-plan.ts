@@ -1,0 +1,29 @@
+// What an instance keeps in shared memory, decided once by the master from the config: the
+// layout, and where each service's state lies in it (user locks now; caches, sharedareas and the
+// rest join as rows). Every worker receives the same plan and opens the same services over the
+// region the master created (src/shared/region.ts).
+
+import type { Config } from '../config/resolve.js';
+import { LOCK_BYTES } from '../locks/shared-lock.js';
+import { type Layout, LayoutBuilder } from './layout.js';
+
+export interface SharedPlan {
+  readonly layout: Layout;
+  /** `locks = N` user locks (lock 0 always exists, as in uWSGI), LOCK_BYTES apart from `offset`. */
+  readonly locks: { readonly count: number; readonly offset: number };
+}
+
+/** Bytes between two locks: a cache line each, so two busy locks never share one. */
+export const LOCK_STRIDE = 64;
+
+export function planShared(config: Config): SharedPlan {
+  const layout = new LayoutBuilder();
+  const count = Math.max(1, config.value('locks') ?? 1);
+  const locks = layout.reserve('locks', count * Math.max(LOCK_STRIDE, LOCK_BYTES));
+  return { layout: layout.build(), locks: { count, offset: locks.offset } };
+}
+
+/** True when the config asks for something that must be shared between the workers. */
+export function needsSharing(config: Config): boolean {
+  return config.get('locks') !== undefined;
+}
