@@ -112,11 +112,6 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   { name: 'queue-store-sync', arg: 'required', kind: 'int', subsystem: 'uwsgi-only', help: 'sync the queue file every N master cycles', instead: 'use a cache (cache2) or the spooler' },
 
   // uWSGI core: logging
-  { name: 'logfile-chown', arg: 'none', kind: 'flag', subsystem: 'logging', help: 'give the log file to the instance uid/gid' },
-  { name: 'logfile-chmod', arg: 'required', kind: 'octal', subsystem: 'logging', help: 'permission bits of the log file' },
-  { name: 'logger-list', aliases: ['loggers-list'], arg: 'none', kind: 'flag', subsystem: 'logging', help: 'list the loggers' },
-  { name: 'log-master-stream', arg: 'none', kind: 'flag', subsystem: 'logging', help: 'use a stream socket for the master log pipe' },
-  { name: 'log-master-req-stream', arg: 'none', kind: 'flag', subsystem: 'logging', help: 'use a stream socket for the master request log pipe' },
 
   // uWSGI core: alarms
   { name: 'alarm-cheap', arg: 'required', kind: 'flag', subsystem: 'alarm', help: 'raise curl alarms from the main alarm thread' },

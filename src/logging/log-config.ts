@@ -2,11 +2,11 @@
 // option that needs one writer: rotation, encoders, loggers, routes, drains, log-date), the
 // master's LogSink, and the request-log part of each worker's plan.
 
-import { fchownSync, readFileSync } from 'node:fs';
+import { fchownSync } from 'node:fs';
 import { formatOrigin } from '../config/entry.js';
-import type { OptionName } from '../config/option-table.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import { accountId } from '../os/accounts.js';
 import { ctime } from './ctime.js';
 import { type LogEncoder, parseEncoder } from './encoders.js';
 import type { LogChain, LogRoute } from './log-sink.js';
@@ -168,41 +168,19 @@ export interface LogOutputSpec {
   readonly path: string | undefined;
 }
 
-/**
- * `logfile-chown`, `logfile-chmod`, `logger-list`, `log-master-stream` and `log-master-req-stream`
- * are rows of option-table-uwsgi.ts, whose names the typed Config does not list: their parsed
- * values are read here, behind a type guard.
- */
-type UwsgiTableOption =
-  | 'logfile-chown'
-  | 'logfile-chmod'
-  | 'logger-list'
-  | 'log-master-stream'
-  | 'log-master-req-stream';
-const untyped = (config: Config, name: UwsgiTableOption): unknown =>
-  config.value(name as unknown as OptionName);
-const isSet = (config: Config, name: UwsgiTableOption) => untyped(config, name) === true;
+const isSet = (
+  config: Config,
+  name: 'logger-list' | 'log-master-stream' | 'log-master-req-stream' | 'logfile-chown',
+) => config.value(name) === true;
 function fileMode(config: Config): number | undefined {
-  const mode = untyped(config, 'logfile-chmod');
-  return typeof mode === 'number' ? mode : undefined;
+  return config.value('logfile-chmod');
 }
 
 /** `uid`/`gid` as numbers, for `logfile-chown` (-1: not set, that one is left as it is). */
 function ownerIds(config: Config): { uid: number; gid: number } {
-  const lookup = (database: string, name: string | undefined): number => {
-    if (name === undefined) return -1;
-    if (/^[0-9]+$/.test(name)) return Number(name);
-    try {
-      for (const line of readFileSync(database, 'utf8').split('\n')) {
-        const parts = line.split(':');
-        if (parts[0] === name && parts[2] !== undefined) return Number(parts[2]);
-      }
-    } catch {
-      // no such database: the privileges step reports the unknown name
-    }
-    return -1;
-  };
-  return { uid: lookup('/etc/passwd', config.value('uid')), gid: lookup('/etc/group', config.value('gid')) };
+  const id = (kind: 'user' | 'group', name: string | undefined) =>
+    name === undefined ? -1 : (accountId(kind, name) ?? -1);
+  return { uid: id('user', config.value('uid')), gid: id('group', config.value('gid')) };
 }
 
 /**

@@ -1,36 +1,26 @@
 // Dropping privileges after the sockets are bound (uWSGI's gid, add-gid, uid; reference §2.12).
 
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import { accountId } from '../os/accounts.js';
 
-function idOf(database: string, name: string): number {
-  if (/^[0-9]+$/.test(name)) return Number(name);
-  try {
-    for (const line of readFileSync(database, 'utf8').split('\n')) {
-      const parts = line.split(':');
-      if (parts[0] === name && parts[2] !== undefined) return Number(parts[2]);
-    }
-  } catch {
-    // fall through
-  }
-  throw new UwsgiError(
-    'ERR_PROCESS_PRIVILEGES',
-    `unknown ${database === '/etc/group' ? 'group' : 'user'} "${name}"`,
-  );
+function idOf(kind: 'user' | 'group', name: string): number {
+  const id = accountId(kind, name);
+  if (id === undefined) throw new UwsgiError('ERR_PROCESS_PRIVILEGES', `unknown ${kind} "${name}"`);
+  return id;
 }
 
 export function applyPrivileges(config: Config): void {
   const gid = config.value('gid');
   const uid = config.value('uid');
-  const extra = config.all('add-gid').map((o) => idOf('/etc/group', String(o.value)));
+  const extra = config.all('add-gid').map((o) => idOf('group', String(o.value)));
   try {
     if (gid !== undefined) {
-      const g = idOf('/etc/group', String(gid));
+      const g = idOf('group', String(gid));
       process.setgroups?.([g, ...extra]);
       process.setgid?.(g);
     } else if (extra.length > 0) process.setgroups?.(extra);
-    if (uid !== undefined) process.setuid?.(idOf('/etc/passwd', String(uid)));
+    if (uid !== undefined) process.setuid?.(idOf('user', String(uid)));
   } catch (cause) {
     if (cause instanceof UwsgiError) throw cause;
     throw new UwsgiError('ERR_PROCESS_PRIVILEGES', `cannot drop privileges: ${(cause as Error).message}`, {

@@ -1,9 +1,10 @@
 // The master's side of sockets: bind every configured address once, before any worker exists,
 // and keep the handles for the life of the instance (respawns and reloads reuse them).
 
-import { chmodSync, chownSync, existsSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { UwsgiError } from '../errors.js';
+import { accountId } from '../os/accounts.js';
 import { describeAddress, type SocketAddress } from './address.js';
 import { boundPort, createServerHandle, type NativeHandle } from './native-handle.js';
 import { os } from './os-errno.js';
@@ -68,19 +69,6 @@ function probeUnix(path: string): Promise<boolean> {
     });
     client.once('error', () => resolve(false));
   });
-}
-
-function lookupId(file: string, name: string): number | undefined {
-  if (/^[0-9]+$/.test(name)) return Number(name);
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const parts = line.split(':');
-      if (parts[0] === name) return Number(parts[2]);
-    }
-  } catch {
-    // no such database: fall through
-  }
-  return undefined;
 }
 
 function inUse(request: SocketRequest, description: string): UwsgiError {
@@ -160,8 +148,8 @@ export async function bindSocket(
         if (options.chmod !== undefined) chmodSync(path, options.chmod);
         if (options.chown) {
           const [user = '', group] = options.chown.split(':');
-          const uid = lookupId('/etc/passwd', user);
-          const gid = group === undefined ? -1 : lookupId('/etc/group', group);
+          const uid = accountId('user', user);
+          const gid = group === undefined ? -1 : accountId('group', group);
           if (uid === undefined || gid === undefined) {
             throw new UwsgiError(
               'ERR_SOCKET_BIND',
