@@ -1,0 +1,61 @@
+// The status codes uWSGI 2.0.21 knows a reason phrase for (uwsgi_http_status_msg), recorded by
+// probing `return:N` for N in 100..599: `return` with any other code sends nothing (reference §4.4).
+
+export const HTTP_STATUS: ReadonlyMap<number, string> = new Map([
+  [100, 'Continue'],
+  [101, 'Switching Protocols'],
+  [200, 'OK'],
+  [201, 'Created'],
+  [202, 'Accepted'],
+  [203, 'Non-Authoritative Information'],
+  [204, 'No Content'],
+  [205, 'Reset Content'],
+  [206, 'Partial Content'],
+  [300, 'Multiple Choices'],
+  [301, 'Moved Permanently'],
+  [302, 'Found'],
+  [303, 'See Other'],
+  [304, 'Not Modified'],
+  [305, 'Use Proxy'],
+  [307, 'Temporary Redirect'],
+  [400, 'Bad Request'],
+  [401, 'Unauthorized'],
+  [402, 'Payment Required'],
+  [403, 'Forbidden'],
+  [404, 'Not Found'],
+  [405, 'Method Not Allowed'],
+  [406, 'Not Acceptable'],
+  [407, 'Proxy Authentication Required'],
+  [408, 'Request Timeout'],
+  [409, 'Conflict'],
+  [410, 'Gone'],
+  [411, 'Length Required'],
+  [412, 'Precondition Failed'],
+  [413, 'Request Entity Too Large'],
+  [414, 'Request-URI Too Long'],
+  [415, 'Unsupported Media Type'],
+  [416, 'Requested Range Not Satisfiable'],
+  [417, 'Expectation Failed'],
+  [418, "I'm a teapot"],
+  [422, 'Unprocessable Entity'],
+  [425, 'Too Early'],
+  [426, 'Upgrade Required'],
+  [428, 'Precondition Required'],
+  [429, 'Too Many Requests'],
+  [431, 'Request Header Fields Too Large'],
+  [451, 'Unavailable For Legal Reasons'],
+  [500, 'Internal Server Error'],
+  [501, 'Not Implemented'],
+  [502, 'Bad Gateway'],
+  [503, 'Service Unavailable'],
+  [504, 'Gateway Timeout'],
+  [505, 'HTTP Version Not Supported'],
+  [509, 'Bandwidth Limit Exceeded'],
+  [511, 'Network Authentication Required'],
+]);
+
+/** `404 Not Found`, or undefined for a code uWSGI has no reason for. */
+export function statusLine(code: number): string | undefined {
+  const reason = HTTP_STATUS.get(code);
+  return reason === undefined ? undefined : `${code} ${reason}`;
+}
