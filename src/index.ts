@@ -5,5 +5,14 @@
 
 export { setUserHarakiri } from './api/harakiri.js';
 export { lock, unlock } from './api/locks.js';
+export {
+  type RpcArgument,
+  type RpcFunction,
+  type RpcResult,
+  registerRpc,
+  rpc,
+  rpcList,
+} from './api/rpc.js';
+export { SharedareaView, sharedarea } from './api/sharedarea.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

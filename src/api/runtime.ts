@@ -4,6 +4,19 @@
 // as every Python app's `import uwsgi` reaches the one embedded interpreter.
 
 import { UwsgiError } from '../errors.js';
+import type { RpcFunction } from '../rpc/registry.js';
+
+/** What the app API needs of a sharedarea (src/sharedarea/sharedarea.ts `Sharedarea`). */
+export interface SharedareaAccess {
+  readonly size: number;
+  read(pos?: number, length?: number): Buffer;
+  write(pos: number, data: Uint8Array | string): number;
+  readInt(bits: 8 | 16 | 32 | 64, pos: number): number | bigint;
+  writeInt(bits: 8 | 16 | 32 | 64, pos: number, value: number | bigint): void;
+  add(bits: 8 | 16 | 32 | 64, pos: number, amount: number | bigint): number | bigint;
+  updates(): number;
+  readonly lock: { lock(): void; unlock(): void };
+}
 
 /** The globalThis slot; Symbol.for() gives every copy of the package the same key. */
 export const RUNTIME_KEY: symbol = Symbol.for('uwsgi-ts.runtime');
@@ -24,6 +37,14 @@ export interface WorkerRuntime {
   /** User lock `id` (0..locks-1), shared by every process of the instance. */
   lock(id: number): void;
   unlock(id: number): void;
+  /** Adds (or replaces) RPC function `name` in this worker; name and fn already type-checked. */
+  registerRpc(name: string, fn: RpcFunction): void;
+  /** Calls `name` in this worker (node undefined) or on `node`; args as given (text or bytes). */
+  rpc(node: string | undefined, name: string, args: readonly (string | Uint8Array)[]): Promise<Buffer>;
+  /** Names registered in this worker. */
+  rpcList(): string[];
+  /** SharedArea `id` of the instance (`sharedarea` option). */
+  sharedarea(id: number): SharedareaAccess;
 }
 
 type Slot = Record<symbol, unknown>;

@@ -105,7 +105,6 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   { name: 'lock-engine', arg: 'required', kind: 'string', subsystem: 'locks', help: 'lock implementation to use' },
   { name: 'ftok', arg: 'required', kind: 'path', subsystem: 'locks', help: 'key file for SysV IPC semaphores' },
   { name: 'persistent-ipcsem', arg: 'none', kind: 'flag', subsystem: 'locks', help: 'keep SysV IPC semaphores at shutdown' },
-  { name: 'sharedarea', short: 'A', arg: 'required', kind: 'string', list: true, subsystem: 'sharedarea', help: 'create a sharedarea: PAGES, or key=value options' },
   { name: 'queue', arg: 'required', kind: 'int', subsystem: 'uwsgi-only', help: 'items of the shared queue', instead: 'use a cache (cache2) or the spooler' },
   { name: 'queue-blocksize', arg: 'required', kind: 'int', subsystem: 'uwsgi-only', help: 'block size of the shared queue', instead: 'use a cache (cache2) or the spooler' },
   { name: 'queue-store', arg: 'required', kind: 'path', master: true, subsystem: 'uwsgi-only', help: 'keep the shared queue in a file', instead: 'use a cache (cache2) or the spooler' },

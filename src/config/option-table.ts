@@ -65,6 +65,7 @@ export const OPTIONS = [
   { name: 'cheaper-rss-limit-soft', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'spawn no worker while the workers use more RSS than N bytes' },
   { name: 'cheaper-rss-limit-hard', arg: 'required', kind: 'int', master: true, subsystem: 'cheaper', help: 'stop workers while they use more RSS than N bytes' },
   { name: 'locks', arg: 'required', kind: 'int', subsystem: 'locks', default: '1', help: 'number of user locks (lock 0 always exists)' },
+  { name: 'sharedarea', short: 'A', arg: 'required', kind: 'string', list: true, subsystem: 'sharedarea', help: 'create a sharedarea: PAGES, or key=value options' },
   // uWSGI 2.1's spare2 option (not in 2.0.21)
   { name: 'cheaper-idle', arg: 'required', kind: 'seconds', master: true, default: '10', subsystem: 'cheaper', help: 'spare2: seconds with too many idle workers before one is stopped' },
   { name: 'idle', arg: 'required', kind: 'seconds', master: true, default: '0', subsystem: 'process', help: 'go cheap after this many seconds without requests' },

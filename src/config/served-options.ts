@@ -90,6 +90,9 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'idle',
   'die-on-idle',
   'cheap',
+  // shared memory (src/shared/, src/locks/, src/sharedarea/)
+  'locks',
+  'sharedarea',
   // recycling (reference §2.3)
   'max-requests',
   'max-requests-delta',

@@ -398,6 +398,7 @@ export class Master {
       return;
     }
     this.shared = new SharedServices(plan, region);
+    for (const line of this.shared.startupLines()) this.log(line);
   }
 
   /** cheaper / idle / cheap (src/master/cheaper.ts). */
@@ -427,7 +428,12 @@ export class Master {
       http: this.config.value('stats-http') === true,
       minified: this.config.value('stats-minified') === true,
       document: async () =>
-        statsDocument(this.config, this.bound, await pool.stats(200), this.shared?.lockStats()),
+        statsDocument(
+          this.config,
+          this.bound,
+          await pool.stats(200),
+          this.shared && { user: this.shared.lockStats(), sharedareas: this.shared.sharedareaLockStats() },
+        ),
       log: (line) => this.log(line),
     });
     await this.stats.start();

@@ -5,12 +5,14 @@
 
 import type { Config } from '../config/resolve.js';
 import { LOCK_BYTES } from '../locks/shared-lock.js';
+import { planSharedareas, type SharedareaPlan } from '../sharedarea/sharedarea.js';
 import { type Layout, LayoutBuilder } from './layout.js';
 
 export interface SharedPlan {
   readonly layout: Layout;
   /** `locks = N` user locks (lock 0 always exists, as in uWSGI), LOCK_BYTES apart from `offset`. */
   readonly locks: { readonly count: number; readonly offset: number };
+  readonly sharedareas: readonly SharedareaPlan[];
 }
 
 /** Bytes between two locks: a cache line each, so two busy locks never share one. */
@@ -20,10 +22,11 @@ export function planShared(config: Config): SharedPlan {
   const layout = new LayoutBuilder();
   const count = Math.max(1, config.value('locks') ?? 1);
   const locks = layout.reserve('locks', count * Math.max(LOCK_STRIDE, LOCK_BYTES));
-  return { layout: layout.build(), locks: { count, offset: locks.offset } };
+  const sharedareas = planSharedareas(config, layout);
+  return { layout: layout.build(), locks: { count, offset: locks.offset }, sharedareas };
 }
 
 /** True when the config asks for something that must be shared between the workers. */
 export function needsSharing(config: Config): boolean {
-  return config.get('locks') !== undefined;
+  return config.get('locks') !== undefined || config.get('sharedarea') !== undefined;
 }

@@ -3,11 +3,13 @@
 // held for all of them.
 
 import { SharedLock } from '../locks/shared-lock.js';
+import { Sharedarea } from '../sharedarea/sharedarea.js';
 import type { SharedRegion } from './region.js';
 import { LOCK_STRIDE, type SharedPlan } from './shared-plan.js';
 
 export class SharedServices {
   readonly locks: readonly SharedLock[];
+  readonly sharedareas: readonly Sharedarea[];
 
   constructor(
     readonly plan: SharedPlan,
@@ -17,10 +19,24 @@ export class SharedServices {
       { length: plan.locks.count },
       (_, i) => new SharedLock(region, plan.locks.offset + i * LOCK_STRIDE),
     );
+    this.sharedareas = plan.sharedareas.map((p) => new Sharedarea(p, region));
   }
 
   /** The stats document's `locks` rows for the user locks: the holder's pid, 0 when free. */
   lockStats(): Array<Record<string, number>> {
     return this.locks.map((lock, i) => ({ [`user ${i}`]: lock.holder() }));
+  }
+
+  /** The sharedareas' locks, which uWSGI lists between `rpc` and `snmp`. */
+  sharedareaLockStats(): Array<Record<string, number>> {
+    return this.sharedareas.map((area) => ({ [`sharedarea${area.plan.id}`]: area.lock.holder() }));
+  }
+
+  /** uWSGI's startup lines, one per area. */
+  startupLines(): string[] {
+    return this.sharedareas.map(
+      (a) =>
+        `sharedarea ${a.plan.id} created at 0x${(this.region.bytes.byteOffset + a.plan.offset).toString(16)} (${a.plan.pages} pages, area at 0x${(a.plan.offset + 64).toString(16)})`,
+    );
   }
 }

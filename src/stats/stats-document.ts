@@ -11,7 +11,7 @@ import { listenQueue } from './listen-queue.js';
 import type { StatsObject } from './stats-json.js';
 
 /** uWSGI lists its built-in locks even when nothing holds them. */
-const LOCKS = ['signal', 'filemon', 'timer', 'rbtimer', 'cron', 'rpc', 'snmp'];
+const LOCKS = ['signal', 'filemon', 'timer', 'rbtimer', 'cron', 'rpc'];
 
 function memory(pid: number): { rss: number; vsz: number } {
   try {
@@ -37,8 +37,11 @@ export function statsDocument(
   config: Config,
   sockets: readonly BoundSocket[],
   workers: readonly WorkerStatsRow[],
-  /** The user locks' rows (`user N`: holder pid); uWSGI lists `user 0` even with none configured. */
-  userLocks: ReadonlyArray<Record<string, number>> = [{ 'user 0': 0 }],
+  /** Lock rows (`user N`, `sharedareaN`: holder pid); uWSGI lists `user 0` even with none configured. */
+  locks: {
+    readonly user: ReadonlyArray<Record<string, number>>;
+    readonly sharedareas: ReadonlyArray<Record<string, number>>;
+  } = { user: [{ 'user 0': 0 }], sharedareas: [] },
 ): StatsObject {
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
@@ -65,7 +68,8 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
-    locks: [...userLocks, ...LOCKS.map((name) => ({ [name]: 0 }))],
+    // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp
+    locks: [...locks.user, ...LOCKS.map((name) => ({ [name]: 0 })), ...locks.sharedareas, { snmp: 0 }],
     sockets: socketRows,
     workers: workers.map((w) => {
       const s = w.snapshot;

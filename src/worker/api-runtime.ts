@@ -5,8 +5,12 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkerRuntime } from '../api/runtime.js';
 import { UwsgiError } from '../errors.js';
+import type { RpcFunction } from '../rpc/registry.js';
+import { callRpc } from '../rpc/rpc-call.js';
+import { workerRpc } from '../rpc/worker-rpc.js';
 import type { SharedLock } from '../locks/shared-lock.js';
 import type { SharedServices } from '../shared/shared-services.js';
+import type { Sharedarea } from '../sharedarea/sharedarea.js';
 import { VERSION } from '../version.js';
 import type { Dispatcher } from './dispatcher.js';
 import { nodeRequestOf } from './fetch-adapter.js';
@@ -20,6 +24,8 @@ export interface WorkerApiParts {
   readonly plan: WorkerPlan;
   /** The shared services; undefined when the addon was not built. */
   readonly shared: SharedServices | undefined;
+  /** The worker's log (registration lines); stderr when not given. */
+  readonly log?: (line: string) => void;
   /** Not there yet while the apps load (import time). */
   dispatcher(): Dispatcher | undefined;
   /** The worker's harakiri, made on first use when the global `harakiri` is 0. */
@@ -50,6 +56,33 @@ export class WorkerApi implements WorkerRuntime {
 
   unlock(id: number): void {
     this.userLock(id).unlock();
+  }
+
+  /** uWSGI logs every registration; apps load in each worker, so this is its lazy-apps line. */
+  registerRpc(name: string, fn: RpcFunction): void {
+    workerRpc.register(name, fn);
+    const log = this.parts.log ?? ((line: string) => process.stderr.write(line));
+    log(`registered RPC function "${name}" on worker ${this.parts.plan.id}\n`);
+  }
+
+  rpc(node: string | undefined, name: string, args: readonly (string | Uint8Array)[]): Promise<Buffer> {
+    return callRpc(workerRpc, node, name, args, this.parts.plan.socketTimeout * 1000);
+  }
+
+  rpcList(): string[] {
+    return workerRpc.names();
+  }
+
+  sharedarea(id: number): Sharedarea {
+    const shared = this.services('sharedarea');
+    const area = shared.sharedareas[id];
+    if (!area) {
+      throw new UwsgiError(
+        'ERR_API_BAD_ARGUMENT',
+        `sharedarea ${id} does not exist: this instance has ${shared.sharedareas.length} (sharedarea = PAGES)`,
+      );
+    }
+    return area;
   }
 
   /** The services, or a clear error when there is no shared memory. */
