@@ -46,6 +46,13 @@ export const ERROR_CODES = {
   ERR_API_UNAVAILABLE: 'an app API function that the uwsgi-ts running this worker does not provide',
   ERR_API_BAD_ARGUMENT: 'an app API function given a value it cannot use (a negative limit, not a request)',
   ERR_API_NO_REQUEST: 'a per-request app API function called while no request is in flight',
+  ERR_RPC_UNKNOWN_FUNCTION: 'a local rpc() call of a function this process has not registered',
+  ERR_RPC_FAILED:
+    'an rpc function threw or returned neither text nor bytes, or a remote node closed without a reply (unknown function, failing function)',
+  ERR_RPC_SLOTS_FULL: 'registerRpc() of a new name when every rpc-max slot is taken',
+  ERR_RPC_CONNECT: 'rpc() could not connect to the node (refused, unreachable, bad address)',
+  ERR_RPC_TIMEOUT: 'an rpc() call to a node got no reply within socket-timeout',
+  ERR_RPC_TOO_LARGE: 'an rpc() request whose name and arguments exceed 65535 bytes or 254 arguments',
   ERR_ROUTE_SYNTAX: 'a route rule that does not split into subject and action (uWSGI: invalid route syntax)',
   ERR_ROUTE_UNKNOWN_ACTION: 'a route rule naming an action no router provides',
   ERR_ROUTE_UNKNOWN_CONDITION: 'a route-if rule naming a condition that does not exist',

@@ -93,6 +93,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // shared memory (src/shared/, src/locks/, src/sharedarea/)
   'locks',
   'sharedarea',
+  'rpc-max',
   // recycling (reference §2.3)
   'max-requests',
   'max-requests-delta',

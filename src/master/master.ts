@@ -223,6 +223,7 @@ export class Master {
       procname:
         base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
       hostname: hostname(),
+      rpcMax: c.value('rpc-max') ?? 64,
       // the cheaper subsystem reads the workers' busy state through the stats counters
       stats: c.value('stats') !== undefined || this.elastic !== undefined,
       harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },

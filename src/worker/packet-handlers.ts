@@ -5,6 +5,8 @@
 
 import type net from 'node:net';
 import { encodeUwsgiPacket, type UwsgiPacket } from '../protocol/uwsgi.js';
+import { rpcPacketHandler } from '../rpc/rpc-packet-handler.js';
+import { workerRpc } from '../rpc/worker-rpc.js';
 
 export interface PacketContext {
   readonly log: (line: string) => void;
@@ -36,6 +38,8 @@ const echo: PacketHandler = {
 export const PACKET_HANDLERS: { [modifier1: number]: PacketHandler | undefined } = {
   100: ping,
   101: echo,
+  // RPC: the functions this worker registered (src/rpc/)
+  173: rpcPacketHandler(workerRpc),
 };
 
 /** For the uwsgi parser's `rawPacket` option. */

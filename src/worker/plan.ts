@@ -5,6 +5,7 @@
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
+import type { RoutingPlan } from '../routing/routing-plan.js';
 import type { SharedPlan } from '../shared/shared-plan.js';
 
 export type AppStyle = 'auto' | 'fetch' | 'node';
@@ -49,6 +50,8 @@ export interface WorkerPlan {
   readonly procname: string | undefined;
   /** The stats server is on: the worker keeps counters and answers `stats?`. */
   readonly stats: boolean;
+  /** `rpc-max`: functions a worker may register. */
+  readonly rpcMax: number;
   /** The instance's shared memory (mapped at REGION_FD) and its services; absent without the addon. */
   readonly shared?: SharedPlan;
   /** harakiri in seconds (0 = off) and harakiri-verbose (reference §2.4). */
@@ -65,4 +68,6 @@ export interface WorkerPlan {
     readonly minLifetimeS: number;
   };
   readonly hostname: string;
+  /** The internal routing rules (src/routing/routing-plan.ts); absent when none is configured. */
+  readonly routing?: RoutingPlan;
 }

@@ -12,6 +12,7 @@ import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
 import type { NativeHandle } from '../net/native-handle.js';
+import { workerRpc } from '../rpc/worker-rpc.js';
 import { openRegion } from '../shared/region.js';
 import { SharedServices } from '../shared/shared-services.js';
 import { WorkerStats } from '../stats/worker-stats.js';
@@ -96,10 +97,12 @@ class Worker {
     // before the apps load: an app may ask for its worker id at import time
     // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
     const shared = plan.shared ? new SharedServices(plan.shared, openRegion(plan.shared.layout)) : undefined;
+    workerRpc.setMax(plan.rpcMax);
     installRuntime(
       new WorkerApi({
         plan,
         shared,
+        log: (line) => this.log(line),
         dispatcher: () => this.dispatcher,
         harakiri: () => {
           this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);
