@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   ERR_API_UNAVAILABLE: 'an app API function that the uwsgi-ts running this worker does not provide',
   ERR_API_BAD_ARGUMENT: 'an app API function given a value it cannot use (a negative limit, not a request)',
   ERR_API_NO_REQUEST: 'a per-request app API function called while no request is in flight',
+  ERR_SIGNAL_NOT_DELIVERED:
+    'a remote uwsgi signal (modifier1 110) that the node did not accept or could not be reached',
   ERR_RPC_UNKNOWN_FUNCTION: 'a local rpc() call of a function this process has not registered',
   ERR_RPC_FAILED:
     'an rpc function threw or returned neither text nor bytes, or a remote node closed without a reply (unknown function, failing function)',
@@ -53,6 +55,20 @@ export const ERROR_CODES = {
   ERR_RPC_CONNECT: 'rpc() could not connect to the node (refused, unreachable, bad address)',
   ERR_RPC_TIMEOUT: 'an rpc() call to a node got no reply within socket-timeout',
   ERR_RPC_TOO_LARGE: 'an rpc() request whose name and arguments exceed 65535 bytes or 254 arguments',
+  ERR_METRIC_UNKNOWN: 'a metrics API call naming a metric the instance does not have',
+  ERR_METRIC_READ_ONLY:
+    'a metrics API update of a metric the server collects (built-in, collector, alias): only manual metrics change',
+  ERR_CACHE_CONFIG:
+    'a cache/cache2 option uWSGI refuses too (no name, no items, bad blocksize/blocks/keysize/hashsize/hash) or a duplicate cache name',
+  ERR_CACHE_UNSUPPORTED:
+    'a cache option uwsgi-ts does not serve (UDP replication: nodes, udp, sync, cache-udp-*)',
+  ERR_CACHE_UNKNOWN: 'an option or call naming a cache the instance does not have',
+  ERR_CACHE_STORE_INVALID:
+    'a cache store file that is not a uwsgi-ts store or was written for another geometry (items, blocksize...)',
+  ERR_CACHE_PRELOAD: 'an add-cache-item without KEY=VALUE, or a load-file-in-cache file that cannot be read',
+  ERR_ALARM_UNKNOWN: 'alarm() naming no alarm of the instance',
+  ERR_ALARM_PLUGIN:
+    'an alarm whose plugin uwsgi-ts does not provide (curl, xmpp, mule...) or whose subsystem is missing',
   ERR_ROUTE_SYNTAX: 'a route rule that does not split into subject and action (uWSGI: invalid route syntax)',
   ERR_ROUTE_UNKNOWN_ACTION: 'a route rule naming an action no router provides',
   ERR_ROUTE_UNKNOWN_CONDITION: 'a route-if rule naming a condition that does not exist',
@@ -61,6 +77,10 @@ export const ERROR_CODES = {
     'route action arguments the action refuses at start-up (addvar without =, file without filename=...)',
   ERR_ROUTE_SUBSYSTEM_MISSING:
     'a route action or condition that needs a subsystem not built or not configured (cache, rpc, metrics...)',
+  ERR_STATIC_TRAVERSAL:
+    'a static file request whose path tries to leave its root (.., encoded or double-encoded dots and slashes, a backslash, a NUL byte): 403 and a log line',
+  ERR_STATIC_OUTSIDE_ROOT:
+    'a static file whose real path (through a symlink) is outside its root and every static-safe path: 403 and a log line',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,8 +3,20 @@
 // a uwsgi-ts worker only and throws ERR_API_OUTSIDE_SERVER elsewhere; errors carry a `code` to
 // compare (an app may hold another copy of the package, so compare codes, not classes).
 
+export { alarm } from './api/alarm.js';
 export { setUserHarakiri } from './api/harakiri.js';
 export { lock, unlock } from './api/locks.js';
+export {
+  metricDec,
+  metricDiv,
+  metricGet,
+  metricGetBig,
+  metricInc,
+  metricMul,
+  metricSet,
+  metricSetMax,
+  metricSetMin,
+} from './api/metrics.js';
 export {
   type RpcArgument,
   type RpcFunction,

@@ -45,6 +45,28 @@ export interface WorkerRuntime {
   rpcList(): string[];
   /** SharedArea `id` of the instance (`sharedarea` option). */
   sharedarea(id: number): SharedareaAccess;
+  /** The value of metric `name` (name already type-checked). */
+  metricGet(name: string): bigint;
+  /** Applies `op` with `value` to manual metric `name`; returns the new value. */
+  metricUpdate(
+    name: string,
+    op: 'set' | 'inc' | 'dec' | 'mul' | 'div' | 'max' | 'min',
+    value: bigint,
+  ): bigint;
+  /** Raises alarm `name` in the master (name and message already type-checked). */
+  alarm(name: string, message: string): void;
+  /** uwsgi signals (src/signal/; arguments already checked): a handler for `num` in this worker. */
+  registerSignal(num: number, target: string, handler: (num: number) => unknown): void;
+  /** Raises `num` through the master, which routes it to its target. */
+  raiseSignal(num: number): void;
+  /** Whether this worker has a handler for `num`. */
+  signalRegistered(num: number): boolean;
+  /** A timer, rb timer, cron entry or file monitor run by the master. */
+  addSignalSource(num: number, what: 'timer' | 'rbtimer' | 'cron' | 'filemon', args: object): void;
+  /** The next signal routed to this worker (`num`: that one only). */
+  signalWait(num: number | undefined): Promise<number>;
+  /** The last signal routed to this worker, 0 before any. */
+  signalReceived(): number;
 }
 
 type Slot = Record<symbol, unknown>;

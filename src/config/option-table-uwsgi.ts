@@ -113,16 +113,10 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   // uWSGI core: logging
 
   // uWSGI core: alarms
-  { name: 'alarm-cheap', arg: 'required', kind: 'flag', subsystem: 'alarm', help: 'raise curl alarms from the main alarm thread' },
-  { name: 'alarm-fd', arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'raise an alarm when a file descriptor is readable: ALARM FD[:N] MSG' },
-  { name: 'not-log-alarm', aliases: ['not-alarm-log'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'no alarm for log lines matching: ALARM[,ALARM] REGEXP' },
-  { name: 'alarm-list', aliases: ['alarms-list'], arg: 'none', kind: 'flag', subsystem: 'alarm', help: 'list the alarm plugins' },
-  { name: 'alarm-msg-size', arg: 'required', kind: 'int', default: '8192', subsystem: 'alarm', help: 'largest alarm message, in bytes' },
+  { name: 'alarm-cheap', arg: 'required', kind: 'flag', subsystem: 'uwsgi-only', help: 'raise curl alarms from the main alarm thread', instead: 'uwsgi-ts has no curl alarms: use a cmd alarm running curl' },
 
   // uWSGI core: metrics
   { name: 'metric-threshold', aliases: ['metric-alarm', 'alarm-metric'], arg: 'required', kind: 'kv', list: true, master: true, subsystem: 'metrics', help: 'alarm or reset when a metric crosses a value (key=value)' },
-  { name: 'metrics-dir-restore', aliases: ['metric-dir-restore'], arg: 'none', kind: 'flag', master: true, subsystem: 'metrics', help: 'restore metric values from metrics-dir at startup' },
-  { name: 'metrics-no-cores', arg: 'none', kind: 'flag', master: true, subsystem: 'metrics', help: 'no per-core metrics' },
 
   // uWSGI core: subscriptions
   { name: 'weight', arg: 'required', kind: 'int', subsystem: 'subscription', help: 'weight of this instance in subscriptions' },

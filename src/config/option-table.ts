@@ -331,8 +331,12 @@ export const OPTIONS = [
   { name: 'alarm', arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'define an alarm: NAME PLUGIN:ARGS' },
   { name: 'alarm-log', aliases: ['log-alarm'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'raise alarms for log lines matching: ALARM[,ALARM] REGEXP' },
   { name: 'alarm-backlog', aliases: ['backlog-alarm', 'lq-alarm', 'alarm-lq', 'alarm-listen-queue', 'listen-queue-alarm'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'raise an alarm when the listen queue is full' },
-  { name: 'alarm-segfault', aliases: ['segfault-alarm'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'raise an alarm on a segmentation fault' },
+  { name: 'alarm-segfault', aliases: ['segfault-alarm'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'uwsgi-only', help: 'raise an alarm on a segmentation fault', instead: 'a Node.js worker has no segmentation fault handler to raise it from (a crashed worker is logged and respawned by the master)' },
   { name: 'alarm-freq', arg: 'required', kind: 'seconds', default: '3', subsystem: 'alarm', help: 'least interval between two identical alarms' },
+  { name: 'alarm-fd', arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'raise an alarm when a file descriptor is readable: ALARM FD[:N] MSG' },
+  { name: 'not-log-alarm', aliases: ['not-alarm-log'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'alarm', help: 'no alarm for log lines matching: ALARM[,ALARM] REGEXP' },
+  { name: 'alarm-list', aliases: ['alarms-list'], arg: 'none', kind: 'flag', subsystem: 'alarm', help: 'list the alarm plugins' },
+  { name: 'alarm-msg-size', arg: 'required', kind: 'int', default: '8192', subsystem: 'alarm', help: 'largest alarm message, in bytes' },
 
   // reference §2.10 emperor (§6.3)
   { name: 'emperor', arg: 'required', kind: 'string', list: true, subsystem: 'emperor', help: 'run the Emperor on a directory, glob or scheme:// source' },
@@ -527,6 +531,8 @@ export const OPTIONS = [
   { name: 'enable-metrics', arg: 'none', kind: 'flag', master: true, subsystem: 'metrics', help: 'turn the metrics subsystem on' },
   { name: 'metric', arg: 'required', kind: 'kv', list: true, master: true, subsystem: 'metrics', help: 'declare a custom metric (key=value options)' },
   { name: 'metrics-dir', aliases: ['metric-dir'], arg: 'required', kind: 'path', master: true, subsystem: 'metrics', help: 'write every metric as a file in a directory' },
+  { name: 'metrics-dir-restore', aliases: ['metric-dir-restore'], arg: 'none', kind: 'flag', master: true, subsystem: 'metrics', help: 'restore metric values from metrics-dir at startup' },
+  { name: 'metrics-no-cores', arg: 'none', kind: 'flag', master: true, subsystem: 'metrics', help: 'no per-core metrics' },
 
   // reference §2.12 master FIFO (§6.1)
   { name: 'master-fifo', arg: 'required', kind: 'path', list: true, master: true, subsystem: 'fifo', help: 'create a master FIFO for commands (the first is active)' },

@@ -3,6 +3,8 @@
 // non-ready subsystem is parsed, shown, and reported as not supported yet. Adding support is
 // adding its name here (and a test).
 
+import { ROUTE_OPTIONS } from '../routing/chains.js';
+
 export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // sockets (reference §2.1)
   'socket',
@@ -66,6 +68,37 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'stats',
   'stats-http',
   'stats-minified',
+  // metrics (src/metrics/, seed manual "The Metrics subsystem"), stats pushers and carbon
+  'enable-metrics',
+  'metric',
+  'metrics-dir',
+  'metrics-dir-restore',
+  'metrics-no-cores',
+  'stats-no-metrics',
+  'stats-push',
+  'stats-pusher-default-freq',
+  'carbon',
+  'carbon-timeout',
+  'carbon-freq',
+  'carbon-id',
+  'carbon-no-workers',
+  'carbon-max-retry',
+  'carbon-retry-delay',
+  'carbon-root',
+  'carbon-hostname-dots',
+  'carbon-idle-avg',
+  'carbon-use-metrics',
+  // names always resolve (net.connect): accepted for uWSGI configs
+  'carbon-name-resolve',
+  // alarms (src/alarm/, reference §2.9; alarm-segfault is uwsgi-only: README "Alarms")
+  'alarm',
+  'alarm-log',
+  'not-log-alarm',
+  'alarm-fd',
+  'alarm-backlog',
+  'alarm-freq',
+  'alarm-msg-size',
+  'alarm-list',
   // the master FIFO (reference §6.1)
   'master-fifo',
   // adaptive workers (src/master/cheaper.ts, seed manual "The uWSGI cheaper subsystem")
@@ -90,9 +123,39 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'idle',
   'die-on-idle',
   'cheap',
+  // internal routing (reference §4, src/routing/, src/worker/request-router.ts): every rule
+  // option of the four chains, the response headers collected for them, --routers-list
+  ...ROUTE_OPTIONS.keys(),
+  'collect-header',
+  'pull-header',
+  'router-list',
   // shared memory (src/shared/, src/locks/, src/sharedarea/)
   'locks',
   'sharedarea',
+  // static files (reference §2.7, src/static/; offload-threads: README "Static files")
+  'check-static',
+  'check-static-docroot',
+  'static-map',
+  'static-map2',
+  'static-index',
+  'static-skip-ext',
+  'static-safe',
+  'static-expires',
+  'static-expires-mtime',
+  'static-expires-uri',
+  'static-expires-uri-mtime',
+  'static-expires-path-info',
+  'static-expires-path-info-mtime',
+  'static-expires-type',
+  'static-expires-type-mtime',
+  'static-gzip',
+  'static-gzip-all',
+  'static-gzip-dir',
+  'static-gzip-ext',
+  'mimefile',
+  'honour-range',
+  'file-serve-mode',
+  'offload-threads',
   'rpc-max',
   // recycling (reference §2.3)
   'max-requests',

@@ -53,6 +53,9 @@ const MASTER_OWNED = [
   'log-socket',
   // opened by the master after dropping privileges: workers started before cannot inherit it
   'logto2',
+  // log-alarm: the master must see every line (uWSGI: UWSGI_OPT_LOG_MASTER)
+  'alarm-log',
+  'not-log-alarm',
 ] as const;
 
 /** uWSGI's logto(): a value with a `:` is a UDP address. */

@@ -68,8 +68,10 @@ export class LogSink {
    * No drains, filters, routes, encoders or loggers, and an output that takes blocks: what a
    * worker wrote goes out in one write, bytes as read (no decoding, no splitting).
    */
-  private readonly plainGeneral: boolean;
-  private readonly plainRequest: boolean;
+  private plainGeneral: boolean;
+  private plainRequest: boolean;
+  /** log-alarm: sees every line before drains and filters (src/alarm/alarms.ts). */
+  private observer: ((line: string) => void) | undefined;
   private readonly owned: boolean;
   private readonly touchTimer: NodeJS.Timeout | undefined;
   private readonly maxGeneral: number;
@@ -172,8 +174,19 @@ export class LogSink {
     for (const t of seen) t.close();
   }
 
-  /** uwsgi_master_log(): drains, filters, then the general chain. */
+  /**
+   * Every line the sink accepts is shown to `fn` first (uWSGI checks log-alarm before
+   * log-drain); the sink then splits blocks into lines, so none passes unseen.
+   */
+  observe(fn: (line: string) => void): void {
+    this.observer = fn;
+    this.plainGeneral = false;
+    this.plainRequest = false;
+  }
+
+  /** uwsgi_master_log(): the alarm check, drains, filters, then the general chain. */
   private accept(line: string): void {
+    this.observer?.(line);
     for (const re of this.drains) if (re.test(line)) return;
     if (this.filters.length > 0 && !this.filters.some((re) => re.test(line))) return;
     this.deliver(this.general, line);

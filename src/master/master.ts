@@ -7,6 +7,8 @@ import { fork } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isAlarmMessage } from '../alarm/alarm-message.js';
+import { Alarms, alarmsConfigured, type SocketQueue } from '../alarm/alarms.js';
 import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
@@ -20,23 +22,46 @@ import {
   readWatchdogReports,
   readWorkerOutput,
 } from '../logging/worker-output.js';
+import { MasterMetrics } from '../metrics/master-metrics.js';
 import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { formatRoutersList } from '../routing/action-table.js';
+import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { createRegion } from '../shared/region.js';
 import { needsSharing, planShared } from '../shared/shared-plan.js';
 import { SharedServices } from '../shared/shared-services.js';
+import { type StaticPlan, staticPlan } from '../static/static-plan.js';
 import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
-import { statsDocument } from '../stats/stats-document.js';
+import { socketName, statsDocument } from '../stats/stats-document.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { VERSION } from '../version.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
+import { compileRouting } from '../worker/routing-host.js';
 import { Cheaper, type ElasticConfig, elasticConfig } from './cheaper.js';
 import { type FifoActions, MasterFifo } from './fifo.js';
 import { applyPrivileges } from './privileges.js';
 import { MasterWatchers } from './watchers.js';
 import { WorkerPool, type WorkerProcess } from './worker-pool.js';
+
+/** The static-file part of a worker's plan (src/static/static-plan.ts), only when configured. */
+function staticPart(c: Config): { static?: StaticPlan } {
+  const plan = staticPlan(c);
+  return plan ? { static: plan } : {};
+}
+
+/**
+ * The routing part of a worker's plan (src/routing/routing-plan.ts), only when rules are set; the
+ * rules are compiled here too, so a bad one stops the instance (or a reload) before any worker
+ * starts, with the coded error naming the option and its origin.
+ */
+function routingPart(c: Config): { routing?: RoutingPlan } {
+  const plan = routingPlan(c);
+  if (plan === undefined) return {};
+  compileRouting(plan);
+  return { routing: plan };
+}
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url));
 
@@ -154,6 +179,10 @@ export class Master {
   private cheaper: Cheaper | undefined;
   /** The instance's shared memory and the services in it (src/shared/). */
   private shared: SharedServices | undefined;
+  /** The metrics collector, stats pushers and carbon (src/metrics/master-metrics.ts). */
+  private metrics: MasterMetrics | undefined;
+  /** The alarms (src/alarm/alarms.ts). */
+  private alarms: Alarms | undefined;
 
   /** Where every line ends (src/logging/log-sink.ts). */
   private readonly logs: LogSink;
@@ -225,9 +254,12 @@ export class Master {
       hostname: hostname(),
       rpcMax: c.value('rpc-max') ?? 64,
       // the cheaper subsystem reads the workers' busy state through the stats counters
-      stats: c.value('stats') !== undefined || this.elastic !== undefined,
+      // the cheaper subsystem and the metrics read the workers' busy state through the stats counters
+      stats: c.value('stats') !== undefined || this.elastic !== undefined || this.metrics !== undefined,
       harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
       ...(this.shared ? { shared: this.shared.plan } : {}),
+      ...staticPart(c),
+      ...routingPart(c),
       recycle: {
         maxRequests:
           (c.value('max-requests') ?? 0) > 0
@@ -245,7 +277,17 @@ export class Master {
 
   async run(): Promise<number> {
     const c = this.config;
+    if (c.value('router-list')) {
+      // uWSGI's --routers-list: the actions, on the log, then exit
+      process.stderr.write(formatRoutersList());
+      return 0;
+    }
+    this.startAlarms(c);
     this.banner();
+    // bad rules stop the instance before a socket is bound or a worker forked
+    routingPart(c);
+    // and so do bad static options (a static-expires regexp, a static-map without =)
+    staticPart(c);
     const { sockets, shared } = socketRequests(c);
     if (sockets.length === 0) {
       throw new UwsgiError(
@@ -282,6 +324,7 @@ export class Master {
     this.writePidfile(c.value('pidfile'));
     applyPrivileges(c);
     this.openShared(c);
+    this.openMetrics(c);
     // logto2: opened now, so the log file belongs to the uid (uWSGI's order)
     this.logs.afterPrivileges();
     this.writePidfile(c.value('pidfile2'));
@@ -327,6 +370,11 @@ export class Master {
           execArgv: [],
         });
         if (this.logsOwned) readWorkerOutput(child, logs);
+        // alarm(name, message) from the app (src/api/alarm.ts)
+        child.on('message', (message: unknown) => {
+          if (isAlarmMessage(message) && !this.alarms?.raise(message.name, message.message))
+            this.log(`alarm(): no alarm named "${message.name}"`);
+        });
         // harakiri: the watchdog names the request of a blocked loop (fd 5), read as IPC messages
         readWatchdogReports(child, (message) => child.emit('message', message));
         return child as unknown as WorkerProcess;
@@ -377,6 +425,8 @@ export class Master {
       `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
     this.startCheaper();
+    this.metrics?.start();
+    this.alarms?.start();
     this.watchMemory();
     this.watchHarakiri();
     return new Promise<number>((resolve) => {
@@ -387,11 +437,63 @@ export class Master {
   private finish: (code: number) => void = () => {};
 
   /**
+   * `alarm` (src/alarm/): built first, so a bad alarm stops the instance before anything starts
+   * and `alarm-list` prints before the banner, as in uWSGI. alarm-log sees every line through the
+   * log sink (the alarm-log options make the master own the log).
+   */
+  private startAlarms(c: Config): void {
+    if (!alarmsConfigured(c)) return;
+    const alarms = new Alarms(c, {
+      log: (line) => this.log(line),
+      now: () => Date.now(),
+      sockets: () => this.socketQueues(),
+    });
+    this.alarms = alarms;
+    if (c.value('alarm-list')) for (const line of alarms.listLines()) this.log(line);
+    if (alarms.watchesLog) this.logs.observe((line) => alarms.checkLine(line));
+  }
+
+  /** Every bound socket's listen queue (alarm-backlog, socket.N.listen_queue). */
+  private socketQueues(): SocketQueue[] {
+    const backlog = this.config.value('listen') ?? 100;
+    return this.bound.map((b) => {
+      const port = b.address.kind === 'tcp' ? boundPort(b.handle) : undefined;
+      const q = port === undefined ? undefined : listenQueue(port);
+      return {
+        name: socketName(b),
+        fd: b.handle.fd,
+        queue: q?.queue ?? socketQueue(b),
+        max: q?.max || backlog,
+      };
+    });
+  }
+
+  /**
+   * Metrics (src/metrics/): the values live in the shared memory opened just before; initial and
+   * restored values are written before any worker starts. Carbon without metrics runs here too.
+   */
+  private openMetrics(c: Config): void {
+    const store = this.shared?.metrics;
+    if (!store && this.shared === undefined && c.value('enable-metrics') === true)
+      this.log('*** WARNING: no shared memory: the metrics subsystem is off ***');
+    store?.initialize();
+    const metrics = new MasterMetrics(c, store, {
+      workers: () => this.pool?.stats(200) ?? Promise.resolve([]),
+      listenQueues: () => this.socketQueues().map((q) => q.queue),
+      firstSocketName: () => (this.bound[0] ? socketName(this.bound[0]) : undefined),
+      log: (line) => this.log(line),
+    });
+    for (const line of metrics.startupLines()) this.log(line);
+    if (store || c.all('carbon').length > 0) this.metrics = metrics;
+    else metrics.close();
+  }
+
+  /**
    * The shared memory every worker maps (issue "Shared services"). Without the addon, the
    * services live in the master only: said once, and an app calling them gets a clear error.
    */
   private openShared(c: Config): void {
-    const plan = planShared(c);
+    const plan = planShared(c, { sockets: this.bound.length });
     const { region, warning } = createRegion(plan.layout);
     if (warning) {
       if (needsSharing(c))
@@ -434,6 +536,7 @@ export class Master {
           this.bound,
           await pool.stats(200),
           this.shared && { user: this.shared.lockStats(), sharedareas: this.shared.sharedareaLockStats() },
+          this.config.value('stats-no-metrics') ? undefined : this.metrics?.statsSection(),
         ),
       log: (line) => this.log(line),
     });
@@ -487,6 +590,8 @@ export class Master {
 
   private cleanup(): void {
     this.cheaper?.close();
+    this.metrics?.close();
+    this.alarms?.close();
     this.fifo?.close();
     this.watchers?.close();
     this.stats?.close();
@@ -544,6 +649,8 @@ export class Master {
   private rereadConfig(): void {
     if (!this.reread) return;
     const fresh = this.reread();
+    // a bad rule fails the reload: the old workers keep serving
+    routingPart(fresh);
     const sockets = (c: Config) => JSON.stringify(socketRequests(c).sockets.map((r) => [r.protocol, r.raw]));
     if (sockets(fresh) !== sockets(this.config))
       this.log('reload: socket options changed; the bound sockets are kept until a restart');

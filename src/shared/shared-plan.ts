@@ -5,6 +5,7 @@
 
 import type { Config } from '../config/resolve.js';
 import { LOCK_BYTES } from '../locks/shared-lock.js';
+import { type MetricsPlan, metricsFacts, planMetrics } from '../metrics/metrics-plan.js';
 import { planSharedareas, type SharedareaPlan } from '../sharedarea/sharedarea.js';
 import { type Layout, LayoutBuilder } from './layout.js';
 
@@ -13,20 +14,38 @@ export interface SharedPlan {
   /** `locks = N` user locks (lock 0 always exists, as in uWSGI), LOCK_BYTES apart from `offset`. */
   readonly locks: { readonly count: number; readonly offset: number };
   readonly sharedareas: readonly SharedareaPlan[];
+  /** The metrics' int64 slots (src/metrics/metrics-plan.ts); undefined when metrics are off. */
+  readonly metrics?: MetricsPlan | undefined;
+  /** The `alarm` names, so the app API refuses an unknown one without asking the master. */
+  readonly alarms?: readonly string[];
 }
 
 /** Bytes between two locks: a cache line each, so two busy locks never share one. */
 export const LOCK_STRIDE = 64;
 
-export function planShared(config: Config): SharedPlan {
+/** `facts.sockets`: how many sockets were bound (the metrics have one `socket.N.listen_queue` each). */
+export function planShared(config: Config, facts: { readonly sockets: number } = { sockets: 0 }): SharedPlan {
   const layout = new LayoutBuilder();
   const count = Math.max(1, config.value('locks') ?? 1);
   const locks = layout.reserve('locks', count * Math.max(LOCK_STRIDE, LOCK_BYTES));
   const sharedareas = planSharedareas(config, layout);
-  return { layout: layout.build(), locks: { count, offset: locks.offset }, sharedareas };
+  const metrics = planMetrics(config, layout, metricsFacts(config, facts.sockets));
+  const alarms = config.all('alarm').map((o) => String(o.value).trim().split(/\s+/)[0] ?? '');
+  return {
+    layout: layout.build(),
+    locks: { count, offset: locks.offset },
+    sharedareas,
+    ...(metrics ? { metrics } : {}),
+    ...(alarms.length > 0 ? { alarms } : {}),
+  };
 }
 
 /** True when the config asks for something that must be shared between the workers. */
 export function needsSharing(config: Config): boolean {
-  return config.get('locks') !== undefined || config.get('sharedarea') !== undefined;
+  return (
+    config.get('locks') !== undefined ||
+    config.get('sharedarea') !== undefined ||
+    config.all('metric').length > 0 ||
+    config.value('enable-metrics') === true
+  );
 }

@@ -3,6 +3,7 @@
 // held for all of them.
 
 import { SharedLock } from '../locks/shared-lock.js';
+import { MetricStore } from '../metrics/metric-store.js';
 import { Sharedarea } from '../sharedarea/sharedarea.js';
 import type { SharedRegion } from './region.js';
 import { LOCK_STRIDE, type SharedPlan } from './shared-plan.js';
@@ -10,6 +11,8 @@ import { LOCK_STRIDE, type SharedPlan } from './shared-plan.js';
 export class SharedServices {
   readonly locks: readonly SharedLock[];
   readonly sharedareas: readonly Sharedarea[];
+  /** The metric values (src/metrics/metric-store.ts); undefined when metrics are off. */
+  readonly metrics: MetricStore | undefined;
 
   constructor(
     readonly plan: SharedPlan,
@@ -20,6 +23,7 @@ export class SharedServices {
       (_, i) => new SharedLock(region, plan.locks.offset + i * LOCK_STRIDE),
     );
     this.sharedareas = plan.sharedareas.map((p) => new Sharedarea(p, region));
+    this.metrics = plan.metrics ? new MetricStore(plan.metrics, region.buffer) : undefined;
   }
 
   /** The stats document's `locks` rows for the user locks: the holder's pid, 0 when free. */

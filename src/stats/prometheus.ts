@@ -33,5 +33,33 @@ export function prometheusText(doc: StatsObject): string {
     out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
     for (const w of workers) out += `${name}{worker="${num(w['id'])}"} ${num(w[key])}\n`;
   }
+  return out + metricFamilies(doc['metrics']);
+}
+
+/** uWSGI metric types (stats `type`): counter 0, gauge 1, absolute 2, alias 3. */
+const PROMETHEUS_TYPES: Readonly<Record<number, 'counter' | 'gauge'>> = {
+  0: 'counter',
+  1: 'gauge',
+  2: 'gauge',
+  3: 'gauge',
+};
+
+/**
+ * The metrics subsystem (src/metrics/), one family per metric: `worker.1.requests` becomes
+ * `uwsgi_metric_worker_1_requests`; the uWSGI name is kept in the HELP line. A name that maps to
+ * a family already written is skipped (`a.b` and `a_b`).
+ */
+function metricFamilies(metrics: StatsValue | undefined): string {
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return '';
+  let out = '';
+  const seen = new Set<string>();
+  for (const [name, m] of Object.entries(metrics)) {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) continue;
+    const family = `uwsgi_metric_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    if (seen.has(family)) continue;
+    seen.add(family);
+    const type = PROMETHEUS_TYPES[num(m['type'])] ?? 'gauge';
+    out += `# HELP ${family} uWSGI metric ${name}\n# TYPE ${family} ${type}\n${family} ${num(m['value'])}\n`;
+  }
   return out;
 }

@@ -24,7 +24,8 @@ function memory(pid: number): { rss: number; vsz: number } {
   }
 }
 
-function socketName(b: BoundSocket): string {
+/** A socket as uWSGI names it in the stats (`127.0.0.1:3031`, `:3031`, a path, `@name`). */
+export function socketName(b: BoundSocket): string {
   const a = b.address;
   if (a.kind === 'tcp')
     return `${a.family === 6 ? `[${a.host}]` : a.host === '0.0.0.0' ? '' : a.host}:${boundPort(b.handle) ?? a.port}`;
@@ -42,6 +43,8 @@ export function statsDocument(
     readonly user: ReadonlyArray<Record<string, number>>;
     readonly sharedareas: ReadonlyArray<Record<string, number>>;
   } = { user: [{ 'user 0': 0 }], sharedareas: [] },
+  /** The `metrics` object (src/metrics/master-metrics.ts); absent when metrics are off or stats-no-metrics. */
+  metrics?: StatsObject,
 ): StatsObject {
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
@@ -68,8 +71,16 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
-    // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp
-    locks: [...locks.user, ...LOCKS.map((name) => ({ [name]: 0 })), ...locks.sharedareas, { snmp: 0 }],
+    // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp (and metrics, when on)
+    locks: [
+      ...locks.user,
+      ...LOCKS.map((name) => ({ [name]: 0 })),
+      ...locks.sharedareas,
+      { snmp: 0 },
+      ...(metrics ? [{ metrics: 0 }] : []),
+    ],
+    // uWSGI puts the metrics between the locks and the sockets
+    ...(metrics ? { metrics } : {}),
     sockets: socketRows,
     workers: workers.map((w) => {
       const s = w.snapshot;

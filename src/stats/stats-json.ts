@@ -14,11 +14,12 @@ function scalar(value: number | string): string {
   return typeof value === 'number' ? String(Math.trunc(value)) : JSON.stringify(value);
 }
 
-function object(obj: StatsObject, depth: number): string {
+function object(obj: StatsObject, depth: number, parent = ''): string {
   const keys = Object.keys(obj);
   if (keys.length === 0) return `{\n\n${tabs(depth)}}`;
   const items = keys.map(
-    (key) => `${tabs(depth + 1)}${JSON.stringify(key)}:${value(key, obj[key] as StatsValue, depth + 1)}`,
+    (key) =>
+      `${tabs(depth + 1)}${JSON.stringify(key)}:${value(key, obj[key] as StatsValue, depth + 1, parent)}`,
   );
   return `{\n${items.join(',\n')}\n${tabs(depth)}}`;
 }
@@ -31,10 +32,14 @@ function list(key: string, items: StatsValue[], depth: number): string {
   return `[\n${body}\n${tabs(depth)}]`;
 }
 
-function value(key: string, v: StatsValue, depth: number): string {
+/** uWSGI puts tabs before the `{` of req_info, of the metrics object and of each metric in it. */
+const tabbed = (key: string, parent: string) =>
+  key === 'req_info' || key === 'metrics' || parent === 'metrics';
+
+function value(key: string, v: StatsValue, depth: number, parent = ''): string {
   if (Array.isArray(v)) return list(key, v, depth);
   if (typeof v === 'object')
-    return key === 'req_info' ? `${tabs(depth)}${object(v, depth)}` : object(v, depth);
+    return tabbed(key, parent) ? `${tabs(depth)}${object(v, depth, key)}` : object(v, depth, key);
   return scalar(v);
 }
 

@@ -3,13 +3,16 @@
 // and harakiri. Nothing here runs per request unless the app calls it.
 
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { alarmMessage } from '../alarm/alarm-message.js';
 import type { WorkerRuntime } from '../api/runtime.js';
 import { UwsgiError } from '../errors.js';
+import type { SharedLock } from '../locks/shared-lock.js';
+import type { MetricOp, MetricStore } from '../metrics/metric-store.js';
 import type { RpcFunction } from '../rpc/registry.js';
 import { callRpc } from '../rpc/rpc-call.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
-import type { SharedLock } from '../locks/shared-lock.js';
 import type { SharedServices } from '../shared/shared-services.js';
+import { type SignalSource, workerSignals } from '../signal/worker-signals.js';
 import type { Sharedarea } from '../sharedarea/sharedarea.js';
 import { VERSION } from '../version.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -83,6 +86,68 @@ export class WorkerApi implements WorkerRuntime {
       );
     }
     return area;
+  }
+
+  metricGet(name: string): bigint {
+    const value = this.metricStore().get(name);
+    if (value === undefined)
+      throw new UwsgiError('ERR_METRIC_UNKNOWN', `metric "${name}" does not exist (metric = ${name})`);
+    return value;
+  }
+
+  metricUpdate(name: string, op: MetricOp, value: bigint): bigint {
+    return this.metricStore().update(name, op, value);
+  }
+
+  /** Alarms run in the master (src/alarm/alarms.ts): the name is checked here, the rest is sent. */
+  registerSignal(num: number, target: string, handler: (num: number) => unknown): void {
+    workerSignals.register(num, target, handler);
+  }
+
+  raiseSignal(num: number): void {
+    if (!workerSignals.raise(num))
+      throw new UwsgiError('ERR_API_UNAVAILABLE', `signal(${num}): this worker has no channel to its master`);
+  }
+
+  signalRegistered(num: number): boolean {
+    return workerSignals.registered(num);
+  }
+
+  addSignalSource(num: number, what: SignalSource, args: object): void {
+    workerSignals.add(num, what, args);
+  }
+
+  signalWait(num: number | undefined): Promise<number> {
+    return workerSignals.wait(num);
+  }
+
+  signalReceived(): number {
+    return workerSignals.received();
+  }
+
+  alarm(name: string, message: string): void {
+    const names = this.parts.plan.shared?.alarms;
+    if (names !== undefined ? !names.includes(name) : this.parts.plan.shared !== undefined) {
+      throw new UwsgiError(
+        'ERR_ALARM_UNKNOWN',
+        `alarm "${name}" does not exist${names ? ` (this instance has: ${names.join(', ')})` : ' (no alarm = NAME PLUGIN:ARGS configured)'}`,
+      );
+    }
+    if (!process.send) {
+      throw new UwsgiError('ERR_API_UNAVAILABLE', 'alarm(): this worker has no channel to its master');
+    }
+    process.send(alarmMessage(name, message));
+  }
+
+  private metricStore(): MetricStore {
+    const store = this.services('metrics').metrics;
+    if (!store) {
+      throw new UwsgiError(
+        'ERR_API_UNAVAILABLE',
+        'metrics are off in this instance: turn them on with enable-metrics (or declare one: metric = NAME)',
+      );
+    }
+    return store;
   }
 
   /** The services, or a clear error when there is no shared memory. */
