@@ -2,6 +2,7 @@
 // (reference §9, core/logging.c `uwsgi_build_log_format`), every other byte literal, a newline at
 // the end. An empty value prints `-`, as uWSGI does.
 
+import { metricText } from '../metrics/metric-lookup.js';
 import { ctime } from './ctime.js';
 import type { RequestFacts } from './request-facts.js';
 import { memoryUsage } from './request-facts.js';
@@ -130,8 +131,8 @@ export function compileLogFormat(
       const key = name.slice(4);
       get = (r) => r.vars.get(key) ?? '';
     } else if (name.startsWith('metric.')) {
-      // uWSGI prints 0 for a metric that does not exist (recorded); no metric exists yet
-      get = () => '0';
+      const metric = name.slice(7);
+      get = () => metricText(metric);
     } else get = (r) => r.logvars?.get(name) ?? '';
     parts.push((r) => get(r) || '-');
   }

@@ -11,10 +11,12 @@ import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
+import { setMetricStore } from '../metrics/metric-lookup.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
 import { openRegion } from '../shared/region.js';
 import { SharedServices } from '../shared/shared-services.js';
+import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
 import { type LoadedApp, loadApp } from './app-loader.js';
@@ -26,6 +28,7 @@ import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js
 import type { WorkerPlan } from './plan.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
+import { RequestRouter } from './request-router.js';
 
 /** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
@@ -77,6 +80,9 @@ class Worker {
       case 'stop':
         this.stop();
         return;
+      case 'signal':
+        workerSignals.deliver(message.num);
+        return;
       case 'stats?':
         if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
         return;
@@ -97,7 +103,14 @@ class Worker {
     // before the apps load: an app may ask for its worker id at import time
     // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
     const shared = plan.shared ? new SharedServices(plan.shared, openRegion(plan.shared.layout)) : undefined;
+    setMetricStore(shared?.metrics);
     workerRpc.setMax(plan.rpcMax);
+    // uwsgi signals: handlers registered at import time log and reach the master (src/signal/)
+    workerSignals.attach({
+      wid: plan.id,
+      log: (line) => this.log(`${line}\n`),
+      send: (m) => process.send?.(m) ?? false,
+    });
     installRuntime(
       new WorkerApi({
         plan,
@@ -110,6 +123,20 @@ class Worker {
         },
       }),
     );
+    // the routing rules compile before the apps load: a bad rule stops the worker (the master
+    // refused it already, so this only fails when the worker's world differs)
+    const routing = plan.routing;
+    const router = routing
+      ? new RequestRouter({
+          plan,
+          routing,
+          log: (line) => this.log(line),
+          userHarakiri: (res, seconds) => {
+            this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);
+            this.harakiri.setUser(res, seconds);
+          },
+        })
+      : undefined;
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
@@ -157,6 +184,7 @@ class Worker {
       plan,
       apps,
       log: (line) => this.log(line),
+      ...(router ? { router } : {}),
       ...(recycler ? { afterRequest: (failed: boolean) => recycler.afterRequest(failed) } : {}),
       ...(recycler && Recycler.matchesExceptions(plan)
         ? { onException: (thrown: unknown) => recycler.exception(thrown) }
@@ -196,7 +224,9 @@ class Worker {
     const options = {
       IncomingMessage: UwsgiRequest,
       // without the request log, Node's own response class: no byte counting on every write
-      ServerResponse: plan.logging.disabled && !plan.stats ? http.ServerResponse : UwsgiResponse,
+      // (routing takes responses over through UwsgiResponse.routing)
+      ServerResponse:
+        plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse,
       // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
       maxHeaderSize: Math.max(16384, plan.bufferSize),
       headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,

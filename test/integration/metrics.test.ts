@@ -255,3 +255,20 @@ test('stats-push to statsd (UDP) and carbon (TCP) in uWSGI formats', { timeout: 
     'harakiri',
   ]);
 });
+
+test('%(metric.NAME) in log-format prints the metric as the request ends', { timeout: 30_000 }, async (t) => {
+  const server = await startServer([
+    '--http-socket',
+    '127.0.0.1:0',
+    '--app',
+    APP,
+    '--metric',
+    'foo',
+    '--log-format',
+    'foo=%(metric.foo) none=%(metric.nope) %(uri)',
+  ]);
+  t.after(() => server.close());
+  await httpGet(server.port, '/op?op=inc&name=foo');
+  await httpGet(server.port, '/op?op=inc&name=foo');
+  await server.waitFor(/foo=2 none=0 \/op\?op=inc&name=foo/);
+});
