@@ -26,5 +26,18 @@ export {
   rpcList,
 } from './api/rpc.js';
 export { SharedareaView, sharedarea } from './api/sharedarea.js';
+export {
+  addCron,
+  addFileMonitor,
+  addRbTimer,
+  addTimer,
+  registerSignal,
+  type SignalHandler,
+  type SignalTargetName,
+  signal,
+  signalReceived,
+  signalRegistered,
+  signalWait,
+} from './api/signals.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

@@ -225,6 +225,15 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // what uwsgi-ts does anyway: SIGPIPE and a client's write errors are never logged
   'ignore-sigpipe',
   'ignore-write-errors',
+  // uwsgi signals, timers, cron, file monitors (src/signal/; README "Signals, timers and cron")
+  'timer',
+  'rbtimer',
+  'cron',
+  'unique-cron',
+  'cron2',
+  'cron-harakiri',
+  'fs-signal',
+  'touch-signal',
   // accepted with nothing to do on Node (README: "Options that mean nothing on Node")
   'lazy-apps',
   'lazy',

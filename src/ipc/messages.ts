@@ -12,7 +12,9 @@ export type MasterMessage =
   /** Stop accepting, finish what is in flight, exit. */
   | { readonly t: 'stop' }
   /** The stats server wants the worker's counters. */
-  | { readonly t: 'stats?' };
+  | { readonly t: 'stats?' }
+  /** A uwsgi signal routed to this worker (src/signal/): run its handler. */
+  | { readonly t: 'signal'; readonly num: number };
 
 export type WorkerMessage =
   | { readonly t: 'ready'; readonly apps: number }
@@ -49,7 +51,15 @@ export type WorkerMessage =
       readonly since: number;
     }
   /** The answer to `stats?`. */
-  | { readonly t: 'stats'; readonly snapshot: WorkerSnapshot };
+  | { readonly t: 'stats'; readonly snapshot: WorkerSnapshot }
+  /** uwsgi signals (src/signal/): raise `num` (the app's signal(), a modifier1 110 packet). */
+  | { readonly t: 'signal-raise'; readonly num: number }
+  /** The app registered a handler for `num` with this target name. */
+  | { readonly t: 'signal-register'; readonly num: number; readonly target: string }
+  /** addTimer/addRbTimer/addCron/addFileMonitor: `what` and `args` checked by src/signal/master-signals.ts. */
+  | { readonly t: 'signal-add'; readonly num: number; readonly what: string; readonly args: object }
+  /** The worker's handler for a routed signal finished. */
+  | { readonly t: 'signal-done'; readonly num: number };
 
 type FieldType = 'string' | 'number' | 'object';
 
@@ -63,6 +73,10 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   req: { method: 'string', uri: 'string', addr: 'string', since: 'number', blockedMs: 'number' },
   'user-harakiri': { ms: 'number', method: 'string', uri: 'string', addr: 'string', since: 'number' },
   stats: { snapshot: 'object' },
+  'signal-raise': { num: 'number' },
+  'signal-register': { num: 'number', target: 'string' },
+  'signal-add': { num: 'number', what: 'string', args: 'object' },
+  'signal-done': { num: 'number' },
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
@@ -80,5 +94,6 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 export function isMasterMessage(value: unknown): value is MasterMessage {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { t?: unknown }).t;
+  if (t === 'signal') return typeof (value as { num?: unknown }).num === 'number';
   return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop' || t === 'stats?';
 }

@@ -13,6 +13,7 @@ import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import { isWorkerMessage } from '../ipc/messages.js';
 import { createLogSink, isUdpLogto, masterOwnsLog, workerLogging } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
@@ -32,6 +33,7 @@ import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { createRegion } from '../shared/region.js';
 import { needsSharing, planShared } from '../shared/shared-plan.js';
 import { SharedServices } from '../shared/shared-services.js';
+import { MasterSignals } from '../signal/master-signals.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
 import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
 import { socketName, statsDocument } from '../stats/stats-document.js';
@@ -179,6 +181,8 @@ export class Master {
   private cheaper: Cheaper | undefined;
   /** The instance's shared memory and the services in it (src/shared/). */
   private shared: SharedServices | undefined;
+  /** uwsgi signals, timers, cron and file monitors (src/signal/master-signals.ts). */
+  private signals: MasterSignals | undefined;
   /** The metrics collector, stats pushers and carbon (src/metrics/master-metrics.ts). */
   private metrics: MasterMetrics | undefined;
   /** The alarms (src/alarm/alarms.ts). */
@@ -344,6 +348,22 @@ export class Master {
     this.log(
       `*** Operational MODE: ${processes > 1 ? 'preforking' : 'single process'}${cores > 1 ? (threads > 1 ? '+threaded' : '+async') : ''} ***`,
     );
+    // uwsgi signals, timers, cron, file monitors (src/signal/): a bad line stops the start here
+    this.signals = new MasterSignals({
+      config: c,
+      serving: () => this.pool?.serving() ?? [],
+      send: (pid, num) => this.pool?.sendTo(pid, { t: 'signal', num }) ?? false,
+      shape: {
+        get processes() {
+          return pool()?.max ?? processes;
+        },
+        mules: 0,
+        spoolers: [],
+        farms: new Map(),
+      },
+      log: (line) => this.log(line),
+    });
+    const pool = () => this.pool;
     if (c.value('master')) this.log(`spawned uWSGI master process (pid: ${process.pid})`);
     const auto = c.value('auto-procname');
     const masterTitle = c.value('procname-master') ?? (auto ? 'uWSGI master' : undefined);
@@ -376,6 +396,10 @@ export class Master {
             this.log(`alarm(): no alarm named "${message.name}"`);
         });
         // harakiri: the watchdog names the request of a blocked loop (fd 5), read as IPC messages
+        // uwsgi signals: register, raise, add a timer/cron/monitor, handler done (src/signal/)
+        child.on('message', (message: unknown) => {
+          if (isWorkerMessage(message)) this.signals?.onWorkerMessage(id, child.pid ?? 0, message);
+        });
         readWatchdogReports(child, (message) => child.emit('message', message));
         return child as unknown as WorkerProcess;
       },
@@ -425,6 +449,7 @@ export class Master {
       `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
     this.startCheaper();
+    this.signals.start();
     this.metrics?.start();
     this.alarms?.start();
     this.watchMemory();
@@ -537,6 +562,7 @@ export class Master {
           await pool.stats(200),
           this.shared && { user: this.shared.lockStats(), sharedareas: this.shared.sharedareaLockStats() },
           this.config.value('stats-no-metrics') ? undefined : this.metrics?.statsSection(),
+          this.signals,
         ),
       log: (line) => this.log(line),
     });
@@ -594,6 +620,7 @@ export class Master {
     this.alarms?.close();
     this.fifo?.close();
     this.watchers?.close();
+    this.signals?.close();
     this.stats?.close();
     if (this.config.value('vacuum')) {
       for (const f of this.fifo?.files ?? []) rmSync(f, { force: true });

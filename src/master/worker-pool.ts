@@ -133,6 +133,21 @@ export class WorkerPool {
     return [...this.slots].map((s) => s.pid);
   }
 
+  /** The workers serving now (ready, not draining), in spawn order: uwsgi signal targets (src/signal/). */
+  serving(): Array<{ id: number; pid: number }> {
+    return [...this.slots].filter((s) => s.ready && !s.retiring).map((s) => ({ id: s.id, pid: s.pid }));
+  }
+
+  /** Sends `message` to the worker process `pid`; false when it is gone or its channel closed. */
+  sendTo(pid: number, message: MasterMessage): boolean {
+    for (const slot of this.slots) {
+      if (slot.pid !== pid) continue;
+      if ((slot.proc as { connected?: boolean }).connected === false) return false;
+      return slot.proc.send(message);
+    }
+    return false;
+  }
+
   /** The number of workers of the next generation (a reload re-reads `processes`). */
   setCount(count: number): void {
     this.options.count = count;

@@ -34,6 +34,12 @@ export function socketName(b: BoundSocket): string {
   return b.description;
 }
 
+/** What the signal subsystem adds: `signals`/`signal_queue` per worker and the `crons` list. */
+export interface SignalStats {
+  workerStats(id: number, pid: number): { readonly signals: number; readonly queue: number };
+  cronRows(): StatsObject[];
+}
+
 export function statsDocument(
   config: Config,
   sockets: readonly BoundSocket[],
@@ -45,6 +51,8 @@ export function statsDocument(
   } = { user: [{ 'user 0': 0 }], sharedareas: [] },
   /** The `metrics` object (src/metrics/master-metrics.ts); absent when metrics are off or stats-no-metrics. */
   metrics?: StatsObject,
+  /** uwsgi signals (src/signal/master-signals.ts): per-worker counters and the command crons. */
+  signals?: SignalStats,
 ): StatsObject {
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
@@ -93,8 +101,8 @@ export function statsDocument(
         delta_requests: s?.requests ?? 0,
         exceptions: s?.exceptions ?? 0,
         harakiri_count: w.harakiriCount,
-        signals: 0,
-        signal_queue: 0,
+        signals: signals?.workerStats(w.id, w.pid).signals ?? 0,
+        signal_queue: signals?.workerStats(w.id, w.pid).queue ?? 0,
         status: w.cheap ? 'cheap' : s?.busy ? 'busy' : 'idle',
         rss: mem.rss,
         vsz: mem.vsz,
@@ -128,5 +136,12 @@ export function statsDocument(
         ],
       };
     }),
+    // uWSGI lists the command crons after the workers (and the spoolers), only when there are some
+    ...cronsPart(signals),
   };
+}
+
+function cronsPart(signals: SignalStats | undefined): { crons?: StatsObject[] } {
+  const rows = signals?.cronRows() ?? [];
+  return rows.length > 0 ? { crons: rows } : {};
 }

@@ -7,6 +7,8 @@ import type net from 'node:net';
 import { encodeUwsgiPacket, type UwsgiPacket } from '../protocol/uwsgi.js';
 import { rpcPacketHandler } from '../rpc/rpc-packet-handler.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
+import { signalReply } from '../signal/signal-client.js';
+import { workerSignals } from '../signal/worker-signals.js';
 
 export interface PacketContext {
   readonly log: (line: string) => void;
@@ -35,9 +37,22 @@ const echo: PacketHandler = {
   },
 };
 
+/**
+ * modifier1 110: raise signal modifier2 through the master; `ff 0000 01` once it is queued, `00`
+ * when the master cannot be reached (reference §1.5). A payload, if any, is read and ignored.
+ */
+const signal: PacketHandler = {
+  raw: () => true,
+  handle(packet, socket) {
+    socket.end(signalReply(workerSignals.raise(packet.modifier2)));
+  },
+};
+
 export const PACKET_HANDLERS: { [modifier1: number]: PacketHandler | undefined } = {
   100: ping,
   101: echo,
+  // uwsgi signals: routed by the master (src/signal/)
+  110: signal,
   // RPC: the functions this worker registered (src/rpc/)
   173: rpcPacketHandler(workerRpc),
 };

@@ -130,6 +130,7 @@ class Worker {
       ? new RequestRouter({
           plan,
           routing,
+          metrics: shared?.metrics,
           log: (line) => this.log(line),
           userHarakiri: (res, seconds) => {
             this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);

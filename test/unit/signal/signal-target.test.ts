@@ -1,0 +1,91 @@
+// Signal targets (seed manual register_signal) and their resolution by the master, with the lines
+// uWSGI 2.0.21 logs when it cannot deliver (test/fixtures/signal/uwsgi-2.0.21-signals.json).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  FirstAvailable,
+  type InstanceShape,
+  parseSignalTarget,
+  resolveTarget,
+  type SignalPeer,
+  targetLabel,
+} from '../../../src/signal/signal-target.js';
+
+const shape: InstanceShape = { processes: 2, mules: 0, spoolers: [], farms: new Map() };
+const peers: SignalPeer[] = [
+  { id: 1, pid: 101, pending: 0 },
+  { id: 2, pid: 102, pending: 0 },
+];
+
+function resolve(name: string, list: readonly SignalPeer[] = peers) {
+  const target = parseSignalTarget(name);
+  assert.ok(target, name);
+  const first = new FirstAvailable();
+  return resolveTarget(target, 17, list, shape, (p) => first.pick(p));
+}
+
+test('uWSGI target names parse; others do not', () => {
+  for (const name of [
+    '',
+    'worker',
+    'worker0',
+    'worker2',
+    'workers',
+    'active-workers',
+    'spooler',
+    'mule',
+    'mule0',
+    'mule3',
+    'mules',
+    'farm_x',
+    '/var/spool',
+  ]) {
+    assert.ok(parseSignalTarget(name), name);
+  }
+  for (const name of ['bogus', 'farm', 'worker-1', 'Workers', 'mule_1'])
+    assert.equal(parseSignalTarget(name), undefined, name);
+  assert.equal(targetLabel(''), 'default, any worker');
+  assert.equal(targetLabel('worker2'), 'worker2');
+});
+
+test('workerN reaches that worker only; workers and active-workers every serving one', () => {
+  assert.deepEqual(resolve('worker2'), { deliver: 'workers', pids: [102] });
+  assert.deepEqual(resolve('workers'), { deliver: 'workers', pids: [101, 102] });
+  assert.deepEqual(resolve('active-workers', [peers[0] as SignalPeer]), { deliver: 'workers', pids: [101] });
+  // during a reload two processes serve under one id: the newer gets it
+  const reload = [...peers, { id: 2, pid: 202, pending: 0 }];
+  assert.deepEqual(resolve('worker2', reload), { deliver: 'workers', pids: [202] });
+  assert.deepEqual(resolve('workers', reload), { deliver: 'workers', pids: [101, 202] });
+});
+
+test("uWSGI's lines when a target has nobody", () => {
+  const cases: Array<[string, string[]]> = [
+    ['worker5', ['invalid signal target: worker5']],
+    ['mule', ['could not deliver signal 17 to a mule']],
+    ['mule1', ['invalid signal target: mule1']],
+    ['mules', []],
+    ['spooler', ['could not deliver signal 17 to the spooler']],
+    ['farm_x', ['unknown farm: x']],
+  ];
+  for (const [name, lines] of cases) assert.deepEqual(resolve(name), { deliver: 'nowhere', lines }, name);
+  assert.deepEqual(resolve('worker2', [peers[0] as SignalPeer]), {
+    deliver: 'nowhere',
+    lines: ['could not deliver signal 17 to worker 2'],
+  });
+  assert.deepEqual(resolve('worker', []), {
+    deliver: 'nowhere',
+    lines: ['could not deliver signal 17 to workers pool'],
+  });
+});
+
+test('the first available worker: fewest pending signals, in turn among equals', () => {
+  const first = new FirstAvailable();
+  const picks = [1, 2, 3, 4].map(() => first.pick(peers)?.id);
+  assert.deepEqual(picks, [1, 2, 1, 2]);
+  const busy = [
+    { id: 1, pid: 101, pending: 3 },
+    { id: 2, pid: 102, pending: 0 },
+  ];
+  assert.deepEqual([first.pick(busy)?.id, first.pick(busy)?.id], [2, 2]);
+  assert.equal(first.pick([]), undefined);
+});
