@@ -14,6 +14,8 @@ const LOCKED = 1;
 const CONTENDED = 2;
 /** How long a waiter sleeps before it checks that the holder is still alive. */
 const CHECK_MS = 200;
+/** Read once: `process.pid` is a getter, and lock() is on every cache operation's path. */
+const PID = process.pid;
 
 function alive(pid: number): boolean {
   try {
@@ -54,13 +56,13 @@ export class SharedLock {
         c = Atomics.compareExchange(i32, this.word, FREE, CONTENDED);
       } while (c !== FREE);
     }
-    Atomics.store(i32, this.owner, process.pid);
+    Atomics.store(i32, this.owner, PID);
   }
 
   /** Takes the lock only if it is free. */
   tryLock(): boolean {
     if (Atomics.compareExchange(this.region.i32, this.word, FREE, LOCKED) !== FREE) return false;
-    Atomics.store(this.region.i32, this.owner, process.pid);
+    Atomics.store(this.region.i32, this.owner, PID);
     return true;
   }
 
@@ -82,7 +84,7 @@ export class SharedLock {
   private reapDeadOwner(): void {
     const i32 = this.region.i32;
     const pid = Atomics.load(i32, this.owner);
-    if (pid === 0 || pid === process.pid || alive(pid)) return;
+    if (pid === 0 || pid === PID || alive(pid)) return;
     if (Atomics.compareExchange(i32, this.owner, pid, 0) !== pid) return;
     Atomics.store(i32, this.word, FREE);
     this.region.native?.wake(this.region.buffer, this.word * 4, 1);

@@ -472,6 +472,8 @@ export class Master {
       log: (line) => this.log(line),
       now: () => Date.now(),
       sockets: () => this.socketQueues(),
+      // the signals start later in run(); an alarm fires only once they do
+      raiseSignal: (num) => void this.signals?.raise(num),
     });
     this.alarms = alarms;
     if (c.value('alarm-list')) for (const line of alarms.listLines()) this.log(line);

@@ -155,7 +155,6 @@ test('refused alarm plugins and alarm-segfault are reported by name', { timeout:
   for (const [plugin, code] of [
     ['mule:1', 'ERR_ALARM_PLUGIN'],
     ['curl:http://127.0.0.1/', 'ERR_ALARM_PLUGIN'],
-    ['signal:17', 'ERR_ALARM_PLUGIN'],
     ['nope:x', 'ERR_CONFIG_BAD_VALUE'],
   ] as const) {
     const r = await runCli(['--http-socket', '127.0.0.1:0', '--app', APP, '--alarm', `x ${plugin}`]);
@@ -173,4 +172,27 @@ test('refused alarm plugins and alarm-segfault are reported by name', { timeout:
   ]);
   assert.match(strict.stderr, /ERR_CONFIG_NOT_SUPPORTED/);
   assert.match(strict.stderr, /alarm-segfault.*segmentation fault/);
+});
+
+test('a signal alarm raises the uwsgi signal: the workers’ handler runs', { timeout: 30_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-alarm-signal-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await startServer(
+    [
+      '--master',
+      '--http-socket',
+      '127.0.0.1:0',
+      '--app',
+      'test/fixtures/signal/signals-app.mjs',
+      '--alarm',
+      'sig signal:17',
+      '--alarm-log',
+      'sig RAISE-SEVENTEEN',
+    ],
+    { env: { SIGNAL_DIR: dir } },
+  );
+  t.after(() => server.close());
+  // any log line matching the rule: a request for a path that names it is logged
+  await httpGet(server.port, '/registered/RAISE-SEVENTEEN');
+  await until(() => existsSync(join(dir, 'w1-sig17')), 10_000, 'the signal handler');
 });
