@@ -6,6 +6,8 @@ import { cpus, hostname } from 'node:os';
 import { benchConfigLoad } from './config-load.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
+import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
+import { benchStaticFiles, staticFilesTable } from './static-files.mjs';
 
 const commit = (() => {
   try {
@@ -43,4 +45,10 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   // the same hello app with stats, the request log to a file and harakiri on, against it bare
   console.log('\n### Ops overhead\n');
   console.log(opsOverheadTable(await benchOpsOverhead()));
+  // the same hello app with 20 request rules that never match, against it with none
+  console.log('\n### Routing rules\n');
+  console.log(routingRulesTable(await benchRoutingRules()));
+  // a 4 KB and a 1 MB file: uwsgi-ts check-static vs uWSGI with offload-threads vs nginx
+  console.log('\n### Static files\n');
+  console.log(staticFilesTable(await benchStaticFiles()));
 }

@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   ERR_CACHE_UNSUPPORTED:
     'a cache option uwsgi-ts does not serve (UDP replication: nodes, udp, sync, cache-udp-*)',
   ERR_CACHE_UNKNOWN: 'an option or call naming a cache the instance does not have',
+  ERR_CACHE_REMOTE: 'a remote cache (name@host:port) that could not be reached or did not answer in time',
   ERR_CACHE_STORE_INVALID:
     'a cache store file that is not a uwsgi-ts store or was written for another geometry (items, blocksize...)',
   ERR_CACHE_PRELOAD: 'an add-cache-item without KEY=VALUE, or a load-file-in-cache file that cannot be read',

@@ -4,6 +4,22 @@
 // compare (an app may hold another copy of the package, so compare codes, not classes).
 
 export { alarm } from './api/alarm.js';
+export {
+  cacheClear,
+  cacheDec,
+  cacheDel,
+  cacheDiv,
+  cacheExists,
+  cacheGet,
+  cacheInc,
+  cacheKeys,
+  cacheMul,
+  cacheNum,
+  cacheSet,
+  cacheUpdate,
+  type RemoteCache,
+  remoteCache,
+} from './api/cache.js';
 export { setUserHarakiri } from './api/harakiri.js';
 export { lock, unlock } from './api/locks.js';
 export {

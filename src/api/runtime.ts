@@ -6,6 +6,22 @@
 import { UwsgiError } from '../errors.js';
 import type { RpcFunction } from '../rpc/registry.js';
 
+/** What the app API needs of a cache (src/cache/cache.ts `Cache`). */
+export interface CacheAccess {
+  get(key: string | Uint8Array): Buffer | undefined;
+  set(key: string | Uint8Array, value: string | Uint8Array, expires?: number): boolean;
+  update(key: string | Uint8Array, value: string | Uint8Array, expires?: number): boolean;
+  del(key: string | Uint8Array): boolean;
+  exists(key: string | Uint8Array): boolean;
+  clear(): void;
+  keys(): string[];
+  inc(key: string | Uint8Array, amount?: number | bigint, expires?: number): bigint | undefined;
+  dec(key: string | Uint8Array, amount?: number | bigint, expires?: number): bigint | undefined;
+  mul(key: string | Uint8Array, amount?: number | bigint, expires?: number): bigint | undefined;
+  div(key: string | Uint8Array, amount?: number | bigint, expires?: number): bigint | undefined;
+  num(key: string | Uint8Array): bigint;
+}
+
 /** What the app API needs of a sharedarea (src/sharedarea/sharedarea.ts `Sharedarea`). */
 export interface SharedareaAccess {
   readonly size: number;
@@ -45,6 +61,8 @@ export interface WorkerRuntime {
   rpcList(): string[];
   /** SharedArea `id` of the instance (`sharedarea` option). */
   sharedarea(id: number): SharedareaAccess;
+  /** The cache called `name` ('' = the default cache). */
+  cache(name: string): CacheAccess;
   /** The value of metric `name` (name already type-checked). */
   metricGet(name: string): bigint;
   /** Applies `op` with `value` to manual metric `name`; returns the new value. */

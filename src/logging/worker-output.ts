@@ -127,9 +127,13 @@ export function ownLogWriter(): (text: string) => void {
   }
   if (!file) return (text) => void process.stderr.write(text);
   return (text) => {
-    const bytes = Buffer.from(text, 'utf8');
     try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(2, bytes, at);
+      const written = writeSync(2, text);
+      // a regular file takes a write whole unless the disk is full: then the rest, as bytes
+      if (written !== text.length && written < Buffer.byteLength(text)) {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let at = written; at < bytes.length; ) at += writeSync(2, bytes, at);
+      }
     } catch {
       // the disk is full or the file gone: the line is lost, as process.stderr would lose it
     }

@@ -9,6 +9,7 @@ import { cpus, hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isAlarmMessage } from '../alarm/alarm-message.js';
 import { Alarms, alarmsConfigured, type SocketQueue } from '../alarm/alarms.js';
+import { CacheKeeper } from '../cache/cache-keeper.js';
 import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
@@ -181,6 +182,8 @@ export class Master {
   private cheaper: Cheaper | undefined;
   /** The instance's shared memory and the services in it (src/shared/). */
   private shared: SharedServices | undefined;
+  /** Stores, preloads and the sweeper of the caches (src/cache/cache-keeper.ts). */
+  private caches: CacheKeeper | undefined;
   /** uwsgi signals, timers, cron and file monitors (src/signal/master-signals.ts). */
   private signals: MasterSignals | undefined;
   /** The metrics collector, stats pushers and carbon (src/metrics/master-metrics.ts). */
@@ -527,8 +530,12 @@ export class Master {
         this.log(`*** WARNING: ${warning}: shared services are not shared between workers ***`);
       return;
     }
-    this.shared = new SharedServices(plan, region);
+    this.shared = new SharedServices(plan, region, (line) => this.log(line));
     for (const line of this.shared.startupLines()) this.log(line);
+    if (plan.caches.length > 0) {
+      this.caches = new CacheKeeper(plan.caches, this.shared.caches, region, (line) => this.log(line));
+      this.caches.start(c);
+    }
   }
 
   /** cheaper / idle / cheap (src/master/cheaper.ts). */
@@ -558,14 +565,20 @@ export class Master {
       http: this.config.value('stats-http') === true,
       minified: this.config.value('stats-minified') === true,
       document: async () =>
-        statsDocument(
-          this.config,
-          this.bound,
-          await pool.stats(200),
-          this.shared && { user: this.shared.lockStats(), sharedareas: this.shared.sharedareaLockStats() },
-          this.config.value('stats-no-metrics') ? undefined : this.metrics?.statsSection(),
-          this.signals,
-        ),
+        statsDocument(this.config, this.bound, await pool.stats(200), {
+          ...(this.shared
+            ? {
+                locks: {
+                  user: this.shared.lockStats(),
+                  sharedareas: this.shared.sharedareaLockStats(),
+                  caches: this.shared.cacheLockStats(),
+                },
+                caches: this.shared.caches.stats().map((c) => ({ ...c })),
+              }
+            : {}),
+          metrics: this.config.value('stats-no-metrics') ? undefined : this.metrics?.statsSection(),
+          signals: this.signals,
+        }),
       log: (line) => this.log(line),
     });
     await this.stats.start();
@@ -617,6 +630,7 @@ export class Master {
   }
 
   private cleanup(): void {
+    this.caches?.close();
     this.cheaper?.close();
     this.metrics?.close();
     this.alarms?.close();

@@ -36,8 +36,10 @@ function isBinding(value: unknown): value is ShmBinding {
 /** The addon, or the reason it cannot be used. */
 export function nativeShm(): { binding: ShmBinding } | { error: string } {
   if (loaded) return loaded;
-  if (process.platform !== 'linux')
-    return (loaded = { error: `shared memory needs Linux (this is ${process.platform})` });
+  if (process.platform !== 'linux') {
+    loaded = { error: `shared memory needs Linux (this is ${process.platform})` };
+    return loaded;
+  }
   try {
     const value: unknown = createRequire(import.meta.url)(ADDON_PATH);
     loaded = isBinding(value) ? { binding: value } : { error: `${ADDON_PATH} is not the uwsgi-ts addon` };

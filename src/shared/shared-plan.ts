@@ -3,6 +3,8 @@
 // rest join as rows). Every worker receives the same plan and opens the same services over the
 // region the master created (src/shared/region.ts).
 
+import type { CachePlan } from '../cache/cache-plan.js';
+import { planCaches } from '../cache/cache-plan.js';
 import type { Config } from '../config/resolve.js';
 import { LOCK_BYTES } from '../locks/shared-lock.js';
 import { type MetricsPlan, metricsFacts, planMetrics } from '../metrics/metrics-plan.js';
@@ -14,6 +16,8 @@ export interface SharedPlan {
   /** `locks = N` user locks (lock 0 always exists, as in uWSGI), LOCK_BYTES apart from `offset`. */
   readonly locks: { readonly count: number; readonly offset: number };
   readonly sharedareas: readonly SharedareaPlan[];
+  /** cache2 / cache (src/cache/cache-plan.ts); the first is the default cache. */
+  readonly caches: readonly CachePlan[];
   /** The metrics' int64 slots (src/metrics/metrics-plan.ts); undefined when metrics are off. */
   readonly metrics?: MetricsPlan | undefined;
   /** The `alarm` names, so the app API refuses an unknown one without asking the master. */
@@ -29,12 +33,14 @@ export function planShared(config: Config, facts: { readonly sockets: number } =
   const count = Math.max(1, config.value('locks') ?? 1);
   const locks = layout.reserve('locks', count * Math.max(LOCK_STRIDE, LOCK_BYTES));
   const sharedareas = planSharedareas(config, layout);
+  const caches = planCaches(config, layout);
   const metrics = planMetrics(config, layout, metricsFacts(config, facts.sockets));
   const alarms = config.all('alarm').map((o) => String(o.value).trim().split(/\s+/)[0] ?? '');
   return {
     layout: layout.build(),
     locks: { count, offset: locks.offset },
     sharedareas,
+    caches,
     ...(metrics ? { metrics } : {}),
     ...(alarms.length > 0 ? { alarms } : {}),
   };
@@ -45,6 +51,8 @@ export function needsSharing(config: Config): boolean {
   return (
     config.get('locks') !== undefined ||
     config.get('sharedarea') !== undefined ||
+    config.all('cache2').length > 0 ||
+    config.get('cache') !== undefined ||
     config.all('metric').length > 0 ||
     config.value('enable-metrics') === true
   );

@@ -2,6 +2,7 @@
 // the plan: the same objects, offsets and code in every process, so a lock taken in one worker is
 // held for all of them.
 
+import { Caches } from '../cache/caches.js';
 import { SharedLock } from '../locks/shared-lock.js';
 import { MetricStore } from '../metrics/metric-store.js';
 import { Sharedarea } from '../sharedarea/sharedarea.js';
@@ -13,11 +14,15 @@ export class SharedServices {
   readonly sharedareas: readonly Sharedarea[];
   /** The metric values (src/metrics/metric-store.ts); undefined when metrics are off. */
   readonly metrics: MetricStore | undefined;
+  readonly caches: Caches;
 
   constructor(
     readonly plan: SharedPlan,
     readonly region: SharedRegion,
+    /** Where a full cache's line goes (`*** DANGER cache "x" is FULL !!! ***`). */
+    log: (line: string) => void = () => {},
   ) {
+    this.caches = new Caches(plan.caches, region, { onFull: log });
     this.locks = Array.from(
       { length: plan.locks.count },
       (_, i) => new SharedLock(region, plan.locks.offset + i * LOCK_STRIDE),
@@ -29,6 +34,11 @@ export class SharedServices {
   /** The stats document's `locks` rows for the user locks: the holder's pid, 0 when free. */
   lockStats(): Array<Record<string, number>> {
     return this.locks.map((lock, i) => ({ [`user ${i}`]: lock.holder() }));
+  }
+
+  /** The caches' locks (`cache_NAME`), which uWSGI lists after `snmp`. */
+  cacheLockStats(): Array<Record<string, number>> {
+    return this.caches.list.map((cache) => ({ [`cache_${cache.name}`]: cache.lockHolder() }));
   }
 
   /** The sharedareas' locks, which uWSGI lists between `rpc` and `snmp`. */

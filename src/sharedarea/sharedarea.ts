@@ -188,13 +188,17 @@ export class Sharedarea {
     const at = this.data + pos;
     switch (bits) {
       case 8:
-        return view.setUint8(at, wrap(8, Number(value)));
+        view.setUint8(at, wrap(8, Number(value)));
+        return;
       case 16:
-        return view.setUint16(at, wrap(16, Number(value)), true);
+        view.setUint16(at, wrap(16, Number(value)), true);
+        return;
       case 32:
-        return view.setUint32(at, wrap(32, Number(value)), true);
+        view.setUint32(at, wrap(32, Number(value)), true);
+        return;
       case 64:
-        return view.setBigUint64(at, BigInt.asUintN(64, BigInt(value)), true);
+        view.setBigUint64(at, BigInt.asUintN(64, BigInt(value)), true);
+        return;
     }
   }
 }

@@ -40,20 +40,31 @@ export interface SignalStats {
   cronRows(): StatsObject[];
 }
 
+/** What the shared services add to the document; each part is optional. */
+export interface StatsParts {
+  /** Lock rows (`user N`, `sharedareaN`, `cache_NAME`: holder pid); uWSGI lists `user 0` even with none. */
+  readonly locks?: {
+    readonly user: ReadonlyArray<Record<string, number>>;
+    readonly sharedareas: ReadonlyArray<Record<string, number>>;
+    readonly caches: ReadonlyArray<Record<string, number>>;
+  };
+  /** The `caches` list (src/cache/caches.ts `stats()`); uWSGI shows it only when caches exist. */
+  readonly caches?: readonly StatsObject[];
+  /** The `metrics` object (src/metrics/master-metrics.ts); absent when metrics are off or stats-no-metrics. */
+  readonly metrics?: StatsObject | undefined;
+  /** uwsgi signals (src/signal/master-signals.ts): per-worker counters and the command crons. */
+  readonly signals?: SignalStats | undefined;
+}
+
 export function statsDocument(
   config: Config,
   sockets: readonly BoundSocket[],
   workers: readonly WorkerStatsRow[],
-  /** Lock rows (`user N`, `sharedareaN`: holder pid); uWSGI lists `user 0` even with none configured. */
-  locks: {
-    readonly user: ReadonlyArray<Record<string, number>>;
-    readonly sharedareas: ReadonlyArray<Record<string, number>>;
-  } = { user: [{ 'user 0': 0 }], sharedareas: [] },
-  /** The `metrics` object (src/metrics/master-metrics.ts); absent when metrics are off or stats-no-metrics. */
-  metrics?: StatsObject,
-  /** uwsgi signals (src/signal/master-signals.ts): per-worker counters and the command crons. */
-  signals?: SignalStats,
+  parts: StatsParts = {},
 ): StatsObject {
+  const locks = parts.locks ?? { user: [{ 'user 0': 0 }], sharedareas: [], caches: [] };
+  const { metrics, signals } = parts;
+  const caches = parts.caches ?? [];
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
     const port = b.address.kind === 'tcp' ? boundPort(b.handle) : undefined;
@@ -79,15 +90,17 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
-    // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp (and metrics, when on)
+    // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp, the caches', metrics
     locks: [
       ...locks.user,
       ...LOCKS.map((name) => ({ [name]: 0 })),
       ...locks.sharedareas,
       { snmp: 0 },
+      ...locks.caches,
       ...(metrics ? [{ metrics: 0 }] : []),
     ],
-    // uWSGI puts the metrics between the locks and the sockets
+    // uWSGI 2.0.21 (recorded): caches, then metrics, between the locks and the sockets
+    ...(caches.length > 0 ? { caches: [...caches] } : {}),
     ...(metrics ? { metrics } : {}),
     sockets: socketRows,
     workers: workers.map((w) => {

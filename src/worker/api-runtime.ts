@@ -5,6 +5,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { alarmMessage } from '../alarm/alarm-message.js';
 import type { WorkerRuntime } from '../api/runtime.js';
+import type { Cache } from '../cache/cache.js';
 import { UwsgiError } from '../errors.js';
 import type { SharedLock } from '../locks/shared-lock.js';
 import type { MetricOp, MetricStore } from '../metrics/metric-store.js';
@@ -74,6 +75,20 @@ export class WorkerApi implements WorkerRuntime {
 
   rpcList(): string[] {
     return workerRpc.names();
+  }
+
+  cache(name: string): Cache {
+    const caches = this.services('cache').caches;
+    const cache = caches.get(name);
+    if (!cache) {
+      throw new UwsgiError(
+        'ERR_CACHE_UNKNOWN',
+        caches.list.length === 0
+          ? 'this instance has no cache (cache2 = name=NAME,items=N, or cache = N)'
+          : `unable to find cache "${name}" (this instance has ${caches.list.map((c) => c.name).join(', ')})`,
+      );
+    }
+    return cache;
   }
 
   sharedarea(id: number): Sharedarea {

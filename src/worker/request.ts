@@ -24,6 +24,12 @@ export class UwsgiRequest extends IncomingMessage {
   envContext: HttpEnvContext | undefined;
   /** Set when the dispatcher watches this request's end (request log, concurrency bound). */
   dispatcher: { finished(req: UwsgiRequest, res: UwsgiResponse): void } | undefined;
+  /** `logvar:` values of the routing rules (`%(name)` in log-format); undefined when none. */
+  logVars: Map<string, string> | undefined;
+  /** `donotlog:`: a routing rule asked for no request log line. */
+  noLog = false;
+  /** When the routing rules first saw the request, µs since the epoch (${uwsgi[sor]}); 0 without rules. */
+  routedAt = 0;
   #vars: Map<string, string> | undefined;
   #env: Record<string, string> | undefined;
 
@@ -45,6 +51,15 @@ export class UwsgiRequest extends IncomingMessage {
       ? head.vars
       : httpRequestVars(this, this.envContext ?? { serverName: '', https: false });
     return this.#vars;
+  }
+
+  /**
+   * The vars as the routing rules left them (src/worker/request-router.ts): what the app, the
+   * later chains and the request log see from now on.
+   */
+  replaceVars(vars: Map<string, string>): void {
+    this.#vars = vars;
+    this.#env = undefined;
   }
 
   /**
@@ -85,18 +100,64 @@ export class UwsgiRequest extends IncomingMessage {
   }
 }
 
-/** The response class when the request log is on: it counts body bytes ("generated N bytes"). */
+/**
+ * Takes over an app's response while routing rules act on it (src/worker/response-router.ts): the
+ * head, then the body, reach it instead of the socket.
+ */
+export interface ResponseHook {
+  writeHead(res: UwsgiResponse, args: readonly unknown[]): void;
+  write(res: UwsgiResponse, chunk: unknown, encoding: unknown, callback: unknown): boolean;
+  end(res: UwsgiResponse, chunk: unknown, encoding: unknown, callback: unknown): void;
+}
+
+/**
+ * The response class when the request log, stats or routing are on: it counts body bytes
+ * ("generated N bytes") and lets a routing hook take the response over.
+ */
 export class UwsgiResponse extends ServerResponse<UwsgiRequest> {
   bodyBytes = 0;
+  /** Set by routing for a response its rules act on; one comparison otherwise. */
+  routing: ResponseHook | undefined = undefined;
+
+  // Node's implicit head (first write, end) also comes through writeHead
+  override writeHead(...args: unknown[]): this {
+    const hook = this.routing;
+    if (hook !== undefined) {
+      hook.writeHead(this, args);
+      return this;
+    }
+    return (super.writeHead as (...a: unknown[]) => this)(...args);
+  }
 
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
     this.bodyBytes += byteLength(chunk, encoding);
+    const hook = this.routing;
+    if (hook !== undefined) return hook.write(this, chunk, encoding, callback);
     return (super.write as (...args: unknown[]) => boolean)(chunk, encoding, callback);
   }
 
   override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     if (typeof chunk !== 'function') this.bodyBytes += byteLength(chunk, encoding);
+    const hook = this.routing;
+    if (hook !== undefined) {
+      hook.end(this, chunk, encoding, callback);
+      return this;
+    }
     return (super.end as (...args: unknown[]) => this)(chunk, encoding, callback);
+  }
+
+  /** Node's own writeHead/write/end, for the routing hook (no byte counting, no hook). */
+  passWriteHead(status: number, reason: string | undefined, headers: readonly string[]): void {
+    super.writeHead(status, reason, headers as string[]);
+  }
+
+  passWrite(chunk: Uint8Array | string, callback?: (err?: Error | null) => void): boolean {
+    return super.write(chunk, callback);
+  }
+
+  passEnd(chunk?: Uint8Array | string, callback?: () => void): void {
+    if (chunk === undefined) super.end(callback);
+    else super.end(chunk, callback);
   }
 }
 

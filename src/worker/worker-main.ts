@@ -8,6 +8,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
 import { installRuntime } from '../api/runtime.js';
+import { setWorkerCaches } from '../cache/worker-caches.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
@@ -102,7 +103,10 @@ class Worker {
     if (!plan) throw new Error('worker started without a plan');
     // before the apps load: an app may ask for its worker id at import time
     // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
-    const shared = plan.shared ? new SharedServices(plan.shared, openRegion(plan.shared.layout)) : undefined;
+    const shared = plan.shared
+      ? new SharedServices(plan.shared, openRegion(plan.shared.layout), (line) => this.log(`${line}\n`))
+      : undefined;
+    setWorkerCaches(shared?.caches);
     setMetricStore(shared?.metrics);
     workerRpc.setMax(plan.rpcMax);
     // uwsgi signals: handlers registered at import time log and reach the master (src/signal/)
@@ -200,9 +204,9 @@ class Worker {
         : {}),
       ...(harakiri || stats
         ? {
-            onFinish: (req: UwsgiRequest, res: UwsgiResponse) => {
+            onFinish: (req: UwsgiRequest, res: UwsgiResponse, endPerf: number) => {
               harakiri?.finished(res);
-              stats?.finished(req, res);
+              stats?.finished(req, res, endPerf);
             },
           }
         : {}),

@@ -63,15 +63,21 @@ test('a blocked loop is reported once, naming the request it started last', asyn
       blockedMs: 0,
     },
   );
-  const blockedMs = report['blockedMs'] as number;
+  const blockedMs = (got[0] as Record<string, unknown>)['blockedMs'] as number;
   assert.ok(blockedMs >= 200 && blockedMs <= 700, `blocked ${blockedMs} ms when reported`);
   await sleep(300);
   assert.equal(reports().length, 1, 'nothing more once the loop turns again');
-  // a second blockage is a second report
-  watchdog.request('GET', '/second', '10.0.0.3', Date.now());
+  // a second blockage is a second report (a long URI, the same method and address as before)
+  const long = `/second?${'x'.repeat(300)}`;
+  watchdog.request('POST', '/short', '::ffff:127.0.0.2', Date.now());
+  watchdog.request('POST', long, '::ffff:127.0.0.2', Date.now());
   block(500);
   const again = await reportsAfter(reports, 2, 2000);
-  assert.equal((again[1] as Record<string, unknown> | undefined)?.['uri'], '/second');
+  const second = again[1] as Record<string, unknown> | undefined;
+  assert.deepEqual(
+    [second?.['method'], second?.['uri'], second?.['addr']],
+    ['POST', long, '::ffff:127.0.0.2'],
+  );
 });
 
 test('a loop that keeps turning, or blocks before any request, is not reported', async (t) => {

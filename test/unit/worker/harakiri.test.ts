@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { type TestContext, test } from 'node:test';
 import type { WorkerMessage } from '../../../src/ipc/messages.js';
 import { WorkerHarakiri } from '../../../src/worker/harakiri.js';
+import type { HarakiriWatchdog } from '../../../src/worker/harakiri-watchdog.js';
 import type { UwsgiRequest } from '../../../src/worker/request.js';
 
 class FakeResponse extends EventEmitter {
@@ -132,5 +133,64 @@ test('a response already started is closed, not answered', (t) => {
   x.advance(1000);
   assert.equal(streaming.destroyed, true);
   assert.match(x.lines[0] ?? '', /connection closed/);
+  x.h.close();
+});
+
+test('with a watchdog a request start is no IPC message, and the loop beats; without, one message', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const calls: string[] = [];
+  const watchdog = {
+    request: (method: string, uri: string, addr: string, startMs: number) =>
+      calls.push(`request ${method} ${uri} ${addr} ${startMs}`),
+    beat: () => calls.push('beat'),
+    close: () => calls.push('close'),
+  } as unknown as HarakiriWatchdog;
+  const sent: WorkerMessage[] = [];
+  const now = () => 100_000;
+  const h = new WorkerHarakiri(
+    30,
+    (m) => sent.push(m),
+    () => {},
+    false,
+    now,
+    watchdog,
+  );
+  const res = new FakeResponse({
+    method: 'GET',
+    url: '/a',
+    startMs: 99_500,
+    socket: { remoteAddress: '::1' },
+  });
+  h.started(res.req as unknown as UwsgiRequest, res as unknown as ServerResponse<UwsgiRequest>);
+  assert.deepEqual(calls, ['request GET /a ::1 99500']);
+  assert.deepEqual(sent, []);
+  t.mock.timers.tick(250);
+  assert.deepEqual(calls.at(-1), 'beat');
+  assert.deepEqual(sent, [{ t: 'ping' }], 'the master still hears the loop turn');
+  h.finished(res as unknown as ServerResponse<UwsgiRequest>);
+  h.close();
+  assert.equal(calls.at(-1), 'close');
+
+  const fallback: WorkerMessage[] = [];
+  const plain = new WorkerHarakiri(
+    30,
+    (m) => fallback.push(m),
+    () => {},
+    false,
+    now,
+  );
+  plain.started(res.req as unknown as UwsgiRequest, res as unknown as ServerResponse<UwsgiRequest>);
+  assert.deepEqual(fallback, [{ t: 'req', method: 'GET', uri: '/a', addr: '::1', since: 99, blockedMs: 0 }]);
+  plain.close();
+});
+
+test('a finished request is no longer swept', (t) => {
+  const x = harness(t, 1);
+  const done = x.response('/done', x.now());
+  x.h.started(done.req as unknown as UwsgiRequest, x.asRes(done));
+  x.h.finished(x.asRes(done));
+  x.advance(3000);
+  assert.equal(done.body, undefined);
+  assert.deepEqual(x.lines, []);
   x.h.close();
 });

@@ -83,6 +83,18 @@ const CASES: ReadonlyArray<readonly [string, IncomingMessage, HttpEnvContext]> =
     HTTPS,
   ],
   ['empty values', request('/?', ['X-Empty', '', 'X-Empty', '']), HTTP],
+  [
+    'no path, no ports (a unix socket)',
+    request('?a=%41', [], { socket: {} } as Partial<IncomingMessage>),
+    HTTP,
+  ],
+  [
+    'ports of every width',
+    request('/%41?%42', [], {
+      socket: { localPort: 7, remoteAddress: '10.1.2.3', remotePort: 65535 },
+    } as Partial<IncomingMessage>),
+    HTTP,
+  ],
 ];
 
 for (const [name, req, ctx] of CASES) {
