@@ -90,3 +90,59 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const [name, n] of Object.entries(results))
     console.log(`| ${name} | ${n.wall.toLocaleString('en-US')} | ${n.cpu.toLocaleString('en-US')} |`);
 }
+
+/**
+ * The same loops in uWSGI 2.0.21's Python API, one worker (bench/apps/uwsgi_cache_bench.py);
+ * undefined when uwsgi is not installed.
+ */
+export async function benchUwsgiCacheOps(seconds = 1) {
+  const { spawn, spawnSync } = await import('node:child_process');
+  if (spawnSync('uwsgi', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = spawn(
+    'uwsgi',
+    [
+      '--plugin',
+      'python3',
+      '--http-socket',
+      `127.0.0.1:${port}`,
+      '--wsgi-file',
+      new URL('./apps/uwsgi_cache_bench.py', import.meta.url).pathname,
+      '--cache2',
+      'name=bench,items=10000,blocksize=128',
+      '--disable-logging',
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    for (let i = 0; i < 50; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/?seconds=${seconds}`);
+        return await res.json();
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return undefined;
+  } finally {
+    proc.kill('SIGKILL');
+  }
+}
+
+/** The markdown table bench/run.mjs prints: uwsgi-ts's engine next to uWSGI's Python API. */
+export function cacheOpsTable(ours, theirs) {
+  const row = (name, op, key) => {
+    const n = ours.results[op];
+    const t = theirs?.[key];
+    return `| ${name} | ${n.wall.toLocaleString('en-US')} | ${n.cpu.toLocaleString('en-US')} | ${t ? Math.round(t).toLocaleString('en-US') : '-'} | ${t ? (n.wall / t).toFixed(2) : '-'}x |`;
+  };
+  return [
+    '| 100-byte value, one process | uwsgi-ts ops/s | uwsgi-ts ops per CPU second | uWSGI 2.0.21 Python ops/s | ratio |',
+    '|---|---:|---:|---:|---:|',
+    row('get', 'get (Buffer copy)', 'get'),
+    row('get as a string', 'getString (UTF-8)', 'get'),
+    row('update', 'update (string value)', 'update'),
+    row('update (Buffer)', 'update (Buffer value)', 'update'),
+    row('inc', 'inc', 'inc'),
+  ].join('\n');
+}

@@ -3,6 +3,7 @@
 
 import { execSync, spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
+import { benchCacheOps, benchUwsgiCacheOps, cacheOpsTable } from './cache-ops.mjs';
 import { benchConfigLoad } from './config-load.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
@@ -31,6 +32,13 @@ if (c.uwsgiProcessMs !== undefined)
   console.log(
     `| \`uwsgi\` 2.0.21 parse + exit, whole process, median of 5 | ${c.uwsgiProcessMs.toFixed(0)} ms |`,
   );
+
+// cache2 from one process: our engine over the shared region vs uWSGI's Python API
+console.log('\n### Cache operations\n');
+{
+  const seconds = process.env['BENCH_QUICK'] ? 0.3 : 2;
+  console.log(cacheOpsTable(benchCacheOps(seconds), await benchUwsgiCacheOps(seconds)));
+}
 
 // HTTP hello (uwsgi-ts vs node:http cluster vs uWSGI, direct and behind nginx): needs wrk.
 // BENCH_QUICK=1 shortens every run for a smoke test.
