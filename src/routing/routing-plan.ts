@@ -28,8 +28,7 @@ export interface RoutingPlan {
   readonly pull: readonly HeaderToVar[];
   /**
    * The subsystems the rules may use, decided here once so that the master's check and every
-   * worker's compile agree: RPC always, metrics when they are on. (The cache joins when the
-   * workers map the caches: src/cache/.)
+   * worker's compile agree: RPC always, metrics when they are on, the cache when one is defined.
    */
   readonly capabilities: readonly Capability[];
 }
@@ -56,6 +55,10 @@ export function routingPlan(config: Config): RoutingPlan | undefined {
       .all('collect-header')
       .map((o) => headerToVar('collect-header', o.value, formatOrigin(o.origin))),
     pull,
-    capabilities: metricsEnabled(config) ? ['rpc', 'metrics'] : ['rpc'],
+    capabilities: [
+      'rpc',
+      ...(metricsEnabled(config) ? (['metrics'] as const) : []),
+      ...((config.value('cache') ?? 0) > 0 || config.all('cache2').length > 0 ? (['cache'] as const) : []),
+    ],
   };
 }

@@ -4,11 +4,19 @@
 // response chains on the app's response (response-router.ts), the final chain after it. The
 // dispatcher calls route() only when the config has rules: no rules, no cost (STYLE.md rule 6).
 
+import { gzipSync } from 'node:zlib';
 import { alarmMessage } from '../alarm/alarm-message.js';
+import type { Caches } from '../cache/caches.js';
 import type { MetricStore } from '../metrics/metric-store.js';
 import { routingMetrics } from '../metrics/routing-metrics.js';
 import type { ChainName } from '../routing/chains.js';
-import { type Effect, type Offload, RouteCode, type RouteOutcome } from '../routing/outcome.js';
+import {
+  type Effect,
+  type Offload,
+  RouteCode,
+  type RouteOutcome,
+  type Transform,
+} from '../routing/outcome.js';
 import type { RoutingProgram } from '../routing/program.js';
 import type { HeaderToVar, RoutingPlan } from '../routing/routing-plan.js';
 import { workerSignals } from '../signal/worker-signals.js';
@@ -34,6 +42,8 @@ export interface RequestRouterOptions {
   readonly routing: RoutingPlan;
   /** The instance's metric values (`metric*` actions, `${metric[..]}`); undefined when metrics are off. */
   readonly metrics: MetricStore | undefined;
+  /** The instance's caches (the cache actions, `incache`); undefined without shared memory. */
+  readonly caches: Caches | undefined;
   readonly log: (line: string) => void;
   /** The `harakiri:` action: a per-request limit (src/worker/harakiri.ts setUser). */
   readonly userHarakiri: (res: UwsgiResponse, seconds: number) => void;
@@ -128,6 +138,7 @@ export class RequestRouter {
       mime: (path) => files.mimeType(path),
       rpcTimeoutMs: options.plan.socketTimeout * 1000,
       log,
+      caches: options.caches,
       metrics:
         options.metrics === undefined
           ? undefined
@@ -189,6 +200,21 @@ export class RequestRouter {
     if (o.noLog) req.noLog = true;
     for (const e of o.effects) (EFFECTS[e.kind] as (e: Effect, log: Log) => void)(e, this.log);
     if (o.harakiri !== undefined) this.userHarakiri(res, o.harakiri);
+  }
+
+  /**
+   * The cachestore transformation's end: the body (and a gzip copy under `gzip=`) into the cache,
+   * when the response's status is the rule's (200 unless `status=`).
+   */
+  cacheStore(t: Extract<Transform, { kind: 'cachestore' }>, status: number, body: Buffer): void {
+    if (status !== t.status) return;
+    const put = (key: string, value: Buffer) => {
+      const done = this.host.cache({ op: 'set', cache: t.cache, key, value, expires: t.expires });
+      if (done === false)
+        this.log(`[uwsgi-route] cachestore: "${key}" not stored in cache "${t.cache ?? ''}"\n`);
+    };
+    put(t.key, body);
+    if (t.gzipKey !== undefined) put(t.gzipKey, gzipSync(body));
   }
 
   /** Serves a file or proxies the request; `missing` when a file offload found nothing to send. */

@@ -359,6 +359,7 @@ export class ResponseRouter implements ResponseHook {
       const request = { vars: this.req.vars, status, startMicros: this.router.startOf(this.req) };
       const stages = transformStages(this.transforms, {
         expand: (text) => RoutingProgram.expand(text, request, this.router.host),
+        store: (t, body) => this.router.cacheStore(t, status, body),
         log,
       });
       this.entry = connectStages(stages, this.sink(res, status, reason, flat, buffer), (err) => {

@@ -1,16 +1,24 @@
 // The worker's RoutingHost (src/routing/host.ts): what the rules engine may ask of the world, from
 // one worker. File facts come from fs.promises (a rule that stats a file suspends its chain, the
 // loop goes on), RPC from this worker's registry (src/rpc/), metrics from the instance's store
-// (src/metrics/routing-metrics.ts). A subsystem the plan does not grant (the cache until the
-// workers map it, metrics when off) makes its rules a start-up error (ERR_ROUTE_SUBSYSTEM_MISSING),
-// so its methods here are never reached without it.
+// (src/metrics/routing-metrics.ts), caches from the shared region (src/cache/). A subsystem the
+// plan does not grant (no cache defined, metrics off) makes its rules a start-up error
+// (ERR_ROUTE_SUBSYSTEM_MISSING), so its methods here are never reached without it.
 
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, readFile, stat } from 'node:fs/promises';
+import type { Caches } from '../cache/caches.js';
 import { UwsgiError } from '../errors.js';
 import type { RoutingMetrics } from '../metrics/routing-metrics.js';
-import type { CacheAnswer, FileFacts, MetricRequest, RoutingHost, RpcRequest } from '../routing/host.js';
+import type {
+  CacheAnswer,
+  CacheRequest,
+  FileFacts,
+  MetricRequest,
+  RoutingHost,
+  RpcRequest,
+} from '../routing/host.js';
 import { RoutingProgram } from '../routing/program.js';
 import type { RoutingPlan } from '../routing/routing-plan.js';
 import { routingRpc } from '../rpc/rpc-call.js';
@@ -50,6 +58,8 @@ export interface WorkerRoutingHostOptions {
   readonly log: (line: string) => void;
   /** The instance's metrics; absent when they are off. */
   readonly metrics: RoutingMetrics | undefined;
+  /** The instance's caches; absent without shared memory. */
+  readonly caches: Caches | undefined;
 }
 
 export class WorkerRoutingHost implements RoutingHost {
@@ -59,6 +69,7 @@ export class WorkerRoutingHost implements RoutingHost {
   private readonly rpcTimeoutMs: number;
   private readonly log: (line: string) => void;
   private readonly metrics: RoutingMetrics | undefined;
+  private readonly caches: Caches | undefined;
 
   constructor(options: WorkerRoutingHostOptions) {
     this.workerId = options.workerId;
@@ -66,6 +77,7 @@ export class WorkerRoutingHost implements RoutingHost {
     this.rpcTimeoutMs = options.rpcTimeoutMs;
     this.log = options.log;
     this.metrics = options.metrics;
+    this.caches = options.caches;
   }
 
   nowMicros(): number {
@@ -131,9 +143,25 @@ export class WorkerRoutingHost implements RoutingHost {
     }
   }
 
-  /** The caches are not mapped in the workers yet: no plan grants `cache`, so this is never reached. */
-  cache(): CacheAnswer {
-    throw missing('the cache subsystem');
+  /**
+   * router_cache on the named cache ('' or none: the default one). An unknown cache is a miss
+   * (a value) or a failure (an update), as 2.0.21 answers a rule naming a cache it lacks.
+   */
+  cache(request: CacheRequest): CacheAnswer {
+    if (this.caches === undefined) throw missing('the cache subsystem (no shared memory)');
+    const cache = this.caches.get(request.cache ?? '');
+    if (cache === undefined) return request.op === 'get' ? undefined : false;
+    switch (request.op) {
+      case 'get':
+        return cache.get(request.key);
+      case 'exists':
+        return cache.exists(request.key);
+      // cacheset/cachestore replace what is there (router_cache stores with the update flag)
+      case 'set':
+        return cache.update(request.key, request.value, request.expires);
+      default:
+        return cache.math(request.key, request.op, request.by, request.expires) !== undefined;
+    }
   }
 
   metric(request: MetricRequest): void | Promise<void> {

@@ -13,6 +13,8 @@ import type { Transform } from '../routing/outcome.js';
 export interface TransformContext {
   /** `${...}` route vars of a body (the template transformation). */
   expand(text: string): string;
+  /** cachestore: the whole body, to store if the response's status is the rule's. */
+  store(t: Extract<Transform, { kind: 'cachestore' }>, body: Buffer): void;
   log(line: string): void;
 }
 
@@ -79,11 +81,12 @@ const STAGES: { readonly [K in Transform['kind']]: StageFactory<K> } = {
       }
       return body;
     }),
-  // refused at start-up without the cache subsystem (HOST_CAPABILITIES); kept for the day it lands
-  cachestore: (_t, ctx) => {
-    ctx.log('[uwsgi-route] cachestore: no cache subsystem in this worker\n');
-    return undefined;
-  },
+  // the body passes; once whole it goes into the cache (and its gzip copy under gzip=)
+  cachestore: (t, ctx) =>
+    whole((body) => {
+      ctx.store(t, body);
+      return body;
+    }),
 };
 
 /** What the transformations do to the response head. */

@@ -135,6 +135,7 @@ class Worker {
           plan,
           routing,
           metrics: shared?.metrics,
+          caches: shared?.caches,
           log: (line) => this.log(line),
           userHarakiri: (res, seconds) => {
             this.harakiri ??= new WorkerHarakiri(0, send, (line) => this.log(line), plan.harakiri.verbose);

@@ -13,27 +13,32 @@ const REQUESTS = 10_000;
 /** Makes each line ~430 bytes: a batch of them is several KB per write. */
 const PAD = 'p'.repeat(300);
 
-/** GETs over `connections` keep-alive connections; resolves when every one answered 200. */
+/**
+ * GETs `count` requests, `connections` at a time, each on a fresh connection: the kernel hands
+ * every one to whichever worker accepts first, so both workers serve (kept-alive connections can
+ * all land on one worker).
+ */
 async function load(port: number, count: number, connections: number): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   let next = 0;
   const client = async () => {
     while (next < count) {
       const path = `/n/${next++}?${PAD}`;
       await new Promise<void>((resolve, reject) => {
         http
-          .get({ host: '127.0.0.1', port, path, agent, signal: AbortSignal.timeout(10_000) }, (res) => {
-            res.resume();
-            res.on('end', () =>
-              res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`)),
-            );
-          })
+          .get(
+            { host: '127.0.0.1', port, path, agent: false, signal: AbortSignal.timeout(10_000) },
+            (res) => {
+              res.resume();
+              res.on('end', () =>
+                res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode}`)),
+              );
+            },
+          )
           .on('error', reject);
       });
     }
   };
   await Promise.all(Array.from({ length: connections }, client));
-  agent.destroy();
 }
 
 // uWSGI's default line (reference §9), whole

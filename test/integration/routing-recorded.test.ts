@@ -3,7 +3,7 @@
 // ran), gets the same requests uWSGI 2.0.21 got (scripts/record-uwsgi-routing.mjs), and must
 // answer the recorded status line, headers (in order; Date/Server aside) and body, and print the
 // recorded log lines. Where uwsgi-ts differs on purpose the comparison says so below, each
-// difference with its reason; a config that cannot run yet is listed with why.
+// difference with its reason; the configs uWSGI refused must be refused too.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,14 +45,6 @@ import { CLI } from '../helpers/cli.js';
  *   2.0.21's does not: echo-app.mjs leaves out a UWSGI_SCHEME that only repeats the socket's own
  *   scheme (so a rule's `setscheme:` still shows).
  */
-
-/** Configs that cannot run here yet, and why (their start-up refusal is checked instead). */
-const WAITING: Readonly<Record<string, string>> = {
-  'cache-actions.ini': 'needs the caches in the workers (src/cache/): not granted to the rules yet',
-  'cache-incache.ini': 'needs the caches in the workers (src/cache/): not granted to the rules yet',
-  'cache-math.ini': 'needs the caches in the workers (src/cache/): not granted to the rules yet',
-  'cache-options.ini': 'needs the caches in the workers (src/cache/): not granted to the rules yet',
-};
 
 const FRAMING = new Set(['connection', 'keep-alive']);
 /** Configs whose body the template transformation rewrites (STALE_LENGTH). */
@@ -185,12 +177,6 @@ describe('routing configs under uwsgi-ts against uWSGI 2.0.21 recordings', { tim
       });
       continue;
     }
-    if (WAITING[rec.config] !== undefined) {
-      it(`${rec.config}: refused at start-up until it can run (${WAITING[rec.config]})`, () => {
-        expectRefused(rec.config, env, /\[ERR_ROUTE_SUBSYSTEM_MISSING\]/);
-      });
-      continue;
-    }
     const skip = rec.differs !== undefined ? `differs on purpose: ${rec.differs}` : false;
     it(rec.config, { skip, timeout: 30_000 }, async () => {
       const server = await startRouted(rec.config, env);
@@ -231,7 +217,7 @@ describe('routing configs under uwsgi-ts against uWSGI 2.0.21 recordings', { tim
   }
 
   it('compared at least 60 configs and 150 responses', () => {
-    const ran = recordings.filter((r) => r.differs === undefined && WAITING[r.config] === undefined);
+    const ran = recordings.filter((r) => r.differs === undefined && r.startup === undefined);
     if (only !== undefined) return;
     assert.ok(ran.length >= 60, `${ran.length} configs`);
     assert.ok(compared >= 150, `${compared} comparisons`);

@@ -136,6 +136,13 @@ response-route-if-not = empty:\${X_SENDFILE} static:\${X_SENDFILE}
         assert.equal(digest(text.subarray(start)), digest(bigBytes));
       });
 
+      it("a file that is not there leaves the app's head, with no body (as 2.0.21)", async () => {
+        const r = await get(instance.http, { path: `/send?file=${join(privateDir, 'missing.txt')}` });
+        assert.equal(r.status, 200);
+        assert.equal(header(r, 'X-Sendfile'), join(privateDir, 'missing.txt'));
+        assert.equal(r.decodedBody ?? r.body, '');
+      });
+
       it('leaves other responses alone', async () => {
         const r = await get(instance.http, { path: '/hello' });
         assert.equal(r.status, 200);

@@ -71,7 +71,11 @@ function run(transforms: Transform[], chunks: string[]): Promise<Buffer> {
       },
     });
     const entry = connectStages(
-      transformStages(transforms, { expand: (text) => text.replaceAll(PATH_VAR, '/p'), log: () => {} }),
+      transformStages(transforms, {
+        expand: (text) => text.replaceAll(PATH_VAR, '/p'),
+        store: () => {},
+        log: () => {},
+      }),
       sink,
       reject,
     );
