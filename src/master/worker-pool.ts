@@ -327,6 +327,11 @@ export class WorkerPool {
     const delay = quick === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quick - 1));
     const go = () => {
       if (this.stopping || !this.active.has(slot.id)) return;
+      // a worker of a reload that failed (rolled back) is not respawned, nor one whose id the
+      // current generation already serves (a recycled worker's replacement, say)
+      if (slot.generation > this.generation) return;
+      if ([...this.slots].some((s) => s.id === slot.id && s.generation === this.generation && !s.retiring))
+        return;
       this.spawn(slot.id, this.generation, true);
     };
     if (delay === 0) go();

@@ -155,3 +155,19 @@ test('graceful stop sends stop, then SIGKILL after the mercy', async () => {
   await stopped;
   assert.ok(h.lines.some((l) => /worker 1 buried after 5 seconds/.test(l)));
 });
+
+test('a new worker that dies during a reload that then fails is not respawned beside the old one', async () => {
+  const h = harness(2);
+  const started = h.pool.start();
+  h.workers[0]?.ready();
+  h.workers[1]?.ready();
+  await started;
+  const reloading = h.pool.reload();
+  // the new worker 2 exits at start-up (its app does not load): the reload fails
+  h.workers[3]?.emit('exit', 1, null);
+  await assert.rejects(reloading, /died before it was ready/);
+  h.advance(20_000);
+  // the old generation keeps its two workers; nothing more is spawned for id 2
+  assert.equal(h.workers.length, 4, h.lines.join('\n'));
+  assert.equal(h.pool.pids().filter((p) => p === h.workers[0]?.pid || p === h.workers[1]?.pid).length, 2);
+});
