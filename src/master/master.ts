@@ -32,6 +32,7 @@ import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/sock
 import { formatRoutersList } from '../routing/action-table.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { createRegion } from '../shared/region.js';
+import { SharedHost } from '../shared/remote-host.js';
 import { needsSharing, planShared } from '../shared/shared-plan.js';
 import { SharedServices } from '../shared/shared-services.js';
 import { MasterSignals } from '../signal/master-signals.js';
@@ -182,6 +183,9 @@ export class Master {
   private cheaper: Cheaper | undefined;
   /** The instance's shared memory and the services in it (src/shared/). */
   private shared: SharedServices | undefined;
+  /** Without the addon: the master answers the workers' shared service calls (src/shared/remote-host.ts). */
+  private sharedHost: SharedHost | undefined;
+  private sharedRemote: string | undefined;
   /** Stores, preloads and the sweeper of the caches (src/cache/cache-keeper.ts). */
   private caches: CacheKeeper | undefined;
   /** uwsgi signals, timers, cron and file monitors (src/signal/master-signals.ts). */
@@ -265,6 +269,7 @@ export class Master {
       stats: c.value('stats') !== undefined || this.elastic !== undefined || this.metrics !== undefined,
       harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
       ...(this.shared ? { shared: this.shared.plan } : {}),
+      ...(this.sharedRemote ? { sharedRemote: this.sharedRemote } : {}),
       ...staticPart(c),
       ...routingPart(c),
       recycle: {
@@ -330,7 +335,7 @@ export class Master {
     }
     this.writePidfile(c.value('pidfile'));
     applyPrivileges(c);
-    this.openShared(c);
+    await this.openShared(c);
     this.openMetrics(c);
     // logto2: opened now, so the log file belongs to the uid (uWSGI's order)
     this.logs.afterPrivileges();
@@ -522,15 +527,19 @@ export class Master {
    * The shared memory every worker maps (issue "Shared services"). Without the addon, the
    * services live in the master only: said once, and an app calling them gets a clear error.
    */
-  private openShared(c: Config): void {
+  private async openShared(c: Config): Promise<void> {
     const plan = planShared(c, { sockets: this.bound.length });
     const { region, warning } = createRegion(plan.layout);
-    if (warning) {
-      if (needsSharing(c))
-        this.log(`*** WARNING: ${warning}: shared services are not shared between workers ***`);
-      return;
-    }
     this.shared = new SharedServices(plan, region, (line) => this.log(line));
+    if (warning) {
+      // the fallback: the services live in the master, the workers call them over a socket
+      this.sharedHost = new SharedHost(this.shared, (line) => this.log(line));
+      this.sharedRemote = await this.sharedHost.start();
+      if (needsSharing(c))
+        this.log(
+          `*** WARNING: ${warning}: shared services (caches, locks, sharedareas, metrics) go through the master (slower) ***`,
+        );
+    }
     for (const line of this.shared.startupLines()) this.log(line);
     if (plan.caches.length > 0) {
       this.caches = new CacheKeeper(plan.caches, this.shared.caches, region, (line) => this.log(line));
@@ -631,6 +640,7 @@ export class Master {
 
   private cleanup(): void {
     this.caches?.close();
+    this.sharedHost?.close();
     this.cheaper?.close();
     this.metrics?.close();
     this.alarms?.close();

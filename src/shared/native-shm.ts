@@ -36,6 +36,11 @@ function isBinding(value: unknown): value is ShmBinding {
 /** The addon, or the reason it cannot be used. */
 export function nativeShm(): { binding: ShmBinding } | { error: string } {
   if (loaded) return loaded;
+  // for trying the fallback (and testing it) on a machine where the addon is built
+  if (process.env['UWSGI_TS_NO_SHM'] === '1') {
+    loaded = { error: 'the shared memory addon is turned off (UWSGI_TS_NO_SHM=1)' };
+    return loaded;
+  }
   if (process.platform !== 'linux') {
     loaded = { error: `shared memory needs Linux (this is ${process.platform})` };
     return loaded;

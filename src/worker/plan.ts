@@ -55,6 +55,8 @@ export interface WorkerPlan {
   readonly rpcMax: number;
   /** The instance's shared memory (mapped at REGION_FD) and its services; absent without the addon. */
   readonly shared?: SharedPlan;
+  /** Without the addon: the master's socket for the shared services (src/shared/remote-client.ts). */
+  readonly sharedRemote?: string;
   /** harakiri in seconds (0 = off) and harakiri-verbose (reference §2.4). */
   readonly harakiri: { readonly seconds: number; readonly verbose: boolean };
   /** Recycling (reference §2.3): 0 = off. max-requests already includes wid x max-requests-delta. */

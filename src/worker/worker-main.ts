@@ -16,6 +16,7 @@ import { setMetricStore } from '../metrics/metric-lookup.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
 import { openRegion } from '../shared/region.js';
+import { remoteServices, SyncChannel } from '../shared/remote-client.js';
 import { SharedServices } from '../shared/shared-services.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
@@ -103,9 +104,11 @@ class Worker {
     if (!plan) throw new Error('worker started without a plan');
     // before the apps load: an app may ask for its worker id at import time
     // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
-    const shared = plan.shared
-      ? new SharedServices(plan.shared, openRegion(plan.shared.layout), (line) => this.log(`${line}\n`))
-      : undefined;
+    const shared = !plan.shared
+      ? undefined
+      : plan.sharedRemote
+        ? remoteServices(plan.shared, new SyncChannel(plan.sharedRemote))
+        : new SharedServices(plan.shared, openRegion(plan.shared.layout), (line) => this.log(`${line}\n`));
     setWorkerCaches(shared?.caches);
     setMetricStore(shared?.metrics);
     workerRpc.setMax(plan.rpcMax);
