@@ -1,7 +1,7 @@
 // A worker's shared services when the addon could not be built: the same objects the app API
 // uses (locks, sharedareas, caches, metrics), each call sent to the master (src/shared/
-// remote-host.ts) and waited for synchronously, so the API stays synchronous. About 50 µs a call:
-// a fallback, not the normal path.
+// remote-host.ts) and waited for synchronously, so the API stays synchronous. About 0.4 ms a call
+// measured on a loaded 2-core machine: a fallback, not the normal path.
 
 import { Worker } from 'node:worker_threads';
 import { UwsgiError } from '../errors.js';
