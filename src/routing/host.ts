@@ -33,8 +33,17 @@ export type CacheRequest =
       readonly expires: number;
     };
 
-/** The answer to a CacheRequest: the value for `get` (undefined on a miss), a boolean otherwise. */
-export type CacheAnswer = Uint8Array | boolean | undefined;
+/** A `get` hit with the item's absolute expiry (epoch seconds, 0 = none): the `cache` action sends it as Expires. */
+export interface CacheHit {
+  readonly value: Uint8Array;
+  readonly expires: number;
+}
+
+/**
+ * The answer to a CacheRequest: for `get` the value, or the value with its expiry (undefined on a
+ * miss); a boolean otherwise.
+ */
+export type CacheAnswer = Uint8Array | CacheHit | boolean | undefined;
 
 /** A metric update of the router_metrics actions (reference §2.12 metrics). */
 export interface MetricRequest {

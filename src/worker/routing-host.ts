@@ -152,8 +152,9 @@ export class WorkerRoutingHost implements RoutingHost {
     const cache = this.caches.get(request.cache ?? '');
     if (cache === undefined) return request.op === 'get' ? undefined : false;
     switch (request.op) {
+      // with the expiry: a hit of an item stored with expires= is sent with an Expires header
       case 'get':
-        return cache.get(request.key);
+        return cache.getEntry(request.key);
       case 'exists':
         return cache.exists(request.key);
       // cacheset/cachestore replace what is there (router_cache stores with the update flag)

@@ -128,5 +128,7 @@ export function sendRouted(
     res.useChunkedEncodingByDefault = false;
   }
   const [, reason] = parseStatusLine(r.statusLine);
+  // the request log's "generated N bytes" (a cache hit: the item's size, as uWSGI logs it)
+  res.bodyBytes += body.length;
   if (writeHeadExact(res, r.status, reason, r.headers.flat(), log)) res.passEnd(body);
 }
