@@ -5,7 +5,8 @@
 // wrk runs against them ALTERNATING (A B A B ...); the figure is the median round.
 // BENCH_QUICK=1 is a smoke run: 2 short rounds each, no warm-up. BENCH_OPS_SPLIT=1 adds one
 // configuration per feature alone (stats only, request log to a file only, harakiri only), to
-// know which one costs what.
+// know which one costs what. With uwsgi on PATH the same pair also runs on uWSGI 2.0.21 (the
+// Python hello), for uWSGI's own ratio on the same machine in the same run.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { DEFAULTS as HTTP_DEFAULTS, parseWrk } from './http-hello.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'bin', 'uwsgi-ts.js');
 const app = join(root, 'bench', 'apps', 'hello-node.mjs');
+/** uWSGI's side: the seeds' Python hello, the same bytes. */
+const pyApp = join(root, 'bench', 'apps', 'hello.py');
 
 /** The same load as the HTTP hello benchmark, so that the two tables compare. */
 export const DEFAULTS = Object.freeze({
@@ -33,6 +36,7 @@ export const DEFAULTS = Object.freeze({
 });
 const QUICK = Object.freeze({ rounds: 2, durationS: 1, warmupS: 0 });
 
+const hasUwsgi = () => !spawnSync('uwsgi', ['--version'], { stdio: 'ignore' }).error;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (msg) => process.stderr.write(`bench ops: ${msg}\n`);
 
@@ -96,23 +100,21 @@ const killGroup = (pid, signal) => {
  * Starts uwsgi-ts with `extra` options in its own process group; ready once GET / answers
  * `Hello World` (with --logto the ready line goes to the file, not to us).
  */
-async function startServer(name, extra, processes, timeoutMs = 20_000) {
+async function startServer(name, extra, processes, server = 'ts', timeoutMs = 20_000) {
   const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [
-      cli,
-      '--http-socket',
-      `127.0.0.1:${port}`,
-      '--master',
-      '--processes',
-      String(processes),
-      '--app',
-      app,
-      ...extra,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
+  const common = ['--master', '--processes', String(processes)];
+  const [cmd, args] =
+    server === 'uwsgi'
+      ? [
+          'uwsgi',
+          ['--plugin', 'python3', '--http11-socket', `127.0.0.1:${port}`, ...common, '--wsgi-file', pyApp],
+        ]
+      : [process.execPath, [cli, '--http-socket', `127.0.0.1:${port}`, ...common, '--app', app]];
+  const proc = spawn(cmd, [...args, ...extra], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let tail = '';
   const keep = (d) => {
     tail = (tail + d.toString('utf8')).slice(-4000);
@@ -203,6 +205,30 @@ export async function benchOpsOverhead(options = {}) {
           { key: 'harakiri', label: 'harakiri 30 only', extra: ['--disable-logging', '--harakiri', '30'] },
         ]
       : []),
+    // the same pair on the real uWSGI, for its own ratio (Python hello; absent without uwsgi)
+    ...(hasUwsgi()
+      ? [
+          {
+            key: 'uwsgi-off',
+            label: 'uWSGI 2.0.21: operations off',
+            server: 'uwsgi',
+            extra: ['--disable-logging'],
+          },
+          {
+            key: 'uwsgi-on',
+            label: 'uWSGI 2.0.21: stats + request log to a file + harakiri 30',
+            server: 'uwsgi',
+            extra: [
+              '--stats',
+              join(tmp, 'uwsgi-stats.sock'),
+              '--logto',
+              join(tmp, 'uwsgi.log'),
+              '--harakiri',
+              '30',
+            ],
+          },
+        ]
+      : []),
   ];
   const result = { options: o, loadavg: loadavg()[0], rows: [], logBytes: 0, statsWorkers: 0 };
   const servers = [];
@@ -221,7 +247,7 @@ export async function benchOpsOverhead(options = {}) {
   try {
     for (const c of configs) {
       log(`starting ${c.label}`);
-      servers.push({ ...c, server: await startServer(c.label, c.extra, o.processes), rounds: [] });
+      servers.push({ ...c, server: await startServer(c.label, c.extra, o.processes, c.server), rounds: [] });
     }
     // the operations really are on: the stats socket answers, the log file grows
     result.statsWorkers = (await readStats(statsSocket)).workers?.length ?? 0;
@@ -274,16 +300,25 @@ export function opsOverheadTable(r) {
   ];
   const on = r.rows.find((x) => x.key === 'on');
   const off = r.rows.find((x) => x.key === 'off');
-  for (const x of r.rows)
+  const uwsgiOff = r.rows.find((x) => x.key === 'uwsgi-off');
+  for (const x of r.rows) {
+    // uWSGI's rows compare with uWSGI's own "off"
+    const base = x.key.startsWith('uwsgi-') ? uwsgiOff : off;
     out.push(
-      `| ${x.label} | ${fmtRps(x.rps)} | ${off ? `${(x.rps / off.rps).toFixed(2)}x` : 'n/a'} | ${fmtRps(x.minRps)}-${fmtRps(x.maxRps)} | ${x.p99Ms.toFixed(2)} ms | ${x.errors} |`,
+      `| ${x.label} | ${fmtRps(x.rps)} | ${base ? `${(x.rps / base.rps).toFixed(2)}x` : 'n/a'} | ${fmtRps(x.minRps)}-${fmtRps(x.maxRps)} | ${x.p99Ms.toFixed(2)} ms | ${x.errors} |`,
     );
+  }
   if (on && off) {
     const v = on.rps / off.rps;
     out.push('', '| acceptance line | measured | target | verdict |', '|---|---|---|---|');
     out.push(
       `| operations on / operations off, req/s | ${v.toFixed(2)}x | >= ${o.target}x | ${v >= o.target ? 'pass' : '**FAIL**'} |`,
     );
+    const uwsgiOn = r.rows.find((x) => x.key === 'uwsgi-on');
+    if (uwsgiOn && uwsgiOff)
+      out.push(
+        `| (uWSGI 2.0.21, same machine, same run) | ${(uwsgiOn.rps / uwsgiOff.rps).toFixed(2)}x | | |`,
+      );
   }
   return out.join('\n');
 }

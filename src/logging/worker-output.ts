@@ -119,13 +119,7 @@ export function readWatchdogReports(child: PipedChild, deliver: (message: unknow
  * ~2% of a worker's time with a line per request.
  */
 export function ownLogWriter(): (text: string) => void {
-  let file = false;
-  try {
-    file = fstatSync(2).isFile();
-  } catch {
-    file = false;
-  }
-  if (!file) return (text) => void process.stderr.write(text);
+  if (!stderrIsFile()) return (text) => void process.stderr.write(text);
   return (text) => {
     try {
       const written = writeSync(2, text);
@@ -138,4 +132,27 @@ export function ownLogWriter(): (text: string) => void {
       // the disk is full or the file gone: the line is lost, as process.stderr would lose it
     }
   };
+}
+
+/**
+ * The same log for bytes (the request log's batches: no round trip through a string), or
+ * undefined when fd 2 is not a regular file (then the text writer's stream takes them).
+ */
+export function ownLogBytesWriter(): ((bytes: Uint8Array) => void) | undefined {
+  if (!stderrIsFile()) return undefined;
+  return (bytes) => {
+    try {
+      for (let at = 0; at < bytes.length; ) at += writeSync(2, bytes, at);
+    } catch {
+      // the disk is full or the file gone: as above
+    }
+  };
+}
+
+function stderrIsFile(): boolean {
+  try {
+    return fstatSync(2).isFile();
+  } catch {
+    return false;
+  }
 }

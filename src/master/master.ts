@@ -395,7 +395,7 @@ export class Master {
             ...(this.shared?.region.fd !== undefined ? [this.shared.region.fd] : []),
           ],
           env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
-          execArgv: [],
+          execArgv: workerExecArgv(),
         });
         if (this.logsOwned) readWorkerOutput(child, logs);
         // alarm(name, message) from the app (src/api/alarm.ts)
@@ -776,4 +776,13 @@ function residentMB(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A development aid: with UWSGI_TS_WORKER_PROF=DIR every worker writes a V8 CPU profile there
+ * when it exits gracefully (node --cpu-prof; stop the instance with SIGTERM, not SIGINT).
+ */
+function workerExecArgv(): string[] {
+  const dir = process.env['UWSGI_TS_WORKER_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }

@@ -9,6 +9,7 @@ import type { HttpEnvContext } from './cgi-env.js';
 import { decodePath } from './cgi-env.js';
 import { serveFetch } from './fetch-adapter.js';
 import { LoggedRequestFacts } from './logged-request.js';
+import { turnStartMs, turnStartPerf } from './loop-clock.js';
 import { buildMountTable, type MountTable } from './mounts.js';
 import type { WorkerPlan } from './plan.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
@@ -18,12 +19,17 @@ export interface DispatcherOptions {
   readonly plan: WorkerPlan;
   readonly apps: readonly LoadedApp[];
   readonly log: (line: string) => void;
+  /** The same log taking bytes, when it can (the request log's batches). */
+  readonly logBytes?: (bytes: Uint8Array) => void;
   /** Recycling checks after each request (max-requests, reload-on-rss); `failed` after an app exception. */
   readonly afterRequest?: (failed: boolean) => void;
   /** Called as a tracked request starts (harakiri, stats). */
   readonly onStart?: (req: UwsgiRequest, res: UwsgiResponse) => void;
-  /** Called as a tracked request ends (stats, harakiri); `endPerf` is performance.now() then. */
-  readonly onFinish?: (req: UwsgiRequest, res: UwsgiResponse, endPerf: number) => void;
+  /**
+   * Called as a tracked request ends (stats, harakiri); `endPerf` is performance.now() then, when
+   * the dispatcher read it (the request log), else undefined.
+   */
+  readonly onFinish?: (req: UwsgiRequest, res: UwsgiResponse, endPerf: number | undefined) => void;
   /** Called with what the app threw or rejected with (reload-on-exception-type/-value/-repr). */
   readonly onException?: (thrown: unknown) => void;
   /** The internal routing rules (src/worker/request-router.ts); absent when none is configured. */
@@ -58,7 +64,7 @@ export class Dispatcher {
     this.log = options.log;
     this.requestLog = options.plan.logging.disabled
       ? undefined
-      : new RequestLog(options.plan.logging, options.log);
+      : new RequestLog(options.plan.logging, options.log, options.logBytes);
     const slots = options.apps.map((app, id) => ({
       mountpoint: app.spec.mountpoint,
       app: { id, app, requests: 0 },
@@ -91,7 +97,9 @@ export class Dispatcher {
   private readonly tracking: boolean;
   private readonly afterRequest: ((failed: boolean) => void) | undefined;
   private readonly onStart: ((req: UwsgiRequest, res: UwsgiResponse) => void) | undefined;
-  private readonly onFinish: ((req: UwsgiRequest, res: UwsgiResponse, endPerf: number) => void) | undefined;
+  private readonly onFinish:
+    | ((req: UwsgiRequest, res: UwsgiResponse, endPerf: number | undefined) => void)
+    | undefined;
   private readonly onException: ((thrown: unknown) => void) | undefined;
   private readonly router: RequestRouter | undefined;
   private readonly statics: StaticServer | undefined;
@@ -112,8 +120,9 @@ export class Dispatcher {
     if (this.tracking) {
       // read now: Node caches the peer address, and the log line may be built after the client left
       void req.socket.remoteAddress;
-      req.startMs = Date.now();
-      req.startPerf = performance.now();
+      // the clock is read once per event-loop turn, not per request (src/worker/loop-clock.ts)
+      req.startMs = turnStartMs();
+      req.startPerf = turnStartPerf();
       req.dispatcher = this;
       this.inFlight++;
       // on, not once: 'close' comes once, and once() allocates a wrapper per request
@@ -208,15 +217,15 @@ export class Dispatcher {
   /** Called once per tracked request when its response is done or its connection gone. */
   finished(req: UwsgiRequest, res: UwsgiResponse): void {
     this.inFlight--;
-    // one clock read for the stats and the log line (~0.1 µs each)
-    const endPerf = performance.now();
+    // one clock read for the stats and the log line; none when only harakiri or recycling watch
+    const endPerf = this.requestLog !== undefined ? performance.now() : undefined;
     this.afterRequest?.(req.failed);
     this.onFinish?.(req, res, endPerf);
     const next = this.waiting.shift();
     if (next) setImmediate(() => this.handle(next[0], next[1], next[2]));
     const log = this.requestLog;
     // donotlog: a routing rule dropped this request's line
-    if (log !== undefined && !req.noLog) this.logRequest(log, req, res, endPerf);
+    if (log !== undefined && !req.noLog) this.logRequest(log, req, res, endPerf ?? performance.now());
   }
 
   /** uWSGI's log_request(): the exceptions of `disable-logging` first, then the line. */

@@ -41,20 +41,10 @@ const BOARD_BYTES = URI_AT + URI_MAX;
 /** URIs up to this long are copied by hand when ASCII (writeUri). */
 const SHORT_URI = 128;
 
-/** What a report says: the `req` WorkerMessage (src/ipc/messages.ts) as one JSON line. */
-export interface WatchdogReport {
-  readonly t: 'req';
-  readonly method: string;
-  readonly uri: string;
-  readonly addr: string;
-  readonly since: number;
-  /** How long the loop had not turned when the thread wrote the report. */
-  readonly blockedMs: number;
-}
-
 // The thread's program, plain JS run with `eval: true` (it must not depend on how the worker's own
 // modules are loaded: compiled, or through tsx in tests). It sleeps in Atomics.wait, so it costs
-// nothing between polls and needs no event loop of its own.
+// nothing between polls and needs no event loop of its own. A report is the `req` WorkerMessage
+// (src/ipc/messages.ts) as one JSON line, with how long the loop had not turned (`blockedMs`).
 const THREAD = `
 'use strict';
 const { workerData } = require('node:worker_threads');

@@ -47,7 +47,15 @@ const lowerIs = (name: string, lower: string) => name.length === lower.length &&
 /** 4 bytes of lengths, then key and value: one var of a uwsgi packet. */
 const entry = (keyBytes: number, value: string) => 4 + keyBytes + utf8Length(value);
 
-export function httpVarsSize(req: IncomingMessage, ctx: HttpEnvContext): { count: number; bytes: number } {
+/**
+ * `localPort`: the socket's, read while it is open (a destroyed socket forgets it; the request log
+ * formats its lines at the end of the event-loop turn).
+ */
+export function httpVarsSize(
+  req: IncomingMessage,
+  ctx: HttpEnvContext,
+  localPort = req.socket.localPort,
+): { count: number; bytes: number } {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const end = q < 0 ? url.length : q;
@@ -67,7 +75,7 @@ export function httpVarsSize(req: IncomingMessage, ctx: HttpEnvContext): { count
     (4 + 15 + 5 + req.httpVersion.length) +
     (4 + 11) +
     entry(11, ctx.serverName) +
-    (4 + 11 + portLength(socket.localPort)) +
+    (4 + 11 + portLength(localPort)) +
     entry(11, socket.remoteAddress ?? '') +
     (4 + 11 + portLength(socket.remotePort)) +
     (4 + 12 + (ctx.https ? 5 : 4));

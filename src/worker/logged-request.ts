@@ -15,6 +15,13 @@ const PID = process.pid;
 export class LoggedRequestFacts implements LoggedRequest {
   private size: { count: number; bytes: number } | undefined = undefined;
   private header: string | undefined = undefined;
+  /**
+   * The request's vars existed when it finished (built by the app, the routing rules, or the
+   * uwsgi/FastCGI/SCGI codec): read once, each read looks the codec's head up on the socket.
+   */
+  private readonly built: boolean;
+  /** Read now: the line is formatted at the end of the turn, the socket may be closed by then. */
+  private readonly localPort: number | undefined;
 
   constructor(
     private readonly req: UwsgiRequest,
@@ -27,7 +34,10 @@ export class LoggedRequestFacts implements LoggedRequest {
     readonly writeErrors: number,
     /** `log-x-forwarded-for`: the client address is X-Forwarded-For when the request has one. */
     private readonly xForwardedFor: boolean,
-  ) {}
+  ) {
+    this.built = req.varsBuilt;
+    this.localPort = this.built ? undefined : req.socket.localPort;
+  }
 
   get pid(): number {
     return PID;
@@ -48,7 +58,7 @@ export class LoggedRequestFacts implements LoggedRequest {
 
   /** An HTTP request whose vars were never built has no REMOTE_USER: no need to build them. */
   get remoteUser(): string | undefined {
-    return this.req.varsBuilt ? undefined : '';
+    return this.built ? undefined : '';
   }
 
   get appId(): number {
@@ -59,7 +69,7 @@ export class LoggedRequestFacts implements LoggedRequest {
     const req = this.req;
     const forwarded = this.xForwardedFor ? req.vars.get('HTTP_X_FORWARDED_FOR') : undefined;
     if (forwarded !== undefined) return forwarded;
-    return (req.varsBuilt ? req.vars.get('REMOTE_ADDR') : req.socket.remoteAddress) ?? '';
+    return (this.built ? req.vars.get('REMOTE_ADDR') : req.socket.remoteAddress) ?? '';
   }
 
   get method(): string {
@@ -68,12 +78,12 @@ export class LoggedRequestFacts implements LoggedRequest {
 
   get uri(): string {
     const req = this.req;
-    return (req.varsBuilt ? req.vars.get('REQUEST_URI') : undefined) ?? req.url ?? '';
+    return (this.built ? req.vars.get('REQUEST_URI') : undefined) ?? req.url ?? '';
   }
 
   get protocol(): string {
     const req = this.req;
-    return (req.varsBuilt ? req.vars.get('SERVER_PROTOCOL') : undefined) ?? `HTTP/${req.httpVersion}`;
+    return (this.built ? req.vars.get('SERVER_PROTOCOL') : undefined) ?? `HTTP/${req.httpVersion}`;
   }
 
   get status(): number {
@@ -134,9 +144,9 @@ export class LoggedRequestFacts implements LoggedRequest {
     const head = req.bridgedHead;
     this.size = head
       ? { count: head.varCount, bytes: head.varBytes }
-      : req.varsBuilt
+      : this.built
         ? varsSize(req.vars)
-        : httpVarsSize(req, req.envContext ?? NO_CONTEXT);
+        : httpVarsSize(req, req.envContext ?? NO_CONTEXT, this.localPort);
     return this.size;
   }
 }

@@ -11,7 +11,7 @@ import { installRuntime } from '../api/runtime.js';
 import { setWorkerCaches } from '../cache/worker-caches.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
-import { ownLogWriter } from '../logging/worker-output.js';
+import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import { setMetricStore } from '../metrics/metric-lookup.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
@@ -189,10 +189,12 @@ class Worker {
     const recycler = Recycler.wanted(plan)
       ? new Recycler(plan, (reason) => send({ t: 'recycle', reason }))
       : undefined;
+    const logBytes = ownLogBytesWriter();
     this.dispatcher = new Dispatcher({
       plan,
       apps,
       log: (line) => this.log(line),
+      ...(logBytes ? { logBytes } : {}),
       ...(router ? { router } : {}),
       ...(recycler ? { afterRequest: (failed: boolean) => recycler.afterRequest(failed) } : {}),
       ...(recycler && Recycler.matchesExceptions(plan)
@@ -208,7 +210,7 @@ class Worker {
         : {}),
       ...(harakiri || stats
         ? {
-            onFinish: (req: UwsgiRequest, res: UwsgiResponse, endPerf: number) => {
+            onFinish: (req: UwsgiRequest, res: UwsgiResponse, endPerf: number | undefined) => {
               harakiri?.finished(res);
               stats?.finished(req, res, endPerf);
             },
