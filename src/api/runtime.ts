@@ -85,6 +85,12 @@ export interface WorkerRuntime {
   signalWait(num: number | undefined): Promise<number>;
   /** The last signal routed to this worker, 0 before any. */
   signalReceived(): number;
+  /** This mule's id (1..n); 0 in a worker. */
+  muleId(): number;
+  /** Sends a message (already bytes) to mule `id` (0: the next programmed mule) through the master. */
+  muleMsg(data: Buffer, id: number): boolean;
+  /** The next message for this mule. */
+  muleGetMsg(): Promise<Buffer>;
 }
 
 type Slot = Record<symbol, unknown>;

@@ -14,7 +14,9 @@ export type MasterMessage =
   /** The stats server wants the worker's counters. */
   | { readonly t: 'stats?' }
   /** A uwsgi signal routed to this worker (src/signal/): run its handler. */
-  | { readonly t: 'signal'; readonly num: number };
+  | { readonly t: 'signal'; readonly num: number }
+  /** A mule message for this mule (src/mule/): `data` in base64. */
+  | { readonly t: 'mule-msg'; readonly data: string };
 
 export type WorkerMessage =
   | { readonly t: 'ready'; readonly apps: number }
@@ -59,7 +61,9 @@ export type WorkerMessage =
   /** addTimer/addRbTimer/addCron/addFileMonitor: `what` and `args` checked by src/signal/master-signals.ts. */
   | { readonly t: 'signal-add'; readonly num: number; readonly what: string; readonly args: object }
   /** The worker's handler for a routed signal finished. */
-  | { readonly t: 'signal-done'; readonly num: number };
+  | { readonly t: 'signal-done'; readonly num: number }
+  /** muleMsg(): `data` (base64) for mule `mule` (0: the next programmed mule). */
+  | { readonly t: 'mule-msg'; readonly mule: number; readonly data: string };
 
 type FieldType = 'string' | 'number' | 'object';
 
@@ -77,6 +81,7 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   'signal-register': { num: 'number', target: 'string' },
   'signal-add': { num: 'number', what: 'string', args: 'object' },
   'signal-done': { num: 'number' },
+  'mule-msg': { mule: 'number', data: 'string' },
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
@@ -95,5 +100,6 @@ export function isMasterMessage(value: unknown): value is MasterMessage {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { t?: unknown }).t;
   if (t === 'signal') return typeof (value as { num?: unknown }).num === 'number';
+  if (t === 'mule-msg') return typeof (value as { data?: unknown }).data === 'string';
   return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop' || t === 'stats?';
 }

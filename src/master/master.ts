@@ -14,7 +14,7 @@ import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
-import { isWorkerMessage } from '../ipc/messages.js';
+import { isWorkerMessage, type WorkerMessage } from '../ipc/messages.js';
 import { createLogSink, isUdpLogto, masterOwnsLog, workerLogging } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
@@ -25,6 +25,8 @@ import {
   readWorkerOutput,
 } from '../logging/worker-output.js';
 import { MasterMetrics } from '../metrics/master-metrics.js';
+import { type MuleConfig, type MuleSpec, muleConfig } from '../mule/mule-config.js';
+import { MulePool } from '../mule/mule-pool.js';
 import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
@@ -68,6 +70,7 @@ function routingPart(c: Config): { routing?: RoutingPlan } {
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/worker-main.js', import.meta.url));
+const MULE_ENTRY = fileURLToPath(new URL('../mule/mule-main.js', import.meta.url));
 
 export interface MasterOptions {
   readonly config: Config;
@@ -190,6 +193,8 @@ export class Master {
   private caches: CacheKeeper | undefined;
   /** uwsgi signals, timers, cron and file monitors (src/signal/master-signals.ts). */
   private signals: MasterSignals | undefined;
+  private mules: MulePool | undefined;
+  private muleSpecs: MuleConfig = { mules: [], farms: new Map() };
   /** The metrics collector, stats pushers and carbon (src/metrics/master-metrics.ts). */
   private metrics: MasterMetrics | undefined;
   /** The alarms (src/alarm/alarms.ts). */
@@ -300,6 +305,8 @@ export class Master {
     routingPart(c);
     // and so do bad static options (a static-expires regexp, a static-map without =)
     staticPart(c);
+    // and a farm naming a mule that does not exist
+    this.muleSpecs = muleConfig(c);
     const { sockets, shared } = socketRequests(c);
     if (sockets.length === 0) {
       throw new UwsgiError(
@@ -360,14 +367,17 @@ export class Master {
     this.signals = new MasterSignals({
       config: c,
       serving: () => this.pool?.serving() ?? [],
-      send: (pid, num) => this.pool?.sendTo(pid, { t: 'signal', num }) ?? false,
+      send: (pid, num) =>
+        (this.pool?.sendTo(pid, { t: 'signal', num }) || this.mules?.sendToPid(pid, { t: 'signal', num })) ??
+        false,
+      mules: () => this.mules?.serving() ?? [],
       shape: {
         get processes() {
           return pool()?.max ?? processes;
         },
-        mules: 0,
+        mules: this.muleSpecs.mules.length,
         spoolers: [],
-        farms: new Map(),
+        farms: this.muleSpecs.farms,
       },
       log: (line) => this.log(line),
     });
@@ -406,7 +416,9 @@ export class Master {
         // harakiri: the watchdog names the request of a blocked loop (fd 5), read as IPC messages
         // uwsgi signals: register, raise, add a timer/cron/monitor, handler done (src/signal/)
         child.on('message', (message: unknown) => {
-          if (isWorkerMessage(message)) this.signals?.onWorkerMessage(id, child.pid ?? 0, message);
+          if (!isWorkerMessage(message)) return;
+          if (message.t === 'mule-msg') this.routeMuleMessage(message);
+          else this.signals?.onWorkerMessage(id, child.pid ?? 0, message);
         });
         readWatchdogReports(child, (message) => child.emit('message', message));
         return child as unknown as WorkerProcess;
@@ -431,6 +443,10 @@ export class Master {
         this.log(why);
         this.pool?.brutalReload();
       },
+      mulesReload: (why) => {
+        this.log(why);
+        void this.mules?.reload();
+      },
       chainReload: (why) => {
         this.log(why);
         void this.pool?.chainReload().then(() => this.log('chain reload complete'));
@@ -452,6 +468,16 @@ export class Master {
           : `the first workers failed to start: ${why}`,
       );
     }
+    // mules after the workers, as uWSGI spawns them
+    if (this.muleSpecs.mules.length > 0) {
+      this.mules = new MulePool({
+        specs: this.muleSpecs.mules,
+        spawn: (spec) => this.spawnMule(spec),
+        mercyMs: (c.value('mule-reload-mercy') ?? 60) * 1000,
+        log: (line) => this.log(line),
+      });
+      this.mules.start();
+    }
     const started = this.elastic?.initial ?? processes;
     this.log(
       `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
@@ -468,6 +494,53 @@ export class Master {
   }
 
   private finish: (code: number) => void = () => {};
+
+  /** Forks mule `spec`: the worker's stdio and shared memory, a plan with no socket. */
+  private spawnMule(spec: MuleSpec) {
+    const logStdio = this.logFd === 2 ? 'inherit' : this.logFd;
+    const child = fork(MULE_ENTRY, [], {
+      stdio: [
+        ...(this.logsOwned ? PIPED_WORKER_STDIO : ownLogWorkerStdio(logStdio)),
+        ...(this.shared?.region.fd !== undefined ? [this.shared.region.fd] : []),
+      ],
+      env: { ...process.env, UWSGI_TS_MULE_ID: String(spec.id) },
+      execArgv: workerExecArgv(),
+    });
+    if (this.logsOwned) readWorkerOutput(child, this.logs);
+    child.on('message', (message: unknown) => {
+      if (isAlarmMessage(message) && !this.alarms?.raise(message.name, message.message))
+        this.log(`alarm(): no alarm named "${message.name}"`);
+      if (!isWorkerMessage(message)) return;
+      if (message.t === 'log') this.log(message.line.replace(/\n$/, ''));
+      else if (message.t === 'mule-msg') this.routeMuleMessage(message);
+      else this.signals?.onWorkerMessage(0, child.pid ?? 0, message);
+    });
+    child.on('error', (err) => this.log(`mule ${spec.id}: ${err.message}`));
+    const plan = this.plan(0, 0, appSpecs(this.config), 0);
+    child.send({
+      t: 'plan',
+      plan: {
+        ...plan,
+        sockets: [],
+        mule: { id: spec.id, script: spec.script },
+        harakiri: { seconds: 0, verbose: false },
+      },
+    });
+    child.send({ t: 'start' });
+    return child;
+  }
+
+  /** muleMsg() from a worker or a mule: to the mule it names, or the next programmed one. */
+  private routeMuleMessage(message: Extract<WorkerMessage, { t: 'mule-msg' }>): void {
+    const forward = { t: 'mule-msg', data: message.data };
+    const mules = this.mules;
+    if (message.mule > 0) {
+      if (!mules?.send(message.mule, forward))
+        this.log(`mule_msg(): mule ${message.mule} is not running: message dropped`);
+    } else if (!mules || mules.sendAnyProgrammed(forward) === 0) {
+      this.log('mule_msg(): no programmed mule is running: message dropped');
+    }
+  }
 
   /**
    * `alarm` (src/alarm/): built first, so a bad alarm stops the instance before anything starts
@@ -660,10 +733,10 @@ export class Master {
     this.shuttingDown = true;
     if (graceful) {
       this.log(`${ctime(Date.now())} - graceful shutdown triggered...`);
-      await this.pool.stop(this.mercySeconds() * 1000);
+      await Promise.all([this.pool.stop(this.mercySeconds() * 1000), this.mules?.stop()]);
     } else {
       this.log('SIGINT/SIGQUIT received...killing workers...');
-      await this.pool.kill('SIGKILL');
+      await Promise.all([this.pool.kill('SIGKILL'), this.mules?.stop()]);
     }
     this.cleanup();
     this.log('goodbye to uWSGI.');
@@ -685,6 +758,8 @@ export class Master {
       this.rereadConfig();
       await this.pool.reload();
       this.log('uwsgi-ts: reload done, new workers serving');
+      // the mules load the new code too
+      await this.mules?.reload();
     } catch (err) {
       this.config = previous;
       this.log(

@@ -11,6 +11,8 @@ export interface WatchActions {
   gracefulReload(why: string): void;
   brutalReload(why: string): void;
   chainReload(why: string): void;
+  /** touch-mules-reload: the mules only. */
+  mulesReload?(why: string): void;
   log(line: string): void;
 }
 
@@ -21,6 +23,7 @@ const TOUCH_OPTIONS = {
   'touch-reload': (a, path) => a.gracefulReload(`${path} has been touched... grace them all !!!`),
   'touch-workers-reload': (a, path) => a.gracefulReload(`${path} has been touched... workers reload !!!`),
   'touch-chain-reload': (a, path) => a.chainReload(`${path} has been touched... chain reload !!!`),
+  'touch-mules-reload': (a, path) => a.mulesReload?.(`${path} has been touched... mules reload !!!`),
   'touch-exec': (a, path, command) => {
     a.log(`${path} has been touched... running "${command}"`);
     spawn('/bin/sh', ['-c', command], { stdio: 'inherit', detached: false }).on('error', (err) =>

@@ -19,6 +19,7 @@ export interface MasterSignalsOptions {
   readonly config: Config;
   readonly serving: RouterWorld['serving'];
   readonly send: RouterWorld['send'];
+  readonly mules?: RouterWorld['mules'];
   readonly shape: InstanceShape;
   log(line: string): void;
   readonly clock?: SchedulerClock;
@@ -110,6 +111,7 @@ export class MasterSignals {
     this.router = new SignalRouter({
       serving: options.serving,
       send: options.send,
+      ...(options.mules ? { mules: options.mules } : {}),
       shape: options.shape,
       log,
     });

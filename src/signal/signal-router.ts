@@ -20,7 +20,9 @@ export function isSignalNumber(value: unknown): value is number {
 export interface RouterWorld {
   /** The workers serving now (ready, not draining), in spawn order. */
   serving(): ReadonlyArray<{ readonly id: number; readonly pid: number }>;
-  /** Sends signal `num` to the worker with `pid`; false when its channel is gone. */
+  /** The mules running now (src/mule/), by id. */
+  mules?(): ReadonlyArray<{ readonly id: number; readonly pid: number }>;
+  /** Sends signal `num` to the worker or mule with `pid`; false when its channel is gone. */
   send(pid: number, num: number): boolean;
   readonly shape: InstanceShape;
   log(line: string): void;
@@ -45,6 +47,7 @@ export class SignalRouter {
   private readonly pending = new Map<number, number>();
   private readonly delivered = new Map<number, number>();
   private readonly firstAvailable = new FirstAvailable();
+  private readonly firstMule = new FirstAvailable();
 
   constructor(private readonly world: RouterWorld) {}
 
@@ -70,11 +73,19 @@ export class SignalRouter {
       return 0;
     }
     const serving = this.world.serving();
-    const live = new Set(serving.map((w) => w.pid));
+    const mules = this.world.mules?.() ?? [];
+    const live = new Set([...serving, ...mules].map((w) => w.pid));
     for (const pid of this.pending.keys()) if (!live.has(pid)) this.pending.delete(pid);
-    const peers: SignalPeer[] = serving.map((w) => ({ ...w, pending: this.pending.get(w.pid) ?? 0 }));
-    const resolution = resolveTarget(target, num, peers, this.world.shape, (p) =>
-      this.firstAvailable.pick(p),
+    const peer = (w: { id: number; pid: number }): SignalPeer => ({
+      ...w,
+      pending: this.pending.get(w.pid) ?? 0,
+    });
+    const resolution = resolveTarget(
+      target,
+      num,
+      { workers: serving.map(peer), mules: mules.map(peer) },
+      this.world.shape,
+      { worker: (p) => this.firstAvailable.pick(p), mule: (p) => this.firstMule.pick(p) },
     );
     if (resolution.deliver === 'nowhere') {
       for (const line of resolution.lines) this.world.log(line);
@@ -82,9 +93,11 @@ export class SignalRouter {
     }
     let sent = 0;
     for (const pid of resolution.pids) {
-      const id = serving.find((w) => w.pid === pid)?.id ?? 0;
+      const worker = serving.find((w) => w.pid === pid);
+      const id = worker?.id ?? 0;
       if (!this.world.send(pid, num)) {
-        this.world.log(`could not deliver signal ${num} to worker ${id}`);
+        const mule = mules.find((m) => m.pid === pid);
+        this.world.log(`could not deliver signal ${num} to ${mule ? `mule ${mule.id}` : `worker ${id}`}`);
         continue;
       }
       sent++;

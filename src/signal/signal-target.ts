@@ -70,7 +70,7 @@ export interface InstanceShape {
 }
 
 export type Resolution =
-  /** The pids of the workers to send it to. */
+  /** The pids of the processes (workers or mules) to send it to. */
   | { readonly deliver: 'workers'; readonly pids: readonly number[] }
   | { readonly deliver: 'nowhere'; readonly lines: readonly string[] };
 
@@ -84,10 +84,16 @@ const nowhere = (...lines: string[]): Resolution => ({ deliver: 'nowhere', lines
 export function resolveTarget(
   target: SignalTarget,
   num: number,
-  peers: readonly SignalPeer[],
+  running: { readonly workers: readonly SignalPeer[]; readonly mules: readonly SignalPeer[] },
   shape: InstanceShape,
-  anyWorker: (peers: readonly SignalPeer[]) => SignalPeer | undefined,
+  pick: {
+    readonly worker: (peers: readonly SignalPeer[]) => SignalPeer | undefined;
+    readonly mule: (peers: readonly SignalPeer[]) => SignalPeer | undefined;
+  },
 ): Resolution {
+  const peers = running.workers;
+  const mules = running.mules;
+  const anyWorker = pick.worker;
   switch (target.kind) {
     case 'any-worker': {
       const peer = anyWorker(peers);
@@ -109,17 +115,32 @@ export function resolveTarget(
     case 'spooler':
       if (shape.spoolers.length === 0) return nowhere(`could not deliver signal ${num} to the spooler`);
       return nowhere(`could not deliver signal ${num} to the spooler: spoolers do not take signals yet`);
-    case 'any-mule':
-      return nowhere(`could not deliver signal ${num} to a mule`);
-    case 'mule':
+    // "the first available mule": the one with the fewest signals pending, in turn
+    case 'any-mule': {
+      const mule = pick.mule(mules);
+      return mule
+        ? { deliver: 'workers', pids: [mule.pid] }
+        : nowhere(`could not deliver signal ${num} to a mule`);
+    }
+    case 'mule': {
       if (target.id > shape.mules) return nowhere(`invalid signal target: mule${target.id}`);
-      return nowhere(`could not deliver signal ${num} to mule ${target.id}`);
+      const mule = mules.find((m) => m.id === target.id);
+      return mule
+        ? { deliver: 'workers', pids: [mule.pid] }
+        : nowhere(`could not deliver signal ${num} to mule ${target.id}`);
+    }
     case 'mules':
-      // uWSGI: a loop over no mules, nothing said
-      return nowhere();
-    case 'farm':
-      if (!shape.farms.has(target.name)) return nowhere(`unknown farm: ${target.name}`);
-      return nowhere(`could not deliver signal ${num} to farm ${target.name}`);
+      // uWSGI: a loop over the mules, nothing said when there is none
+      return mules.length > 0 ? { deliver: 'workers', pids: mules.map((m) => m.pid) } : nowhere();
+    case 'farm': {
+      const ids = shape.farms.get(target.name);
+      if (!ids) return nowhere(`unknown farm: ${target.name}`);
+      // a farm is a queue its mules share: the first available one takes the signal
+      const mule = pick.mule(mules.filter((m) => ids.includes(m.id)));
+      return mule
+        ? { deliver: 'workers', pids: [mule.pid] }
+        : nowhere(`could not deliver signal ${num} to farm ${target.name}`);
+    }
   }
 }
 

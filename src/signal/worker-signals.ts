@@ -19,10 +19,14 @@ export type SignalSource = 'timer' | 'rbtimer' | 'cron' | 'filemon';
 export interface WorkerSignalsParts {
   /** The worker id (uWSGI's `wid` in the registration line). */
   readonly wid: number;
+  /** How the lines name this process: `worker N` unless given (`mule N`). */
+  readonly who?: string;
   /** One log line (no trailing newline). */
   log(line: string): void;
   /** Sends to the master; false when the channel is gone. */
   send(message: WorkerMessage): boolean;
+  /** Called when a handler is registered or a waiter comes or goes (a mule's keep-alive). */
+  changed?(): void;
 }
 
 interface Waiter {
@@ -57,6 +61,12 @@ export class WorkerSignals {
       `[uwsgi-signal] signum ${num} registered (wid: ${this.parts.wid} modifier1: 0 target: ${targetLabel(target)})`,
     );
     this.parts.send({ t: 'signal-register', num, target });
+    this.parts.changed?.();
+  }
+
+  /** Whether a handler or a signalWait() may still want a signal. */
+  get listening(): boolean {
+    return this.waiters.length > 0 || this.handlers.some((h) => h !== undefined);
   }
 
   /** Whether this worker has a handler for `num`. */
@@ -80,7 +90,10 @@ export class WorkerSignals {
 
   /** Resolves with the next signal this worker receives (`num`: that one only). */
   wait(num: number | undefined): Promise<number> {
-    return new Promise((resolve) => this.waiters.push({ num, resolve }));
+    return new Promise((resolve) => {
+      this.waiters.push({ num, resolve });
+      this.parts.changed?.();
+    });
   }
 
   /** The last signal this worker received (0 before any). */
@@ -97,10 +110,13 @@ export class WorkerSignals {
     const woken = this.waiters.filter((w) => w.num === undefined || w.num === num);
     if (woken.length > 0) this.waiters = this.waiters.filter((w) => !woken.includes(w));
     for (const w of woken) w.resolve(num);
+    if (woken.length > 0) this.parts.changed?.();
     const handler = this.handlers[num];
     if (!handler) {
       if (woken.length === 0)
-        this.parts.log(`${ctime(Date.now())} - error managing signal ${num} on worker ${this.parts.wid}`);
+        this.parts.log(
+          `${ctime(Date.now())} - error managing signal ${num} on ${this.parts.who ?? `worker ${this.parts.wid}`}`,
+        );
       this.done(num);
       return;
     }
@@ -124,7 +140,9 @@ export class WorkerSignals {
 
   private failed(num: number, err: unknown): void {
     const why = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    this.parts.log(`[uwsgi-signal] the handler of signal ${num} on worker ${this.parts.wid} failed: ${why}`);
+    this.parts.log(
+      `[uwsgi-signal] the handler of signal ${num} on ${this.parts.who ?? `worker ${this.parts.wid}`} failed: ${why}`,
+    );
   }
 
   private done(num: number): void {

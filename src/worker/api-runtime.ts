@@ -9,6 +9,7 @@ import type { Cache } from '../cache/cache.js';
 import { UwsgiError } from '../errors.js';
 import type { SharedLock } from '../locks/shared-lock.js';
 import type { MetricOp, MetricStore } from '../metrics/metric-store.js';
+import { muleInbox } from '../mule/mule-inbox.js';
 import type { RpcFunction } from '../rpc/registry.js';
 import { callRpc } from '../rpc/rpc-call.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
@@ -138,6 +139,24 @@ export class WorkerApi implements WorkerRuntime {
 
   signalReceived(): number {
     return workerSignals.received();
+  }
+
+  muleId(): number {
+    return this.parts.plan.mule?.id ?? 0;
+  }
+
+  muleMsg(data: Buffer, id: number): boolean {
+    return process.send?.({ t: 'mule-msg', mule: id, data: data.toString('base64') }) ?? false;
+  }
+
+  muleGetMsg(): Promise<Buffer> {
+    if (this.parts.plan.mule === undefined) {
+      throw new UwsgiError(
+        'ERR_API_UNAVAILABLE',
+        'muleGetMsg() works in a mule only (a worker never receives mule messages)',
+      );
+    }
+    return muleInbox.get();
   }
 
   alarm(name: string, message: string): void {

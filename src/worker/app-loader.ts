@@ -16,7 +16,8 @@ export type LoadedApp =
 
 const TS_EXTENSIONS = /\.(?:ts|mts|cts|tsx)$/;
 
-async function importModule(file: string): Promise<Record<string, unknown>> {
+/** Imports a JS or TS module by path (a mule script too). */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   if (TS_EXTENSIONS.test(file)) {
     const { tsImport } = await import('tsx/esm/api');

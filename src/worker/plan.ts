@@ -21,6 +21,8 @@ export interface AppSpec {
 
 export interface WorkerPlan {
   readonly id: number;
+  /** Set in a mule's plan (src/mule/): its id and the script of a programmed mule. */
+  readonly mule?: { readonly id: number; readonly script: string | undefined };
   readonly generation: number;
   readonly sockets: ReadonlyArray<{
     readonly index: number;

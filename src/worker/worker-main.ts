@@ -8,16 +8,10 @@ import https from 'node:https';
 import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
 import { installRuntime } from '../api/runtime.js';
-import { setWorkerCaches } from '../cache/worker-caches.js';
 import { isUwsgiError } from '../errors.js';
 import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
-import { setMetricStore } from '../metrics/metric-lookup.js';
 import type { NativeHandle } from '../net/native-handle.js';
-import { workerRpc } from '../rpc/worker-rpc.js';
-import { openRegion } from '../shared/region.js';
-import { remoteServices, SyncChannel } from '../shared/remote-client.js';
-import { SharedServices } from '../shared/shared-services.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
@@ -28,6 +22,7 @@ import { Dispatcher } from './dispatcher.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import type { WorkerPlan } from './plan.js';
+import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
 import { RequestRouter } from './request-router.js';
@@ -104,20 +99,7 @@ class Worker {
     if (!plan) throw new Error('worker started without a plan');
     // before the apps load: an app may ask for its worker id at import time
     // the instance's shared memory, mapped from the fd the master passed (src/shared/region.ts)
-    const shared = !plan.shared
-      ? undefined
-      : plan.sharedRemote
-        ? remoteServices(plan.shared, new SyncChannel(plan.sharedRemote))
-        : new SharedServices(plan.shared, openRegion(plan.shared.layout), (line) => this.log(`${line}\n`));
-    setWorkerCaches(shared?.caches);
-    setMetricStore(shared?.metrics);
-    workerRpc.setMax(plan.rpcMax);
-    // uwsgi signals: handlers registered at import time log and reach the master (src/signal/)
-    workerSignals.attach({
-      wid: plan.id,
-      log: (line) => this.log(`${line}\n`),
-      send: (m) => process.send?.(m) ?? false,
-    });
+    const shared = attachProcessServices(plan, (line) => this.log(line));
     installRuntime(
       new WorkerApi({
         plan,

@@ -17,11 +17,20 @@ const peers: SignalPeer[] = [
   { id: 2, pid: 102, pending: 0 },
 ];
 
-function resolve(name: string, list: readonly SignalPeer[] = peers) {
+function resolve(
+  name: string,
+  list: readonly SignalPeer[] = peers,
+  mules: readonly SignalPeer[] = [],
+  instance: InstanceShape = shape,
+) {
   const target = parseSignalTarget(name);
   assert.ok(target, name);
   const first = new FirstAvailable();
-  return resolveTarget(target, 17, list, shape, (p) => first.pick(p));
+  const firstMule = new FirstAvailable();
+  return resolveTarget(target, 17, { workers: list, mules }, instance, {
+    worker: (p) => first.pick(p),
+    mule: (p) => firstMule.pick(p),
+  });
 }
 
 test('uWSGI target names parse; others do not', () => {
@@ -88,4 +97,36 @@ test('the first available worker: fewest pending signals, in turn among equals',
   ];
   assert.deepEqual([first.pick(busy)?.id, first.pick(busy)?.id], [2, 2]);
   assert.equal(first.pick([]), undefined);
+});
+
+test('mule targets reach the running mules: muleN, mules, the first available mule, a farm', () => {
+  const withMules: InstanceShape = {
+    processes: 2,
+    mules: 3,
+    spoolers: [],
+    farms: new Map([['f', [2, 3]]]),
+  };
+  const mules: SignalPeer[] = [
+    { id: 1, pid: 301, pending: 0 },
+    { id: 2, pid: 302, pending: 1 },
+    { id: 3, pid: 303, pending: 0 },
+  ];
+  assert.deepEqual(resolve('mule2', peers, mules, withMules), { deliver: 'workers', pids: [302] });
+  assert.deepEqual(resolve('mules', peers, mules, withMules), { deliver: 'workers', pids: [301, 302, 303] });
+  // the idle ones first
+  assert.deepEqual(resolve('mule', peers, mules, withMules), { deliver: 'workers', pids: [301] });
+  assert.deepEqual(resolve('farm_f', peers, mules, withMules), { deliver: 'workers', pids: [303] });
+  assert.deepEqual(resolve('mule4', peers, mules, withMules), {
+    deliver: 'nowhere',
+    lines: ['invalid signal target: mule4'],
+  });
+  // a mule between death and respawn
+  assert.deepEqual(resolve('mule1', peers, mules.slice(1), withMules), {
+    deliver: 'nowhere',
+    lines: ['could not deliver signal 17 to mule 1'],
+  });
+  assert.deepEqual(resolve('farm_f', peers, [], withMules), {
+    deliver: 'nowhere',
+    lines: ['could not deliver signal 17 to farm f'],
+  });
 });

@@ -1,0 +1,124 @@
+// A mule process (seed manual, "uWSGI Mules"): a worker that no socket reaches. It maps the
+// instance's shared memory and gets the app API as a worker does (caches, locks, sharedareas,
+// signals, RPC), then either loads the apps, to run their signal handlers (signal-only mode), or
+// imports its own script (a programmed mule). A signal-only mule lives until it is stopped; a
+// programmed one lives while its script has something to do (a timer, a socket, a pending
+// muleGetMsg() or signalWait(), a signal handler) and is respawned by the master when it ends, as
+// uWSGI respawns a mule whose script returned.
+
+import { resolve } from 'node:path';
+import { installRuntime } from '../api/runtime.js';
+import { isUwsgiError } from '../errors.js';
+import { isMasterMessage } from '../ipc/messages.js';
+import { ownLogWriter } from '../logging/worker-output.js';
+import { workerSignals } from '../signal/worker-signals.js';
+import { WorkerApi } from '../worker/api-runtime.js';
+import { importModule, loadApp } from '../worker/app-loader.js';
+import { WorkerHarakiri } from '../worker/harakiri.js';
+import type { WorkerPlan } from '../worker/plan.js';
+import { attachProcessServices } from '../worker/process-services.js';
+import { muleInbox } from './mule-inbox.js';
+
+class Mule {
+  private plan: WorkerPlan | undefined;
+  private log: (line: string) => void = ownLogWriter();
+  private harakiri: WorkerHarakiri | undefined;
+  private programmed = false;
+  private loaded = false;
+
+  onMessage(message: unknown): void {
+    if (!isMasterMessage(message)) return;
+    switch (message.t) {
+      case 'plan':
+        this.plan = message.plan;
+        if (message.plan.logging.logMaster) this.log = (line) => process.send?.({ t: 'log', line });
+        process.title = `uWSGI mule ${message.plan.mule?.id ?? 0}`;
+        return;
+      case 'start':
+        this.start().catch((err: unknown) => this.fail(err));
+        return;
+      case 'stop':
+        process.exit(0);
+        return;
+      case 'signal':
+        workerSignals.deliver(message.num);
+        return;
+      case 'mule-msg':
+        muleInbox.deliver(Buffer.from(message.data, 'base64'));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private fail(err: unknown): never {
+    const why = isUwsgiError(err)
+      ? `${err.message} [${err.code}]`
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+    this.log(`mule ${this.plan?.mule?.id ?? 0} failed: ${why}\n`);
+    process.exit(1);
+  }
+
+  private async start(): Promise<void> {
+    const plan = this.plan;
+    const mule = plan?.mule;
+    if (!plan || !mule) throw new Error('mule started without a plan');
+    this.programmed = mule.script !== undefined;
+    const shared = attachProcessServices(
+      plan,
+      (line) => this.log(line),
+      () => this.keepAlive(),
+    );
+    muleInbox.changed = () => this.keepAlive();
+    installRuntime(
+      new WorkerApi({
+        plan,
+        shared,
+        log: (line) => this.log(line),
+        dispatcher: () => undefined,
+        harakiri: () => {
+          this.harakiri ??= new WorkerHarakiri(
+            0,
+            (m) => process.send?.(m),
+            (line) => this.log(line),
+            false,
+          );
+          return this.harakiri;
+        },
+      }),
+    );
+    if (mule.script !== undefined) {
+      await importModule(resolve(process.cwd(), mule.script));
+    } else {
+      // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too
+      for (const spec of plan.apps) await loadApp(spec, plan.appStyle, process.cwd());
+    }
+    this.loaded = true;
+    this.keepAlive();
+  }
+
+  /**
+   * The IPC channel keeps a process alive: a signal-only mule always, a programmed one only while
+   * it listens for signals or messages (its own timers and sockets keep it alive by themselves).
+   */
+  private keepAlive(): void {
+    const channel = process.channel;
+    if (!channel) return;
+    const needed = !this.programmed || !this.loaded || workerSignals.listening || muleInbox.waiting > 0;
+    if (needed) channel.ref();
+    else channel.unref();
+  }
+}
+
+export function runMule(): void {
+  const mule = new Mule();
+  process.on('message', (message) => mule.onMessage(message));
+  // the master is gone: nobody will respawn or stop us
+  process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0));
+  process.on('SIGHUP', () => {});
+}
+
+runMule();
