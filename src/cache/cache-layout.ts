@@ -16,7 +16,10 @@ export const H_UNUSED = 4;
 export const H_LRU_HEAD = 5;
 export const H_LRU_TAIL = 6;
 
-/** f64 indices of the counters (stats `hits`, `miss`, `full`, `last_modified_at`). */
+/**
+ * f64 indices of the counters (stats `hits`, `miss`, `full`, `last_modified_at`); `hits` and
+ * `miss` are 64-bit integers in those 8 bytes (two int32 words, low first: src/cache/cache.ts).
+ */
 export const H_HITS = 4;
 export const H_MISS = 5;
 export const H_FULL = 6;

@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { UwsgiError } from '../errors.js';
-import { LOCK_BYTES, SharedLock } from '../locks/shared-lock.js';
+import { LOCK_BYTES, SharedRwLock } from '../locks/shared-rwlock.js';
 import type { SharedRegion } from '../shared/region.js';
 import {
   cacheOffsets,
@@ -99,7 +99,7 @@ export function loadStore(
     };
   }
   const body = file.subarray(file.length - plan.size);
-  const lock = new SharedLock(region, plan.offset);
+  const lock = new SharedRwLock(region, plan.offset);
   lock.lock();
   let items: number;
   try {
@@ -168,13 +168,14 @@ function snapshot(plan: CachePlan, region: SharedRegion): Buffer[] {
   const head = Buffer.alloc(MAGIC.length + 4);
   MAGIC.copy(head);
   head.writeUInt32LE(geometry.length, MAGIC.length);
-  const lock = new SharedLock(region, plan.offset);
-  lock.lock();
+  const lock = new SharedRwLock(region, plan.offset);
+  // a read: the workers' gets go on while the copy is taken
+  lock.rdlock();
   let body: Buffer;
   try {
     body = Buffer.from(region.bytes.subarray(plan.offset, plan.offset + plan.size));
   } finally {
-    lock.unlock();
+    lock.rdunlock();
   }
   body.fill(0, 0, LOCK_BYTES);
   return [head, geometry, body];

@@ -5,7 +5,7 @@
 // The hot paths (get, update) allocate nothing but the returned copy: keys are hashed while they
 // are copied into a scratch buffer, compared in place, and headers are read through typed arrays.
 
-import { SharedLock } from '../locks/shared-lock.js';
+import { SharedRwLock } from '../locks/shared-rwlock.js';
 import type { SharedRegion } from '../shared/region.js';
 import {
   cacheOffsets,
@@ -89,7 +89,7 @@ const INT64_MIN = -(2n ** 63n);
 export class Cache {
   readonly name: string;
   readonly plan: CachePlan;
-  private readonly lock: SharedLock;
+  private readonly lock: SharedRwLock;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly u8: Buffer;
@@ -110,6 +110,8 @@ export class Cache {
   private readonly useBitmap: boolean;
   private readonly lru: boolean;
   private readonly lazy: boolean;
+  /** Reads take the lock shared (neither purge_lru nor lazy_expire). */
+  private readonly sharedReads: boolean;
   private readonly murmur: boolean;
   private readonly mathInitial: bigint;
 
@@ -132,7 +134,7 @@ export class Cache {
   constructor(plan: CachePlan, region: SharedRegion, options: CacheOptions = {}) {
     this.name = plan.name;
     this.plan = plan;
-    this.lock = new SharedLock(region, plan.offset);
+    this.lock = new SharedRwLock(region, plan.offset);
     this.i32 = new Int32Array(region.buffer, plan.offset, plan.size / 4);
     this.f64 = new Float64Array(region.buffer, plan.offset, plan.size / 8);
     this.u8 = Buffer.from(region.buffer, plan.offset, plan.size);
@@ -153,6 +155,7 @@ export class Cache {
     this.useBitmap = plan.bitmap;
     this.lru = plan.purgeLru;
     this.lazy = plan.lazyExpire;
+    this.sharedReads = !this.lru && !this.lazy;
     this.murmur = plan.hash === 'murmur2';
     this.mathInitial = BigInt(plan.mathInitial);
     this.keyWords = new Int32Array(Math.ceil((plan.keysize + 4) / 4));
@@ -164,7 +167,7 @@ export class Cache {
   /** A copy of the value, or undefined (a miss: counted, as uWSGI counts every failed get). */
   get(key: CacheKey): Buffer | undefined {
     const valid = this.prepareKey(key);
-    this.lock.lock();
+    this.readLock();
     try {
       const s = this.hit(valid);
       if (s === 0) return undefined;
@@ -174,28 +177,28 @@ export class Cache {
       this.u8.copy(out, 0, start, start + len);
       return out;
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
   /** The value decoded as UTF-8 (no intermediate copy), or undefined. */
   getString(key: CacheKey): string | undefined {
     const valid = this.prepareKey(key);
-    this.lock.lock();
+    this.readLock();
     try {
       const s = this.hit(valid);
       if (s === 0) return undefined;
       const start = this.valueByte(s);
       return this.u8.toString('utf8', start, start + this.i32[this.slotI32(s) + S_VALSIZE]!);
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
   /** Value and absolute expiry, read together (the remote `get` reply carries both). */
   getEntry(key: CacheKey): CacheEntry | undefined {
     const valid = this.prepareKey(key);
-    this.lock.lock();
+    this.readLock();
     try {
       const s = this.hit(valid);
       if (s === 0) return undefined;
@@ -203,18 +206,18 @@ export class Cache {
       const value = Buffer.from(this.u8.subarray(start, start + this.i32[this.slotI32(s) + S_VALSIZE]!));
       return { value, expires: this.f64[this.expiresF64(s)]! };
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
   /** True when the key is there (not counted as a hit, does not refresh the LRU order). */
   exists(key: CacheKey): boolean {
     if (!this.prepareKey(key)) return false;
-    this.lock.lock();
+    this.readLock();
     try {
       return this.lookup() !== 0;
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
@@ -259,7 +262,7 @@ export class Cache {
   /** Every key, in hash-table order as uWSGI lists them; decoded as UTF-8. */
   keys(): string[] {
     const out: string[] = [];
-    this.lock.lock();
+    this.readLock();
     try {
       const i32 = this.i32;
       const now = this.lazy ? this.now() : 0;
@@ -274,7 +277,7 @@ export class Cache {
         }
       }
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
     return out;
   }
@@ -331,12 +334,12 @@ export class Cache {
   /** The int64 of an 8-byte value; 0 for a missing key or a value of another size (as uWSGI). */
   num(key: CacheKey): bigint {
     if (!this.prepareKey(key)) return 0n;
-    this.lock.lock();
+    this.readLock();
     try {
       const s = this.lookup();
       return s === 0 ? 0n : this.readInt64(s, true);
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
@@ -356,7 +359,7 @@ export class Cache {
   }
 
   stats(): CacheStats {
-    this.lock.lock();
+    this.readLock();
     try {
       const p = this.plan;
       return {
@@ -368,13 +371,13 @@ export class Cache {
         blocks: p.blocks,
         blocksize: p.blocksize,
         items: this.i32[H_ITEMS]!,
-        hits: this.f64[H_HITS]!,
-        miss: this.f64[H_MISS]!,
+        hits: this.counted(H_HITS),
+        miss: this.counted(H_MISS),
         full: this.f64[H_FULL]!,
         last_modified_at: this.f64[H_LASTMOD]!,
       };
     } finally {
-      this.lock.unlock();
+      this.readUnlock();
     }
   }
 
@@ -386,13 +389,41 @@ export class Cache {
   // --- internals: everything below runs with the lock held unless said otherwise ---
 
   /** A get's lookup: counts the hit or miss and refreshes the LRU order; the slot or 0. */
+  /**
+   * Reads share the lock unless they change the cache: a purge_lru cache moves a hit to the
+   * front, a lazy_expire one drops an expired item as it finds it.
+   */
+  private readLock(): void {
+    if (this.sharedReads) this.lock.rdlock();
+    else this.lock.lock();
+  }
+
+  private readUnlock(): void {
+    if (this.sharedReads) this.lock.rdunlock();
+    else this.lock.unlock();
+  }
+
+  /**
+   * Hits and misses are counted by readers that hold the lock together: atomically, as a 64-bit
+   * count in two int32 words where the layout keeps the counter (uWSGI loses counts here).
+   */
+  private tally(counter: number): void {
+    const lo = counter * 2;
+    if (Atomics.add(this.i32, lo, 1) === -1) Atomics.add(this.i32, lo + 1, 1);
+  }
+
+  private counted(counter: number): number {
+    const lo = counter * 2;
+    return Atomics.load(this.i32, lo + 1) * 4294967296 + (Atomics.load(this.i32, lo) >>> 0);
+  }
+
   private hit(valid: boolean): number {
     const s = valid ? this.lookup() : 0;
     if (s === 0) {
-      this.f64[H_MISS]!++;
+      this.tally(H_MISS);
       return 0;
     }
-    this.f64[H_HITS]!++;
+    this.tally(H_HITS);
     if (this.lru) this.touch(s);
     return s;
   }

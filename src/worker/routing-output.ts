@@ -127,8 +127,13 @@ export function sendRouted(
     res.shouldKeepAlive = false;
     res.useChunkedEncodingByDefault = false;
   }
-  const [, reason] = parseStatusLine(r.statusLine);
+  const line = r.statusLine;
+  const sp = line.indexOf(' ');
+  const reason = sp < 0 ? undefined : line.slice(sp + 1);
   // the request log's "generated N bytes" (a cache hit: the item's size, as uWSGI logs it)
   res.bodyBytes += body.length;
-  if (writeHeadExact(res, r.status, reason, r.headers.flat(), log)) res.passEnd(body);
+  const flat: string[] = [];
+  for (const [name, value] of r.headers) flat.push(name, value);
+  if (!writeHeadExact(res, r.status, reason, flat, log)) return;
+  res.passEnd(body);
 }
