@@ -8,21 +8,14 @@
 // know which one costs what. With uwsgi on PATH the same pair also runs on uWSGI 2.0.21 (the
 // Python hello), for uWSGI's own ratio on the same machine in the same run.
 
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { DEFAULTS as HTTP_DEFAULTS, parseWrk } from './http-hello.mjs';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'bin', 'uwsgi-ts.js');
-const app = join(root, 'bench', 'apps', 'hello-node.mjs');
-/** uWSGI's side: the seeds' Python hello, the same bytes. */
-const pyApp = join(root, 'bench', 'apps', 'hello.py');
+import { DEFAULTS as HTTP_DEFAULTS } from './http-hello.mjs';
+import { fmtRps, hasUwsgi, killGroup, readStats, startServer, summarise, wrk } from './side-by-side.mjs';
 
 /** The same load as the HTTP hello benchmark, so that the two tables compare. */
 export const DEFAULTS = Object.freeze({
@@ -36,144 +29,7 @@ export const DEFAULTS = Object.freeze({
 });
 const QUICK = Object.freeze({ rounds: 2, durationS: 1, warmupS: 0 });
 
-const hasUwsgi = () => !spawnSync('uwsgi', ['--version'], { stdio: 'ignore' }).error;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (msg) => process.stderr.write(`bench ops: ${msg}\n`);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function get(port) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.setTimeout(2000, () => req.destroy(new Error('probe timed out')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The stats server's document: proof that stats are on (and a check that it answers JSON). */
-function readStats(path) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const socket = connect(path);
-    socket.setEncoding('utf8');
-    socket.setTimeout(2000, () => socket.destroy(new Error('stats timed out')));
-    socket.on('data', (d) => {
-      text += d;
-    });
-    socket.on('end', () => {
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(err);
-      }
-    });
-    socket.on('error', reject);
-  });
-}
-
-const killGroup = (pid, signal) => {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // gone
-  }
-};
-
-/**
- * Starts uwsgi-ts with `extra` options in its own process group; ready once GET / answers
- * `Hello World` (with --logto the ready line goes to the file, not to us).
- */
-async function startServer(name, extra, processes, server = 'ts', timeoutMs = 20_000) {
-  const port = await freePort();
-  const common = ['--master', '--processes', String(processes)];
-  const [cmd, args] =
-    server === 'uwsgi'
-      ? [
-          'uwsgi',
-          ['--plugin', 'python3', '--http11-socket', `127.0.0.1:${port}`, ...common, '--wsgi-file', pyApp],
-        ]
-      : [process.execPath, [cli, '--http-socket', `127.0.0.1:${port}`, ...common, '--app', app]];
-  const proc = spawn(cmd, [...args, ...extra], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let tail = '';
-  const keep = (d) => {
-    tail = (tail + d.toString('utf8')).slice(-4000);
-  };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  let exited = false;
-  const done = new Promise((resolve) =>
-    proc.on('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const handle = {
-    name,
-    port,
-    pid: proc.pid,
-    async stop() {
-      if (!exited) {
-        killGroup(proc.pid, 'SIGINT');
-        if (await Promise.race([done.then(() => false), sleep(5000).then(() => true)]))
-          killGroup(proc.pid, 'SIGKILL');
-      }
-      killGroup(proc.pid, 'SIGKILL');
-    },
-  };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const r = await get(port);
-      if (r.status === 200 && r.body === 'Hello World') return handle;
-    } catch {
-      // not yet
-    }
-    if (exited || Date.now() > deadline) {
-      await handle.stop();
-      throw new Error(
-        `${name} ${exited ? 'exited' : 'never answered'}: ${tail.trim().split('\n').at(-1) ?? ''}`,
-      );
-    }
-    await sleep(100);
-  }
-}
-
-function wrk(port, o, seconds) {
-  const args = [
-    `-t${o.threads}`,
-    `-c${o.connections}`,
-    `-d${seconds}s`,
-    '--latency',
-    `http://127.0.0.1:${port}/`,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile('wrk', args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`wrk ${args.join(' ')} failed: ${err.message} ${stderr}`));
-      else resolve(parseWrk(stdout));
-    });
-  });
-}
 
 /**
  * Runs both configurations side by side and returns the figures (format with `opsOverheadTable`).
@@ -261,18 +117,7 @@ export async function benchOpsOverhead(options = {}) {
       }
     }
     result.logBytes = statSync(logFile).size;
-    for (const s of servers) {
-      const rps = s.rounds.map((x) => x.rps);
-      result.rows.push({
-        key: s.key,
-        label: s.label,
-        rps: median(rps),
-        minRps: Math.min(...rps),
-        maxRps: Math.max(...rps),
-        p99Ms: median(s.rounds.map((x) => x.p99Ms)),
-        errors: s.rounds.reduce((a, x) => a + x.errors, 0),
-      });
-    }
+    for (const s of servers) result.rows.push({ key: s.key, label: s.label, ...summarise(s.rounds) });
   } finally {
     for (const s of servers) await s.server.stop();
     process.off('SIGINT', onSignal);
@@ -282,8 +127,6 @@ export async function benchOpsOverhead(options = {}) {
   }
   return result;
 }
-
-const fmtRps = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 
 /** The result as Markdown, ready to paste into bench/RESULTS.md. */
 export function opsOverheadTable(r) {

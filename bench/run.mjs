@@ -4,6 +4,7 @@
 import { execSync, spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
 import { benchCacheOps, benchUwsgiCacheOps, cacheOpsTable } from './cache-ops.mjs';
+import { benchCacheRoute, cacheRouteTable } from './cache-route.mjs';
 import { benchConfigLoad } from './config-load.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
@@ -56,6 +57,9 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   // the same hello app with 20 request rules that never match, against it with none
   console.log('\n### Routing rules\n');
   console.log(routingRulesTable(await benchRoutingRules()));
+  // the same hello app behind the cookbook's cache route (every request a hit), against it plain
+  console.log('\n### Cache route\n');
+  console.log(cacheRouteTable(await benchCacheRoute()));
   // a 4 KB and a 1 MB file: uwsgi-ts check-static vs uWSGI with offload-threads vs nginx
   console.log('\n### Static files\n');
   console.log(staticFilesTable(await benchStaticFiles()));
