@@ -288,6 +288,19 @@ class Worker {
   }
 
   /**
+   * Exits after sending the last counters: the master keeps them for the row of a worker the
+   * cheaper subsystem stopped, and the requests finished since its last poll would be lost.
+   */
+  private exit(): void {
+    const stats = this.stats;
+    if (!stats || !process.send) process.exit(0);
+    process.send({ t: 'stats', snapshot: stats.snapshot() } satisfies WorkerMessage, undefined, {}, () =>
+      process.exit(0),
+    );
+    setTimeout(() => process.exit(0), 1000).unref();
+  }
+
+  /**
    * Graceful: stop accepting, finish what is in flight, close keep-alive connections after their
    * current request, exit once every connection is gone. http.Server.close() is bypassed: it
    * resets "idle" connections, which include one just accepted whose request is still on the wire.
@@ -298,9 +311,9 @@ class Worker {
     if (this.dispatcher) this.dispatcher.draining = true;
     let open = this.listening.length;
     const closed = () => {
-      if (--open === 0) process.exit(0);
+      if (--open === 0) this.exit();
     };
-    if (open === 0) process.exit(0);
+    if (open === 0) this.exit();
     // net.Server's own close: stops accepting, calls back when the last connection is gone
     for (const { server } of this.listening) NetServer.prototype.close.call(server, closed);
   }
