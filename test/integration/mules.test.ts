@@ -121,10 +121,21 @@ test('two workers and two mules share the cache, messages and signals; mules res
   // the workers are workers, not mules
   assert.match((await httpGet(port, '/id')).body, /^worker [12] mule 0$/);
 
+  // a graceful reload restarts the mules too: their script runs again
+  process.kill(server.pid, 'SIGHUP');
+  await server.waitFor(new RegExp(`mule 1 \\(pid: ${pid2}\\) annihilated`), 20_000);
+  const third = await server.waitFor(
+    new RegExp(`spawned uWSGI mule 1 \\(pid: (?!${pid1}\\))(?!${pid2}\\))(\\d+)\\)`),
+    20_000,
+  );
+  await until('the reloaded mule to write', async () =>
+    (await read(port, 'mule-wrote')).value === `mule 1 worker 0 pid ${third[1]}` ? true : undefined,
+  );
+
   // a graceful stop stops the mules with uWSGI's line
   process.kill(server.pid, 'SIGTERM');
-  await server.waitFor(new RegExp(`mule 1 \\(pid: ${pid2}\\) annihilated`));
-  await server.waitFor(/mule 2 \(pid: \d+\) annihilated/);
+  await server.waitFor(new RegExp(`mule 1 \\(pid: ${third[1]}\\) annihilated`));
+  await server.waitFor(/mule 2 \(pid: \d+\) annihilated[\s\S]*mule 2 \(pid: \d+\) annihilated/);
   await server.waitFor(/goodbye to uWSGI/);
 });
 
