@@ -203,7 +203,10 @@ export class Cache {
       const s = this.hit(valid);
       if (s === 0) return undefined;
       const start = this.valueByte(s);
-      const value = Buffer.from(this.u8.subarray(start, start + this.i32[this.slotI32(s) + S_VALSIZE]!));
+      // as get(): one allocation and a copy (Buffer.from of a subarray made a view first)
+      const len = this.i32[this.slotI32(s) + S_VALSIZE]!;
+      const value = Buffer.allocUnsafe(len);
+      this.u8.copy(value, 0, start, start + len);
       return { value, expires: this.f64[this.expiresF64(s)]! };
     } finally {
       this.readUnlock();

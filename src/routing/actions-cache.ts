@@ -38,24 +38,33 @@ const serve = (next: boolean) =>
     needs: 'cache',
     compile: (args, site) =>
       compileKv(args, site, ['key'], 'invalid route syntax: you need to specify a cache key'),
-    *run(run, kv) {
+    // a local cache answers at once: no generator (the engine's fast path); a remote one suspends
+    run(run, kv) {
       const key = get(run, kv, 'key') ?? '';
-      const hit = hitOf(yield* io(run.host.cache({ op: 'get', cache: get(run, kv, 'name'), key })));
-      if (hit === undefined) return RouteCode.NEXT;
-      const value = hit.value;
-      const mime = truthy(get(run, kv, 'mime')) ? run.host.mimeType(key) : undefined;
-      const headers: [string, string][] = [
-        ['Content-Type', get(run, kv, 'content_type') ?? mime ?? 'text/html'],
-      ];
-      const encoding = get(run, kv, 'content_encoding');
-      if (encoding !== undefined) headers.push(['Content-Encoding', encoding]);
-      if (hit.expires > 0) headers.push(['Expires', httpDate(hit.expires)]);
-      if (!truthy(get(run, kv, 'no_cl'))) headers.push(['Content-Length', String(value.byteLength)]);
-      run.outcome.response = { status: 200, statusLine: '200 OK', headers, body: value, close: false };
-      if (truthy(get(run, kv, 'no_offload'))) run.outcome.noOffload = true;
-      return next ? RouteCode.NEXT : RouteCode.BREAK;
+      const answer = run.host.cache({ op: 'get', cache: get(run, kv, 'name'), key });
+      if (answer instanceof Promise) return served(run, kv, key, answer, next);
+      return answerWith(run, kv, key, hitOf(answer), next);
     },
   });
+
+function* served(run: RouteRun, kv: Kv, key: string, answer: Promise<CacheAnswer>, next: boolean) {
+  return answerWith(run, kv, key, hitOf(yield* io(answer)), next);
+}
+
+/** A hit becomes the response (uWSGI's headers, in its order); a miss goes on with the chain. */
+function answerWith(run: RouteRun, kv: Kv, key: string, hit: CacheHit | undefined, next: boolean): RouteCode {
+  if (hit === undefined) return RouteCode.NEXT;
+  const value = hit.value;
+  const mime = truthy(get(run, kv, 'mime')) ? run.host.mimeType(key) : undefined;
+  const headers: [string, string][] = [['Content-Type', get(run, kv, 'content_type') ?? mime ?? 'text/html']];
+  const encoding = get(run, kv, 'content_encoding');
+  if (encoding !== undefined) headers.push(['Content-Encoding', encoding]);
+  if (hit.expires > 0) headers.push(['Expires', httpDate(hit.expires)]);
+  if (!truthy(get(run, kv, 'no_cl'))) headers.push(['Content-Length', String(value.byteLength)]);
+  run.outcome.response = { status: 200, statusLine: '200 OK', headers, body: value, close: false };
+  if (truthy(get(run, kv, 'no_offload'))) run.outcome.noOffload = true;
+  return next ? RouteCode.NEXT : RouteCode.BREAK;
+}
 
 const store = action<Kv>({
   plugin: 'router_cache',

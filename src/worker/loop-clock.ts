@@ -36,6 +36,12 @@ export function turnStartPerf(): number {
   return perf;
 }
 
+/** The same instant in epoch microseconds (routing's start of a request, `${uwsgi[sor]}`). */
+export function turnStartMicros(): number {
+  if (!valid) read();
+  return Math.floor((perf + offset) * 1000);
+}
+
 /** The same instant in epoch milliseconds (what Date.now() said, within a second of a clock step). */
 export function turnStartMs(): number {
   if (!valid) read();
