@@ -15,22 +15,22 @@
 // and after the measured rounds.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS as HTTP_DEFAULTS } from './http-hello.mjs';
 import {
+  alternateRounds,
   fmtRps,
   get,
   hasUwsgi,
-  killGroup,
   readStats,
   root,
   startServer,
   summarise,
-  wrk,
+  warmUp,
+  withServers,
 } from './side-by-side.mjs';
 
 const countedApp = join(root, 'bench', 'apps', 'hello-counted.mjs');
@@ -134,20 +134,7 @@ export async function benchCacheRoute(options = {}) {
       : []),
   ];
   const result = { options: o, loadavg: loadavg()[0], rows: [] };
-  const servers = [];
-  // detached process groups do not get our ^C: stop them on the way out
-  const stopAll = () => {
-    for (const s of servers) killGroup(s.server.pid, 'SIGKILL');
-  };
-  const onSignal = (sig) => {
-    stopAll();
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', stopAll);
-  try {
+  await withServers(tmp, async (servers) => {
     for (const c of configs) {
       log(`starting ${c.label}`);
       const extra = c.statsSocket ? [...c.extra, '--stats', c.statsSocket] : c.extra;
@@ -159,20 +146,13 @@ export async function benchCacheRoute(options = {}) {
       else s.calls = await appCalls(server.port);
       await checkHit(s);
     }
-    if (o.warmupS > 0) for (const s of servers) await wrk(s.server.port, o, o.warmupS);
+    await warmUp(servers, o);
     // the counters as the measured rounds start
     for (const s of servers.filter((x) => x.cached)) {
       if (s.kind === 'uwsgi') s.counters = await uwsgiCacheCounters(s.statsSocket);
       else s.calls = await appCalls(s.server.port);
     }
-    for (let i = 0; i < o.rounds; i++) {
-      for (const s of servers) {
-        const w = await wrk(s.server.port, o, o.durationS);
-        s.rounds.push(w);
-        log(`round ${i + 1}/${o.rounds} ${s.label}: ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms.toFixed(2)} ms`);
-        await sleep(200);
-      }
-    }
+    await alternateRounds(servers, o, log);
     for (const s of servers) {
       const row = { key: s.key, label: s.label, ...summarise(s.rounds) };
       // what the measured rounds did to the app and the cache (wrk's requests: only GET /)
@@ -185,13 +165,7 @@ export async function benchCacheRoute(options = {}) {
       }
       result.rows.push(row);
     }
-  } finally {
-    for (const s of servers) await s.server.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', stopAll);
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
   return result;
 }
 

@@ -9,13 +9,21 @@
 // Python hello), for uWSGI's own ratio on the same machine in the same run.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS as HTTP_DEFAULTS } from './http-hello.mjs';
-import { fmtRps, hasUwsgi, killGroup, readStats, startServer, summarise, wrk } from './side-by-side.mjs';
+import {
+  alternateRounds,
+  fmtRps,
+  hasUwsgi,
+  readStats,
+  startServer,
+  summarise,
+  warmUp,
+  withServers,
+} from './side-by-side.mjs';
 
 /** The same load as the HTTP hello benchmark, so that the two tables compare. */
 export const DEFAULTS = Object.freeze({
@@ -87,44 +95,18 @@ export async function benchOpsOverhead(options = {}) {
       : []),
   ];
   const result = { options: o, loadavg: loadavg()[0], rows: [], logBytes: 0, statsWorkers: 0 };
-  const servers = [];
-  // detached process groups do not get our ^C: stop them on the way out
-  const stopAll = () => {
-    for (const s of servers) killGroup(s.server.pid, 'SIGKILL');
-  };
-  const onSignal = (sig) => {
-    stopAll();
-    rmSync(tmp, { recursive: true, force: true });
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('exit', stopAll);
-  try {
+  await withServers(tmp, async (servers) => {
     for (const c of configs) {
       log(`starting ${c.label}`);
       servers.push({ ...c, server: await startServer(c.label, c.extra, o.processes, c.server), rounds: [] });
     }
     // the operations really are on: the stats socket answers, the log file grows
     result.statsWorkers = (await readStats(statsSocket)).workers?.length ?? 0;
-    if (o.warmupS > 0) for (const s of servers) await wrk(s.server.port, o, o.warmupS);
-    for (let i = 0; i < o.rounds; i++) {
-      for (const s of servers) {
-        const w = await wrk(s.server.port, o, o.durationS);
-        s.rounds.push(w);
-        log(`round ${i + 1}/${o.rounds} ${s.label}: ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms.toFixed(2)} ms`);
-        await sleep(200);
-      }
-    }
+    await warmUp(servers, o);
+    await alternateRounds(servers, o, log);
     result.logBytes = statSync(logFile).size;
     for (const s of servers) result.rows.push({ key: s.key, label: s.label, ...summarise(s.rounds) });
-  } finally {
-    for (const s of servers) await s.server.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', stopAll);
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  });
   return result;
 }
 

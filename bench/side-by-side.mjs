@@ -1,9 +1,11 @@
-// The helpers of the side-by-side HTTP benchmarks (ops-overhead.mjs, cache-route.mjs): start
+// The helpers of the side-by-side HTTP benchmarks (ops-overhead.mjs, cache-route.mjs,
+// routing-rules.mjs): start
 // uwsgi-ts or the real uWSGI 2.0.21 with a hello app in its own process group, probe it, drive
 // wrk against it, stop the group. Each benchmark runs its configurations ALTERNATING and reports
 // the median round; what differs between them (the options, the checks) stays in its own file.
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -180,3 +182,49 @@ export function summarise(rounds) {
 }
 
 export const fmtRps = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+
+/**
+ * Runs `body` with the list its started servers go into ({server} each, from startServer); stops
+ * them and removes `tmp` however it ends, ^C and SIGTERM included (detached process groups do not
+ * get our signals).
+ */
+export async function withServers(tmp, body) {
+  const servers = [];
+  const stopAll = () => {
+    for (const s of servers) killGroup(s.server.pid, 'SIGKILL');
+  };
+  const onSignal = (sig) => {
+    stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', stopAll);
+  try {
+    return await body(servers);
+  } finally {
+    for (const s of servers) await s.server.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', stopAll);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** One unmeasured wrk run per server (o.warmupS; none in quick mode). */
+export async function warmUp(servers, o) {
+  if (o.warmupS > 0) for (const s of servers) await wrk(s.server.port, o, o.warmupS);
+}
+
+/** o.rounds rounds, the servers in turn (A B A B ...): each wrk result goes to its s.rounds. */
+export async function alternateRounds(servers, o, log) {
+  for (let i = 0; i < o.rounds; i++) {
+    for (const s of servers) {
+      const w = await wrk(s.server.port, o, o.durationS);
+      s.rounds.push(w);
+      log(`round ${i + 1}/${o.rounds} ${s.label}: ${w.rps.toFixed(0)} req/s, p99 ${w.p99Ms.toFixed(2)} ms`);
+      await sleep(200);
+    }
+  }
+}

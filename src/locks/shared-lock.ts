@@ -17,7 +17,8 @@ const CHECK_MS = 200;
 /** Read once: `process.pid` is a getter, and lock() is on every cache operation's path. */
 const PID = process.pid;
 
-function alive(pid: number): boolean {
+/** Whether process `pid` still exists (EPERM: it does, as another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -11,7 +11,7 @@
 // waiter slept until it ran again.
 
 import type { SharedRegion } from '../shared/region.js';
-import { LOCK_BYTES } from './shared-lock.js';
+import { alive, LOCK_BYTES } from './shared-lock.js';
 
 export { LOCK_BYTES };
 
@@ -24,15 +24,6 @@ const READERS = WAITING - 1;
 const CHECK_MS = 200;
 const EVERYONE = 0x7fffffff;
 const PID = process.pid;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class SharedRwLock {
   private readonly word: number;

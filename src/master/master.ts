@@ -387,8 +387,6 @@ export class Master {
     const masterTitle = c.value('procname-master') ?? (auto ? 'uWSGI master' : undefined);
     if (masterTitle) process.title = `${c.value('procname-prefix') ?? ''}${masterTitle}`;
 
-    const logStdio = this.logFd === 2 ? 'inherit' : this.logFd;
-    const logs = this.logs;
     this.pool = new WorkerPool({
       count: processes,
       cores,
@@ -397,29 +395,7 @@ export class Master {
       plan: (id, generation) => this.plan(id, generation, appSpecs(this.config), bounded ? cores : 0),
       sockets: this.bound.map((b) => ({ index: b.index, handle: b.handle })),
       spawn: (id) => {
-        const child = fork(WORKER_ENTRY, [], {
-          // the master owns the log: the worker's stdout, stderr and request lines are pipes it reads
-          stdio: [
-            ...(this.logsOwned ? PIPED_WORKER_STDIO : ownLogWorkerStdio(logStdio)),
-            // the shared memory, at REGION_FD (6)
-            ...(this.shared?.region.fd !== undefined ? [this.shared.region.fd] : []),
-          ],
-          env: { ...process.env, UWSGI_TS_WORKER_ID: String(id) },
-          execArgv: workerExecArgv(),
-        });
-        if (this.logsOwned) readWorkerOutput(child, logs);
-        // alarm(name, message) from the app (src/api/alarm.ts)
-        child.on('message', (message: unknown) => {
-          if (isAlarmMessage(message) && !this.alarms?.raise(message.name, message.message))
-            this.log(`alarm(): no alarm named "${message.name}"`);
-        });
-        // harakiri: the watchdog names the request of a blocked loop (fd 5), read as IPC messages
-        // uwsgi signals: register, raise, add a timer/cron/monitor, handler done (src/signal/)
-        child.on('message', (message: unknown) => {
-          if (!isWorkerMessage(message)) return;
-          if (message.t === 'mule-msg') this.routeMuleMessage(message);
-          else this.signals?.onWorkerMessage(id, child.pid ?? 0, message);
-        });
+        const child = this.forkChild(WORKER_ENTRY, { UWSGI_TS_WORKER_ID: String(id) }, id);
         readWatchdogReports(child, (message) => child.emit('message', message));
         return child as unknown as WorkerProcess;
       },
@@ -496,14 +472,19 @@ export class Master {
   private finish: (code: number) => void = () => {};
 
   /** Forks mule `spec`: the worker's stdio and shared memory, a plan with no socket. */
-  private spawnMule(spec: MuleSpec) {
+  /**
+   * Forks a worker or a mule (`wid` 0): the log's stdio (pipes the master reads when it owns the
+   * log), the shared memory at REGION_FD (6), and what every such process sends the master:
+   * alarm(), its own log lines, mule messages, uwsgi signal requests (src/signal/).
+   */
+  private forkChild(entry: string, env: Record<string, string>, wid: number) {
     const logStdio = this.logFd === 2 ? 'inherit' : this.logFd;
-    const child = fork(MULE_ENTRY, [], {
+    const child = fork(entry, [], {
       stdio: [
         ...(this.logsOwned ? PIPED_WORKER_STDIO : ownLogWorkerStdio(logStdio)),
         ...(this.shared?.region.fd !== undefined ? [this.shared.region.fd] : []),
       ],
-      env: { ...process.env, UWSGI_TS_MULE_ID: String(spec.id) },
+      env: { ...process.env, ...env },
       execArgv: workerExecArgv(),
     });
     if (this.logsOwned) readWorkerOutput(child, this.logs);
@@ -511,10 +492,18 @@ export class Master {
       if (isAlarmMessage(message) && !this.alarms?.raise(message.name, message.message))
         this.log(`alarm(): no alarm named "${message.name}"`);
       if (!isWorkerMessage(message)) return;
-      if (message.t === 'log') this.log(message.line.replace(/\n$/, ''));
-      else if (message.t === 'mule-msg') this.routeMuleMessage(message);
-      else this.signals?.onWorkerMessage(0, child.pid ?? 0, message);
+      // a worker's log lines go through its pool (onWorkerLog)
+      if (message.t === 'log') {
+        if (wid === 0) this.log(message.line.replace(/\n$/, ''));
+      } else if (message.t === 'mule-msg') this.routeMuleMessage(message);
+      else this.signals?.onWorkerMessage(wid, child.pid ?? 0, message);
     });
+    return child;
+  }
+
+  /** Forks mule `spec` with a plan that has no socket, and starts it. */
+  private spawnMule(spec: MuleSpec) {
+    const child = this.forkChild(MULE_ENTRY, { UWSGI_TS_MULE_ID: String(spec.id) }, 0);
     child.on('error', (err) => this.log(`mule ${spec.id}: ${err.message}`));
     const plan = this.plan(0, 0, appSpecs(this.config), 0);
     child.send({
