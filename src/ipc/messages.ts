@@ -63,7 +63,9 @@ export type WorkerMessage =
   /** The worker's handler for a routed signal finished. */
   | { readonly t: 'signal-done'; readonly num: number }
   /** muleMsg(): `data` (base64) for mule `mule` (0: the next programmed mule). */
-  | { readonly t: 'mule-msg'; readonly mule: number; readonly data: string };
+  | { readonly t: 'mule-msg'; readonly mule: number; readonly data: string }
+  /** alarm(name, message) from an app (src/alarm/alarm-message.ts): the master raises it. */
+  | { readonly t: 'alarm'; readonly name: string; readonly message: string };
 
 type FieldType = 'string' | 'number' | 'object';
 
@@ -82,13 +84,32 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   'signal-add': { num: 'number', what: 'string', args: 'object' },
   'signal-done': { num: 'number' },
   'mule-msg': { mule: 'number', data: 'string' },
+  alarm: { name: 'string', message: 'string' },
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return hasFields(value, WORKER_MESSAGE_FIELDS);
+}
+
+/** The master's messages and their fields, checked the same way in the child. */
+const MASTER_MESSAGE_FIELDS: Readonly<Record<MasterMessage['t'], Readonly<Record<string, FieldType>>>> = {
+  plan: { plan: 'object' },
+  socket: { index: 'number' },
+  start: {},
+  stop: {},
+  'stats?': {},
+  signal: { num: 'number' },
+  'mule-msg': { data: 'string' },
+};
+
+function hasFields(
+  value: unknown,
+  table: Readonly<Record<string, Readonly<Record<string, FieldType>>>>,
+): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const t = (value as { t?: unknown }).t;
-  if (typeof t !== 'string' || !Object.hasOwn(WORKER_MESSAGE_FIELDS, t)) return false;
-  const fields = WORKER_MESSAGE_FIELDS[t as WorkerMessage['t']];
+  if (typeof t !== 'string' || !Object.hasOwn(table, t)) return false;
+  const fields = table[t] ?? {};
   for (const key in fields) {
     const field = (value as Record<string, unknown>)[key];
     if (typeof field !== fields[key] || field === null) return false;
@@ -97,9 +118,65 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 }
 
 export function isMasterMessage(value: unknown): value is MasterMessage {
-  if (typeof value !== 'object' || value === null) return false;
-  const t = (value as { t?: unknown }).t;
-  if (t === 'signal') return typeof (value as { num?: unknown }).num === 'number';
-  if (t === 'mule-msg') return typeof (value as { data?: unknown }).data === 'string';
-  return t === 'plan' || t === 'socket' || t === 'start' || t === 'stop' || t === 'stats?';
+  return hasFields(value, MASTER_MESSAGE_FIELDS);
+}
+
+/**
+ * One handler per message type, keyed by `t`: a type without its row does not compile (STYLE.md
+ * "One message table"). `From` is who sent it (the master's supervisor slot of the child).
+ */
+export type WorkerMessageHandlers<From> = {
+  readonly [T in WorkerMessage['t']]: (message: Extract<WorkerMessage, { t: T }>, from: From) => void;
+};
+
+export type MasterMessageHandlers<Extra = undefined> = {
+  readonly [T in MasterMessage['t']]: (message: Extract<MasterMessage, { t: T }>, extra: Extra) => void;
+};
+
+/** A short, printable description of a message that was refused. */
+function describe(value: unknown): string {
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 120 ? `${text.slice(0, 120)}...` : text;
+  } catch {
+    return typeof value;
+  }
+}
+
+/**
+ * Checks `value` and calls its row of `handlers` (which may leave some types out: a pool tested
+ * alone handles its own). A malformed message, or a handler that throws, is logged and dropped:
+ * a child runs user code, and nothing it sends may take the master down.
+ */
+export function dispatchWorkerMessage<From>(
+  handlers: Partial<WorkerMessageHandlers<From>>,
+  value: unknown,
+  from: From,
+  log: (line: string) => void,
+  who = 'a child',
+): void {
+  if (!isWorkerMessage(value)) {
+    log(`malformed message from ${who} dropped: ${describe(value)}`);
+    return;
+  }
+  const handler = handlers[value.t] as ((m: WorkerMessage, f: From) => void) | undefined;
+  try {
+    handler?.(value, from);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    log(
+      `message "${value.t}" from ${who} failed: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}`,
+    );
+  }
+}
+
+/** The child's side: `value` from the master to its row of `handlers`; anything else is ignored. */
+export function dispatchMasterMessage<Extra>(
+  handlers: MasterMessageHandlers<Extra>,
+  value: unknown,
+  extra: Extra,
+): boolean {
+  if (!isMasterMessage(value)) return false;
+  (handlers[value.t] as (m: MasterMessage, e: Extra) => void)(value, extra);
+  return true;
 }

@@ -113,33 +113,69 @@ test('a cleared limit kills nothing; without one and without harakiri nothing is
 
 test('the global harakiri still applies under a longer user limit, and names the last request', async () => {
   const h = await harness();
-  h.worker.say({ t: 'req', method: 'GET', uri: '/started-last', addr: '127.0.0.1', since: 1, blockedMs: 0 });
+  // the request started at the harness's clock (1,000,000 ms): uWSGI's deadline is second 1000 + 3
+  h.worker.say({
+    t: 'req',
+    method: 'GET',
+    uri: '/started-last',
+    addr: '127.0.0.1',
+    since: 1000,
+    blockedMs: 0,
+  });
   h.worker.say(userLimit(60_000, '/long'));
-  h.advance(2000, true);
+  h.advance(3500, true);
   h.check(3000);
-  assert.deepEqual(h.worker.signals, []);
-  h.advance(1500, true);
+  assert.deepEqual(h.worker.signals, [], 'second 1003 is the deadline, not past it');
+  h.advance(500, true);
   h.check(3000);
   assert.deepEqual(h.worker.signals, ['SIGKILL']);
-  assert.match(h.lines[2] ?? '', /HARAKIRI \[core 0\] 127\.0\.0\.1 - GET \/started-last since 1$/);
+  assert.match(h.lines[2] ?? '', /HARAKIRI \[core 0\] 127\.0\.0\.1 - GET \/started-last since 1000$/);
+});
+
+test('harakiri = 2 kills as uWSGI 2.0 does: once the clock second is past since + 2', async () => {
+  // uWSGI 2.0.21 measured here: 2.55-3.9 s for a request blocked under harakiri = 2 (the master
+  // checks every second; the deadline is in whole seconds)
+  for (const [startOffset, killedAfter] of [
+    [0, 3000],
+    [500, 2500],
+  ] as const) {
+    const h = await harness();
+    h.advance(startOffset, false);
+    const since = Math.floor((1_000_000 + startOffset) / 1000);
+    h.worker.say({ t: 'req', method: 'GET', uri: '/sleep', addr: '127.0.0.1', since, blockedMs: 400 });
+    let waited = 0;
+    while (h.worker.signals.length === 0 && waited < 10_000) {
+      h.advance(500, true);
+      waited += 500;
+      h.check(2000);
+    }
+    assert.equal(waited, killedAfter, `a request started ${startOffset} ms into its second`);
+  }
 });
 
 test('a watchdog report dates the silence from when the loop last turned, never earlier', async () => {
   const h = await harness();
   h.worker.say({ t: 'ping' });
   h.advance(1000, true);
-  // the worker's watchdog: the loop turned 500 ms ago (a request started), then blocked
-  const report = { t: 'req', method: 'GET', uri: '/blocker', addr: '::1', since: 7, blockedMs: 500 };
-  h.worker.say(report);
-  h.advance(500, true);
-  h.check(1000);
-  assert.deepEqual(h.worker.signals, [], 'blocked for 1000 ms only, though silent for 1500');
-  // a late, older report does not move the silence back
-  h.worker.say({ ...report, blockedMs: 5000 });
-  h.advance(500, true);
-  h.check(1000);
+  // the worker's watchdog: the loop turned 500 ms ago, then blocked (no request seen before: the
+  // silence is what counts)
+  h.worker.say({ t: 'user-harakiri', ms: 0, method: '', uri: '', addr: '', since: 0 });
+  h.advance(1000, true);
+  h.check(1500);
+  assert.deepEqual(h.worker.signals, [], 'silent for 1000 ms only');
+  h.advance(1000, true);
+  h.check(1500);
   assert.deepEqual(h.worker.signals, ['SIGKILL']);
-  assert.match(h.lines[2] ?? '', /HARAKIRI \[core 0\] ::1 - GET \/blocker since 7$/);
+  assert.match(h.lines[2] ?? '', /no request seen/);
+});
+
+test('a ping ends what the report said: a later blockage is not dated from an old request', async () => {
+  const h = await harness();
+  h.worker.say({ t: 'req', method: 'GET', uri: '/old', addr: '::1', since: 990, blockedMs: 400 });
+  h.worker.say({ t: 'ping' });
+  h.advance(1000, true);
+  h.check(2000);
+  assert.deepEqual(h.worker.signals, [], 'second 1001 is past 990 + 2, but /old is over');
 });
 
 test('a malformed user-harakiri message is ignored', async () => {

@@ -1,0 +1,9 @@
+// The master's roles, in the order they start (the mules after the workers, as uWSGI spawns them)
+// and are reloaded. Adding a kind of child (a gateway, a spooler, a daemon) is a row here and its
+// file in src/master/roles/; the supervisor and the master do not change.
+
+import { mulesRole } from './roles/mules.js';
+import type { RoleRow } from './roles/role-row.js';
+import { workersRole } from './roles/workers.js';
+
+export const ROLES: readonly RoleRow[] = [workersRole, mulesRole];

@@ -1,0 +1,36 @@
+// uwsgi signals, timers, cron and file monitors (src/signal/): opened before any child, so a bad
+// `timer` or `cron` line stops the start; the timers run once the first workers serve.
+
+import { muleConfig } from '../../mule/mule-config.js';
+import { MasterSignals } from '../../signal/master-signals.js';
+import type { ServiceRow } from '../master-context.js';
+
+export const signalsService: ServiceRow = {
+  name: 'signals',
+  phase: 'bound',
+  open(ctx) {
+    const c = ctx.config;
+    const mules = muleConfig(c);
+    const processes = c.value('processes') ?? 1;
+    const signals = new MasterSignals({
+      config: c,
+      serving: () => ctx.get('workers')?.serving() ?? [],
+      send: (pid, num) =>
+        (ctx.get('workers')?.sendTo(pid, { t: 'signal', num }) ||
+          ctx.get('mules')?.sendToPid(pid, { t: 'signal', num })) ??
+        false,
+      mules: () => ctx.get('mules')?.serving() ?? [],
+      shape: {
+        get processes() {
+          return ctx.get('workers')?.max ?? processes;
+        },
+        mules: mules.mules.length,
+        spoolers: [],
+        farms: mules.farms,
+      },
+      log: (line) => ctx.log(line),
+    });
+    ctx.provide('signals', signals);
+    return { serve: () => signals.start(), close: () => signals.close() };
+  },
+};

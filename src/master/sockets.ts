@@ -1,0 +1,118 @@
+// The instance's sockets: what the config asks for (reference §2.1), the ones systemd passed
+// (socket activation), and how full each one's listen queue is (cheaper, alarms, stats).
+
+import { formatOrigin } from '../config/entry.js';
+import { findOption } from '../config/option-registry.js';
+import type { Config } from '../config/resolve.js';
+import { UwsgiError } from '../errors.js';
+import { parseAddress } from '../net/address.js';
+import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
+import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
+import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
+
+export function socketRequests(config: Config): { sockets: SocketRequest[]; shared: SocketRequest[] } {
+  const sockets: SocketRequest[] = [];
+  const shared: SocketRequest[] = [];
+  const defaultProtocol = PROTOCOL_NAMES[config.value('protocol') ?? 'uwsgi'] ?? 'uwsgi';
+  for (const entry of config.entries) {
+    const name = findOption(entry.key)?.name;
+    if (!name) continue;
+    const where = formatOrigin(entry.origin);
+    if (name === 'shared-socket') {
+      shared.push({ protocol: 'uwsgi', address: parseAddress(entry.value, where), raw: entry.value, where });
+      continue;
+    }
+    if (!(name in SOCKET_OPTIONS)) continue;
+    let protocol: SocketProtocol = SOCKET_OPTIONS[name as keyof typeof SOCKET_OPTIONS];
+    if (name === 'socket') protocol = defaultProtocol;
+    if (protocol === 'https') {
+      const [addr = '', cert, key, ciphers, ca] = entry.value.split(',');
+      if (!cert || !key) {
+        throw new UwsgiError(
+          'ERR_SOCKET_BAD_ADDRESS',
+          `https-socket needs ADDR,CERT,KEY: "${entry.value}" (${where})`,
+        );
+      }
+      sockets.push({
+        protocol,
+        address: parseAddress(addr, where),
+        raw: entry.value,
+        where,
+        tls: { cert, key, ...(ciphers ? { ciphers } : {}), ...(ca ? { ca } : {}) },
+      });
+    } else sockets.push({ protocol, address: parseAddress(entry.value, where), raw: entry.value, where });
+  }
+  return { sockets, shared };
+}
+
+/**
+ * Listening sockets passed by systemd socket activation (LISTEN_FDS, fds from 3), keyed by the
+ * address they are bound to, so that `socket = /run/app.sock` uses the inherited fd.
+ */
+export function inheritedSockets(): Map<string, NativeHandle> {
+  const found = new Map<string, NativeHandle>();
+  const count = Number(process.env['LISTEN_FDS'] ?? 0);
+  const pid = process.env['LISTEN_PID'];
+  if (!count || (pid !== undefined && Number(pid) !== process.pid)) return found;
+  for (let fd = 3; fd < 3 + count; fd++) {
+    const handle = createServerHandle(null, 0, 0, fd);
+    if (typeof handle === 'number') continue;
+    const out: { address?: string; port?: number } = {};
+    // TCP sockets are matched by address; any inherited fd is also reachable as fd://N
+    if (handle.getsockname?.(out) === 0 && out.port !== undefined)
+      found.set(`tcp:${out.address}:${out.port}`, handle);
+    found.set(`fd:${fd}`, handle);
+  }
+  delete process.env['LISTEN_FDS'];
+  delete process.env['LISTEN_PID'];
+  return found;
+}
+
+/** Connections waiting to be accepted on a bound socket (cheaper backlog, idle wake-up). */
+export function socketQueue(b: BoundSocket): number {
+  const a = b.address;
+  if (a.kind === 'tcp') {
+    const port = boundPort(b.handle);
+    return port === undefined ? 0 : (listenQueue(port)?.queue ?? 0);
+  }
+  if (a.kind === 'unix') return unixListenQueue(a.path);
+  if (a.kind === 'abstract') return unixListenQueue(`@${a.name}`);
+  return 0;
+}
+
+/**
+ * Binds every socket the config asks for (shared sockets first, so `=N` can name them), with
+ * the umask and socket permissions of the config; logs uWSGI's lines.
+ */
+export async function bindAll(c: Config, log: (line: string) => void): Promise<BoundSocket[]> {
+  const { sockets, shared } = socketRequests(c);
+  if (sockets.length === 0) {
+    throw new UwsgiError(
+      'ERR_SOCKET_NONE',
+      'no socket to serve on: give --http-socket, --socket, --fastcgi-socket or --scgi-socket',
+    );
+  }
+  const umask = c.value('umask');
+  if (umask !== undefined) process.umask(umask);
+  const chmod = c.value('chmod-socket');
+  const chown = c.value('chown-socket');
+  const options = {
+    ...(chmod !== undefined ? { chmod } : {}),
+    ...(chown ? { chown } : {}),
+    inherited: inheritedSockets(),
+  };
+  const sharedBound: BoundSocket[] = [];
+  for (const [i, request] of shared.entries()) {
+    const b = await bindSocket(i, request, { ...options, shared: [] });
+    sharedBound.push(b);
+    log(`uwsgi shared socket ${i} bound to ${b.description} fd ${b.handle.fd}`);
+  }
+  const bound: BoundSocket[] = [];
+  for (const [i, request] of sockets.entries()) {
+    const b = await bindSocket(i, request, { ...options, shared: sharedBound });
+    bound.push(b);
+    log(`uwsgi socket ${i} ${b.inherited ? 'inherited' : 'bound to'} ${b.description} fd ${b.handle.fd}`);
+  }
+  return bound;
+}
