@@ -3,7 +3,7 @@
 // stats server and the cheaper subsystem read, max-worker-lifetime and the elastic pool (cheaper,
 // idle, cheap). Spawn and clock are injected, so all of it is unit-tested without processes.
 
-import type { MasterMessage, WorkerMessage, WorkerMessageHandlers } from '../ipc/messages.js';
+import type { MasterMessage, WorkerMessageHandlers } from '../ipc/messages.js';
 import { dispatchWorkerMessage } from '../ipc/messages.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import type { WorkerSnapshot } from '../stats/worker-stats.js';
@@ -11,32 +11,15 @@ import type { WorkerPlan } from '../worker/plan.js';
 import { type ChildProcessLike, safeKill, safeSend } from './supervisor/child.js';
 import type { RoleSpec } from './supervisor/role.js';
 import { type Slot, Supervisor, type SupervisorClock } from './supervisor/supervisor.js';
+import { dueForHarakiri, harakiriLines, type WorkerMeta } from './worker-harakiri.js';
+import { WORKER_ROLE } from './worker-role.js';
+import { cheapRows, type WorkerStatsRow } from './worker-stats-rows.js';
+
+export type { WorkerStatsRow } from './worker-stats-rows.js';
 
 /** What the pool needs of a worker process (a ChildProcess fits). */
 export type WorkerProcess = ChildProcessLike;
 export type PoolClock = SupervisorClock;
-
-/** The worker role's row: uWSGI 2.0.21's lines (reference §10). */
-export const WORKER_ROLE: RoleSpec = {
-  noun: 'worker',
-  handshake: true,
-  reload: 'overlap',
-  backoff: { quickDeathMs: 2000, firstMs: 100, maxMs: 10_000 },
-  lines: {
-    spawned: (id, pid) => `spawned uWSGI worker ${id} (pid: ${pid}, cores: CORES)`,
-    respawned: (id, pid) => `Respawned uWSGI worker ${id} (new pid: ${pid})`,
-    died: (id, pid, how) => `DAMN ! worker ${id} (pid: ${pid}) died${how} :( trying respawn ...`,
-    diedForGood: (id, pid, how) => `worker ${id} (pid: ${pid}) died${how}; no master: not respawned`,
-    diedYoung: (id, pid, how) => `worker ${id} (pid: ${pid}) died before it was ready${how}`,
-    replacementDied: (id, pid, how) =>
-      `the replacement of worker ${id} (pid: ${pid}) died before it was ready${how}: the old one keeps serving`,
-    buried: (id, _pid, seconds) => `worker ${id} buried after ${seconds} seconds`,
-    stopping: (id, pid) => `Gracefully killing worker ${id} (pid: ${pid})...`,
-    dismissed: (id, pid) => [`worker ${id} killed successfully (pid: ${pid})`, `uWSGI worker ${id} cheaped.`],
-    backingOff: (id, ms) => `worker ${id} keeps dying: respawning it in ${ms} ms`,
-    chainStep: (id, pid) => `chain reload: replacing worker ${id} (pid: ${pid})`,
-  },
-};
 
 export interface WorkerPoolOptions {
   count: number;
@@ -60,44 +43,6 @@ export interface WorkerPoolOptions {
    */
   readonly elastic?: { readonly initial: number };
 }
-
-interface RequestSeen {
-  readonly method: string;
-  readonly uri: string;
-  readonly addr: string;
-  /** When it started, in whole seconds (uWSGI's `since`). */
-  readonly since: number;
-}
-
-/** What the pool keeps per worker process. */
-interface WorkerMeta {
-  /** harakiri: when the event loop last turned, and the request a blocked loop serves. */
-  lastPing: number;
-  current: RequestSeen | undefined;
-  /** setUserHarakiri(): when the earliest per-request limit expires, and its request. */
-  userHarakiri: { deadline: number; request: RequestSeen } | undefined;
-  harakiriTries: number;
-  /** The last counters the worker sent (stats). */
-  stats: WorkerSnapshot | undefined;
-}
-
-/** One worker as the stats document needs it. */
-export interface WorkerStatsRow {
-  readonly id: number;
-  readonly pid: number;
-  readonly accepting: boolean;
-  readonly harakiriCount: number;
-  readonly lastSpawn: number;
-  readonly respawnCount: number;
-  readonly snapshot: WorkerSnapshot | undefined;
-  /** The worker answered this query (a blocked one sends nothing: `snapshot` is its last). */
-  readonly answered: boolean;
-  /** A worker slot the cheaper subsystem keeps stopped (uWSGI's status "cheap", pid 0). */
-  readonly cheap: boolean;
-}
-
-/** A worker's loop pings every 1000 ms: this long without a ping, it is blocked. */
-const BLOCKED_MS = 1500;
 
 type WorkerHandlers = Pick<
   WorkerMessageHandlers<Slot<WorkerMeta>>,
@@ -260,47 +205,14 @@ export class WorkerPool {
     return this.sup.quickDeathCount(id);
   }
 
-  /**
-   * harakiri (reference §2.4, §10's lines), checked every second by the master. A loop that has not
-   * turned for BLOCKED_MS is blocked; it is killed when its request is past the global limit, as
-   * uWSGI 2.0 reckons it (a deadline in whole seconds, `since + harakiri`, passed once the clock's
-   * second is beyond it: 2.3-4 s for `harakiri = 2` with a check every second), or past its
-   * setUserHarakiri() deadline. Without a report of the blocking request, the silence itself is
-   * measured against the limit. The respawn path logs the death and replaces the worker.
-   */
+  /** harakiri, checked every second by the master (src/master/worker-harakiri.ts). */
   checkHarakiri(limitMs: number, ctime: (ms: number) => string): void {
     const now = this.options.clock.now();
-    for (const slot of this.sup.slots()) {
-      if (!slot.ready || slot.retiring) continue;
-      const meta = slot.meta;
-      const silent = now - meta.lastPing;
-      const user = meta.userHarakiri;
-      // a live loop pings every second: a user deadline passed with a loop still pinging is the
-      // worker's own to answer (504); only a loop silent past BLOCKED_MS is killed
-      const byUser = user !== undefined && now >= user.deadline && silent > BLOCKED_MS;
-      const c = meta.current;
-      const byGlobal =
-        limitMs > 0 &&
-        silent > Math.min(BLOCKED_MS, limitMs) &&
-        (c !== undefined ? Math.floor(now / 1000) > c.since + Math.ceil(limitMs / 1000) : silent > limitMs);
-      if (!byUser && !byGlobal) continue;
-      meta.userHarakiri = undefined;
-      meta.harakiriTries++;
-      this.harakiriById.set(slot.id, (this.harakiriById.get(slot.id) ?? 0) + 1);
-      // uWSGI 2.0.21 dates all four lines (test/fixtures/uwsgi-2.0.21-app-api.json)
-      const at = `${ctime(now)} - `;
-      const log = (line: string) => this.options.log(at + line);
-      log(`*** HARAKIRI ON WORKER ${slot.id} (pid: ${slot.pid}, try: ${meta.harakiriTries}) ***`);
-      log(`HARAKIRI !!! worker ${slot.id} status !!!`);
-      const r = byUser ? user.request : c;
-      log(
-        r
-          ? `HARAKIRI [core 0] ${r.addr} - ${r.method} ${r.uri} since ${r.since}`
-          : 'HARAKIRI [core 0] no request seen (blocked outside a request?)',
-      );
-      log(`HARAKIRI !!! end of worker ${slot.id} status !!!`);
+    for (const due of dueForHarakiri(this.sup.slots(), now, limitMs)) {
+      this.harakiriById.set(due.slot.id, (this.harakiriById.get(due.slot.id) ?? 0) + 1);
       this.harakiriCount++;
-      safeKill(slot.proc, 'SIGKILL');
+      for (const line of harakiriLines(due, now, ctime)) this.options.log(line);
+      safeKill(due.slot.proc, 'SIGKILL');
     }
   }
 
@@ -338,24 +250,8 @@ export class WorkerPool {
       cheap: false,
     }));
     if (this.options.elastic) {
-      // uWSGI lists every worker slot: a stopped one keeps its id and counters with pid 0, one
-      // never spawned is all zeros (id 0)
       const shown = new Set(rows.map((r) => r.id));
-      for (let id = 1; id <= this.options.count; id++) {
-        if (shown.has(id)) continue;
-        const spawned = this.sup.spawns.has(id);
-        rows.push({
-          id: spawned ? id : 0,
-          pid: 0,
-          accepting: false,
-          harakiriCount: this.harakiriById.get(id) ?? 0,
-          lastSpawn: spawned ? Math.floor((this.sup.lastSpawnAt.get(id) ?? 0) / 1000) : 0,
-          respawnCount: this.sup.spawns.get(id) ?? 0,
-          snapshot: this.lastSnapshot.get(id),
-          answered: false,
-          cheap: true,
-        });
-      }
+      rows.push(...cheapRows(this.options.count, shown, this.sup, this.harakiriById, this.lastSnapshot));
     }
     return rows.sort((a, b) => (a.id || Number.MAX_SAFE_INTEGER) - (b.id || Number.MAX_SAFE_INTEGER));
   }
@@ -437,6 +333,3 @@ export class WorkerPool {
     return this.sup.kill(signal);
   }
 }
-
-/** Worker messages the pool itself does not handle (the master's table routes them elsewhere). */
-export type OtherWorkerMessage = Exclude<WorkerMessage['t'], keyof WorkerHandlers>;
