@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
-import { isMasterMessage } from '../ipc/messages.js';
+import { dispatchMasterMessage, type MasterMessageHandlers } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerApi } from '../worker/api-runtime.js';
@@ -26,29 +26,26 @@ class Mule {
   private programmed = false;
   private loaded = false;
 
+  /** The master's messages, one row each (src/ipc/messages.ts). */
+  private readonly handlers: MasterMessageHandlers = {
+    plan: (m) => {
+      this.plan = m.plan;
+      if (m.plan.logging.logMaster) this.log = (line) => process.send?.({ t: 'log', line });
+      process.title = `uWSGI mule ${m.plan.mule?.id ?? 0}`;
+    },
+    // a mule has no socket
+    socket: () => {},
+    start: () => {
+      this.start().catch((err: unknown) => this.fail(err));
+    },
+    stop: () => process.exit(0),
+    'stats?': () => {},
+    signal: (m) => workerSignals.deliver(m.num),
+    'mule-msg': (m) => muleInbox.deliver(Buffer.from(m.data, 'base64')),
+  };
+
   onMessage(message: unknown): void {
-    if (!isMasterMessage(message)) return;
-    switch (message.t) {
-      case 'plan':
-        this.plan = message.plan;
-        if (message.plan.logging.logMaster) this.log = (line) => process.send?.({ t: 'log', line });
-        process.title = `uWSGI mule ${message.plan.mule?.id ?? 0}`;
-        return;
-      case 'start':
-        this.start().catch((err: unknown) => this.fail(err));
-        return;
-      case 'stop':
-        process.exit(0);
-        return;
-      case 'signal':
-        workerSignals.deliver(message.num);
-        return;
-      case 'mule-msg':
-        muleInbox.deliver(Buffer.from(message.data, 'base64'));
-        return;
-      default:
-        return;
-    }
+    dispatchMasterMessage(this.handlers, message, undefined);
   }
 
   private fail(err: unknown): never {

@@ -2,11 +2,15 @@
 // while the worker's other requests go on; a worker whose event loop is blocked is killed by the
 // master with uWSGI's HARAKIRI lines and replaced.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { httpGet as get } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 
 const APP = 'test/fixtures/apps/probe.mjs';
+const HARAKIRI_FIXTURE = JSON.parse(
+  readFileSync(new URL('../fixtures/harakiri-uwsgi-2.0.21.json', import.meta.url), 'utf8'),
+) as { endedAfterSeconds: number[] };
 
 test('a slow async request past harakiri gets 504; the same worker keeps serving', {
   timeout: 20_000,
@@ -53,9 +57,14 @@ test('a blocked event loop: the master kills the worker with the HARAKIRI lines,
   ]);
   t.after(() => server.close());
   const pid = Number((await get(server.port, '/pid')).body);
+  const sent = Date.now();
+  let endedAfter = 0;
   const blocked = get(server.port, '/block?ms=20000').then(
     (r) => r.status,
-    () => 'closed',
+    () => {
+      endedAfter = (Date.now() - sent) / 1000;
+      return 'closed';
+    },
   );
   await server.waitFor(
     new RegExp(`\\*\\*\\* HARAKIRI ON WORKER 1 \\(pid: ${pid}, try: 1\\) \\*\\*\\*`),
@@ -68,6 +77,12 @@ test('a blocked event loop: the master kills the worker with the HARAKIRI lines,
     new RegExp(`DAMN ! worker 1 \\(pid: ${pid}\\) died, killed by signal 9 :\\( trying respawn \\.\\.\\.`),
   );
   assert.equal(await blocked, 'closed', 'the client gets an empty reply, as with uWSGI');
+  // uWSGI's reckoning (a whole-second deadline, checked every second): its recorded times bound ours
+  const ended = HARAKIRI_FIXTURE.endedAfterSeconds;
+  assert.ok(
+    endedAfter >= Math.min(...ended) - 0.6 && endedAfter <= Math.max(...ended) + 0.6,
+    `ended after ${endedAfter} s; uWSGI 2.0.21: ${ended.join(', ')} s`,
+  );
   const next = Number((await get(server.port, '/pid')).body);
   assert.notEqual(next, pid);
 });
