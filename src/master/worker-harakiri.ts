@@ -23,6 +23,8 @@ export interface WorkerMeta {
   harakiriTries: number;
   /** The last counters the worker sent (stats). */
   stats: WorkerSnapshot | undefined;
+  /** How many apps its plan asked it to load. */
+  readonly appsPlanned: number;
 }
 
 /** A worker's loop pings every 1000 ms: this long without a ping, it is blocked. */

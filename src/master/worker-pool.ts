@@ -57,6 +57,10 @@ export class WorkerPool {
   private statsWaiters = new Set<() => void>();
   /** harakiri kills per worker id, across respawns (stats `harakiri_count`). */
   private readonly harakiriById = new Map<number, number>();
+  /** The first generation is ready: from now on a worker must load every app it is given. */
+  private started = false;
+  /** The app count of the plan built last (read into the new slot's meta). */
+  private appsPlanned = 0;
   /** How many workers harakiri killed (for the stats document). */
   harakiriCount = 0;
 
@@ -83,6 +87,7 @@ export class WorkerPool {
         userHarakiri: undefined,
         harakiriTries: 0,
         stats: undefined,
+        appsPlanned: this.appsPlanned,
       }),
       clock: options.clock,
       log: options.log,
@@ -93,7 +98,9 @@ export class WorkerPool {
 
   private spawnProcess(id: number, generation: number): WorkerProcess {
     const proc = this.options.spawn(id);
-    safeSend(proc, { t: 'plan', plan: this.options.plan(id, generation) } satisfies MasterMessage);
+    const plan = this.options.plan(id, generation);
+    this.appsPlanned = plan.apps.length;
+    safeSend(proc, { t: 'plan', plan } satisfies MasterMessage);
     for (const socket of this.options.sockets)
       safeSend(proc, { t: 'socket', index: socket.index }, socket.handle);
     safeSend(proc, { t: 'start' } satisfies MasterMessage);
@@ -117,7 +124,22 @@ export class WorkerPool {
 
   /** The pool's rows of the master's message table (src/ipc/messages.ts). */
   readonly handlers: WorkerHandlers = {
-    ready: (_m, slot) => this.sup.markReady(slot),
+    ready: (m, slot) => {
+      // uWSGI starts a worker whose app did not load in "full dynamic mode" (every request a 500);
+      // so does uwsgi-ts at start. Once the instance serves, a worker that loads fewer apps than it
+      // was given (a reload, respawn or recycle that met a broken or half-written app file) is not
+      // put in service: a reload keeps the old generation, a recycle the old worker, a respawn
+      // backs off and tries again.
+      if (this.started && m.apps < slot.meta.appsPlanned) {
+        this.options.log(
+          `worker ${slot.id} (pid: ${slot.pid}) loaded ${m.apps} of its ${slot.meta.appsPlanned} apps: not put in service`,
+        );
+        this.sup.markFailed(slot, `loaded ${m.apps} of ${slot.meta.appsPlanned} apps`);
+        safeKill(slot.proc, 'SIGKILL');
+        return;
+      }
+      this.sup.markReady(slot);
+    },
     failed: (m, slot) => this.sup.markFailed(slot, m.message),
     ping: (_m, slot) => {
       slot.meta.lastPing = this.options.clock.now();
@@ -195,9 +217,10 @@ export class WorkerPool {
   }
 
   /** Spawns the first generation; resolves when every worker is ready, rejects when one fails. */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     const first = Math.min(this.options.count, this.options.elastic?.initial ?? this.options.count);
-    return this.sup.start(Array.from({ length: first }, (_, i) => i + 1));
+    await this.sup.start(Array.from({ length: first }, (_, i) => i + 1));
+    this.started = true;
   }
 
   /** The young deaths in a row of worker `id` (the next back-off; for tests). */

@@ -38,7 +38,7 @@ async function harness() {
     count: 1,
     cores: 1,
     respawn: true,
-    plan: (id, generation) => ({ id, generation }) as unknown as WorkerPlan,
+    plan: (id, generation) => ({ id, generation, apps: [] }) as unknown as WorkerPlan,
     sockets: [],
     spawn: () => {
       const w = new FakeWorker(500 + workers.length);

@@ -29,7 +29,7 @@ class FakeWorker extends EventEmitter {
   }
 }
 
-function harness(count: number) {
+function harness(count: number, apps = 0) {
   let now = 0;
   let nextPid = 100;
   const timers: Array<{ at: number; fn: () => void }> = [];
@@ -46,7 +46,8 @@ function harness(count: number) {
     count,
     cores: 1,
     respawn: true,
-    plan: (id, generation) => ({ id, generation }) as unknown as WorkerPlan,
+    plan: (id, generation) =>
+      ({ id, generation, apps: Array.from({ length: apps }, () => ({})) }) as unknown as WorkerPlan,
     sockets: [],
     spawn: () => {
       const w = new FakeWorker(nextPid++);
@@ -170,4 +171,24 @@ test('a new worker that dies during a reload that then fails is not respawned be
   // the old generation keeps its two workers; nothing more is spawned for id 2
   assert.equal(h.workers.length, 4, h.lines.join('\n'));
   assert.equal(h.pool.pids().filter((p) => p === h.workers[0]?.pid || p === h.workers[1]?.pid).length, 2);
+});
+
+test('once serving, a worker that loads fewer apps than it was given is not put in service', async () => {
+  const h = harness(1, 1);
+  const started = h.pool.start();
+  // at start, uWSGI's "full dynamic mode": a worker without its app still serves
+  h.workers[0]?.emit('message', { t: 'ready', apps: 0 });
+  await started;
+  // a reload meets a half-written app file: the new worker loads nothing, the old one serves on
+  const reloading = h.pool.reload();
+  h.workers[1]?.emit('message', { t: 'ready', apps: 0 });
+  await assert.rejects(reloading, /loaded 0 of 1 apps/);
+  assert.deepEqual(h.workers[1]?.signals, ['SIGKILL']);
+  assert.ok(!h.workers[0]?.sent.some((m) => m.t === 'stop'));
+  assert.ok(h.lines.includes('worker 1 (pid: 101) loaded 0 of its 1 apps: not put in service'));
+  // the next reload loads it: the new worker serves and the old one drains
+  const again = h.pool.reload();
+  h.workers[2]?.emit('message', { t: 'ready', apps: 1 });
+  await again;
+  assert.ok(h.workers[0]?.sent.some((m) => m.t === 'stop'));
 });
