@@ -54,21 +54,36 @@ export function appFile(option: 'app' | 'mount', value: string): string {
   return colon > file.lastIndexOf('/') && colon > 1 ? file.slice(0, colon) : file;
 }
 
+/** Used by a module today: its subsystem is ready, or the option is listed in served-options.ts. */
+export function isServed(spec: OptionSpec): boolean {
+  const status = SUBSYSTEM_STATUS[spec.subsystem];
+  return (status.state === 'ready' && !UNSERVED_OPTIONS.has(spec.name)) || SERVED_OPTIONS.has(spec.name);
+}
+
+/** The missing capability an option needs, if any (not-served-yet.ts). */
+export function capabilityOf(spec: OptionSpec): NotServedYet | undefined {
+  return optionNotServed(spec.name, spec.subsystem, isServed(spec));
+}
+
 type ValueRule = (spec: OptionSpec, value: string, ctx: ServedContext) => void;
 
-const plugins =
-  (need: boolean): ValueRule =>
-  (spec, value, ctx) => {
-    for (const name of pluginNames(value)) {
-      const row = pluginNotServed(name);
-      if (row) throw notServed(`plugin "${name}" of option "${spec.name}"`, row, row.instead, ctx.where);
-      if (BUILT_IN_PLUGINS.has(name)) continue;
-      // uWSGI 2.0.21: `unable to load plugin "foo"` and exit 1 for need-plugin; a warning for plugin
-      const message = `unable to load plugin "${name}" (${spec.name}, ${ctx.where}): uwsgi-ts has no counterpart`;
-      if (need) throw new UwsgiError('ERR_CONFIG_PLUGIN_NOT_FOUND', message);
-      ctx.warn({ code: 'plugin-not-found', key: spec.name, message });
-    }
-  };
+/**
+ * `plugins`/`need-plugins`, run the moment the option is read (immediate.ts), as uWSGI loads a
+ * plugin then: a plugin of a capability not served yet stops the start; one with no counterpart
+ * is uWSGI 2.0.21's missing plugin: `unable to load plugin "foo"` and exit 1 for need-plugin, a
+ * warning for plugin (test/fixtures/config/uwsgi-2.0.21-plugins.json).
+ */
+export function checkPlugins(option: string, value: string, ctx: ServedContext): void {
+  const need = option === 'need-plugins';
+  for (const name of pluginNames(value)) {
+    const row = pluginNotServed(name);
+    if (row) throw notServed(`plugin "${name}" of option "${option}"`, row, row.instead, ctx.where);
+    if (BUILT_IN_PLUGINS.has(name)) continue;
+    const message = `unable to load plugin "${name}" (${option}, ${ctx.where}): uwsgi-ts has no counterpart`;
+    if (need) throw new UwsgiError('ERR_CONFIG_PLUGIN_NOT_FOUND', message);
+    ctx.warn({ code: 'plugin-not-found', key: option, message });
+  }
+}
 
 const app =
   (option: 'app' | 'mount'): ValueRule =>
@@ -85,10 +100,8 @@ const app =
     }
   };
 
-/** Options whose value, not just their presence, can name something not served. */
+/** Options whose value, not just their presence, can name something not served (plugins: above). */
 const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
-  plugins: plugins(false),
-  'need-plugins': plugins(true),
   app: app('app'),
   mount: app('mount'),
 };
@@ -99,8 +112,7 @@ const VALUE_RULES: Readonly<Record<string, ValueRule>> = {
  */
 export function checkServed(spec: OptionSpec, value: string, ctx: ServedContext, warned: Set<string>): void {
   const status = SUBSYSTEM_STATUS[spec.subsystem];
-  const served =
-    (status.state === 'ready' && !UNSERVED_OPTIONS.has(spec.name)) || SERVED_OPTIONS.has(spec.name);
+  const served = isServed(spec);
   const row = optionNotServed(spec.name, spec.subsystem, served);
   if (row) throw notServed(`option "${spec.name}"`, row, insteadOf(row, spec.name), ctx.where);
   VALUE_RULES[spec.name]?.(spec, value, ctx);
