@@ -156,3 +156,20 @@ test('app files: the export after the last colon is not part of the file', () =>
   assert.equal(refusal(['--strict', '--mount', '/x=app']), 'ERR_CONFIG_NO_LOADER');
   assert.equal(refusal(['--strict', '--mount', '/x=app.mts:fetch']), undefined);
 });
+
+test('options with nothing to do on Node stay accepted, without a warning', () => {
+  const { config } = loadConfig(
+    [
+      '--enable-threads',
+      '--thunder-lock',
+      '--offload-threads',
+      '4',
+      '--lazy-apps',
+      '--plugin',
+      'router_cache',
+    ],
+    host,
+  );
+  assert.deepEqual(config.warnings, []);
+  assert.equal(config.value('offload-threads'), 4);
+});
