@@ -88,6 +88,9 @@ export function checkPlugins(option: string, value: string, ctx: ServedContext):
 const app =
   (option: 'app' | 'mount'): ValueRule =>
   (_spec, value, ctx) => {
+    if (option === 'mount' && !value.includes('=')) {
+      throw new UwsgiError('ERR_CONFIG_BAD_VALUE', `mount needs /mountpoint=app: "${value}" (${ctx.where})`);
+    }
     const file = appFile(option, value);
     const ext = extname(file).toLowerCase();
     const row = appFileNotServed(ext);

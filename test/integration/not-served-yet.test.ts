@@ -195,3 +195,32 @@ describe('plugins with no counterpart behave as uWSGI 2.0.21', { concurrency: 2 
     });
   }
 });
+
+describe('if-plugin holds for built-in plugins only', () => {
+  it('skips a block for python3, keeps one for router_cache', { timeout: 20_000 }, async () => {
+    const { dir, cleanup } = tempFiles({
+      'app.ini': [
+        '[uwsgi]',
+        'if-plugin = python3',
+        'module = app:application',
+        'endif =',
+        'if-not-plugin = python3',
+        'app = app.mjs',
+        'endif =',
+        'if-plugin = router_cache',
+        'cache2 = name=c,items=10',
+        'endif =',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const run = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stderr, /^module = /m);
+      assert.match(run.stderr, /^app = app\.mjs$/m);
+      assert.match(run.stderr, /^cache2 = name=c,items=10$/m);
+    } finally {
+      cleanup();
+    }
+  });
+});

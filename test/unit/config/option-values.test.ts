@@ -153,6 +153,7 @@ test('app files: the export after the last colon is not part of the file', () =>
   assert.equal(refusal(['--mount', '/x=app.wsgi']), 'ERR_CONFIG_NOT_SERVED_YET');
   assert.equal(refusal(['--app', 'app.py:application']), 'ERR_CONFIG_NOT_SERVED_YET');
   assert.equal(refusal(['--mount', '/x=app']), undefined);
+  assert.equal(refusal(['--mount', 'app.mjs']), 'ERR_CONFIG_BAD_VALUE');
   assert.equal(refusal(['--strict', '--mount', '/x=app']), 'ERR_CONFIG_NO_LOADER');
   assert.equal(refusal(['--strict', '--mount', '/x=app.mts:fetch']), undefined);
 });
