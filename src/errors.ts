@@ -12,10 +12,19 @@ export const ERROR_CODES = {
   ERR_CONFIG_PARSE: 'a json or yaml config file that does not parse',
   ERR_CONFIG_READ: 'an @() or scheme read failed (missing file, failing exec://, bad fd://)',
   ERR_CONFIG_BAD_VALUE: 'a value that its option cannot use (a bad integer, a negative count...)',
+  ERR_CONFIG_BAD_CHOICE:
+    'a value outside the fixed set its option takes (app-style, cheaper-algo, protocol, log-encoder...)',
+  ERR_CONFIG_OUT_OF_RANGE: "an integer below its option's minimum or above its maximum (processes = 0...)",
   ERR_CONFIG_RECURSIVE_LOGIC: 'a for/if block opened inside another one',
   ERR_CONFIG_INCLUDE_DEPTH: 'config files that include each other without end',
   ERR_CONFIG_STRICT_UNKNOWN: 'an unknown config directive under --strict',
   ERR_CONFIG_NOT_SUPPORTED: 'an option whose subsystem uwsgi-ts does not serve yet, under --strict',
+  ERR_CONFIG_NOT_SERVED_YET:
+    'an option (or plugin, or app file) of a capability uwsgi-ts does not serve yet (Python, CGI, gateways, spooler, attached daemons, Emperor): the start stops and the message says what works today',
+  ERR_CONFIG_PLUGIN_NOT_FOUND:
+    'need-plugin naming a plugin with no uwsgi-ts counterpart (uWSGI 2.0.21: unable to load plugin, exit 1)',
+  ERR_CONFIG_NO_LOADER:
+    'under --strict, an app or mount whose file no app loader accepts (JS/TS extensions only)',
   ERR_CONFIG_FORBIDDEN: 'an option refused by a blacklist/whitelist block',
   ERR_CONFIG_PLACEHOLDER_IS_OPTION: 'set-placeholder given the name of a real option',
   ERR_CONFIG_EXIT: 'the `exit` option was used',

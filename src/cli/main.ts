@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig, processMagicHost, readConfig } from '../config/load.js';
 import type { ConfigHost } from '../config/loader.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
+import { BUILT_IN_PLUGINS, pluginNames } from '../config/plugins.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
@@ -42,7 +43,8 @@ export function processHost(): ConfigHost {
     magic: processMagicHost(),
     log: (line) => process.stderr.write(`${line}\n`),
     print: (text) => process.stdout.write(text),
-    hasPlugin: () => true,
+    // if-plugin holds for the plugins uwsgi-ts has built in, not for the ones it refuses (python...)
+    hasPlugin: (name) => pluginNames(name).every((p) => BUILT_IN_PLUGINS.has(p)),
   };
 }
 

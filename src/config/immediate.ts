@@ -6,9 +6,10 @@ import { UwsgiError } from '../errors.js';
 import { splitSection } from './config-path.js';
 import type { ConfigEntry } from './entry.js';
 import { formatOrigin } from './entry.js';
-import type { ConfigLoader } from './loader.js';
+import type { ConfigLoader, ConfigWarning } from './loader.js';
 import { LOGIC_OPENERS } from './logic.js';
 import { findOption } from './option-registry.js';
+import { checkPlugins } from './served-check.js';
 
 export type ConfigHandler = (loader: ConfigLoader, entry: ConfigEntry) => void;
 
@@ -66,6 +67,13 @@ const openLogic =
 
 const nothing: ConfigHandler = () => {};
 
+const pluginContext = (loader: ConfigLoader, entry: ConfigEntry) => ({
+  strict: loader.strict,
+  where: formatOrigin(entry.origin),
+  // printed at once, as uWSGI prints its "UNABLE to load" line: a later `exit` must not hide it
+  warn: (w: ConfigWarning) => loader.host.log(`uwsgi-ts: warning: ${w.message}`),
+});
+
 const logicRows = Object.fromEntries(Object.keys(LOGIC_OPENERS).map((name) => [name, openLogic(name)]));
 
 export const IMMEDIATE_HANDLERS: Readonly<Record<string, ConfigHandler>> = {
@@ -101,6 +109,9 @@ export const IMMEDIATE_HANDLERS: Readonly<Record<string, ConfigHandler>> = {
   'inject-after': (loader, entry) => {
     loader.injectAfter.push(entry.value);
   },
+  // uWSGI loads a plugin when the option is read: a missing one is reported then (served-check.ts)
+  plugins: (loader, entry) => checkPlugins('plugins', entry.value, pluginContext(loader, entry)),
+  'need-plugins': (loader, entry) => checkPlugins('need-plugins', entry.value, pluginContext(loader, entry)),
   exit: (_loader, entry) => {
     const code = entry.value === '' || entry.value === 'true' ? 0 : Number.parseInt(entry.value, 10) || 0;
     throw new UwsgiError('ERR_CONFIG_EXIT', `exit requested at ${formatOrigin(entry.origin)}`, {

@@ -31,7 +31,7 @@ export interface ConfigHost {
 
 /** A problem that does not stop the start, shown once at start-up. */
 export interface ConfigWarning {
-  readonly code: 'unknown-option' | 'not-supported' | 'missing-section';
+  readonly code: 'unknown-option' | 'not-supported' | 'missing-section' | 'plugin-not-found';
   readonly key: string;
   readonly message: string;
 }

@@ -84,4 +84,14 @@ export interface OptionSpec {
   readonly help: string;
   /** For options uwsgi-ts will never serve: what to use instead. */
   readonly instead?: string;
+  /**
+   * The only values the option takes (checked by `resolve()`, with the origin in the message).
+   * With `choiceOf: 'head'` only the value's head is checked: the text before the first space,
+   * then before the first `:` (`log-encoder = json:ID {...}` checks `json`).
+   */
+  readonly choices?: readonly string[];
+  readonly choiceOf?: 'value' | 'head';
+  /** Bounds of an integer kind, inclusive (`processes` >= 1, a modifier1 <= 255). */
+  readonly min?: number;
+  readonly max?: number;
 }

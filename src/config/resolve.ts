@@ -1,6 +1,7 @@
 // From the exported-options list to one frozen, typed configuration: unknown keys checked
-// (warning, or error under --strict), declared options expanded, values parsed by kind,
-// options of subsystems not served yet reported. Modules downstream trust what comes out.
+// (warning, or error under --strict), declared options expanded, values parsed by kind and
+// checked against their row's choices and bounds, options of capabilities not served yet refused
+// (served-check.ts). This is the one place a value is validated: modules trust what comes out.
 
 import { UwsgiError } from '../errors.js';
 import { expandDeclared } from './declared-option.js';
@@ -8,10 +9,9 @@ import { type ConfigEntry, formatOrigin, type Origin } from './entry.js';
 import type { ConfigLoader, ConfigWarning } from './loader.js';
 import type { OptionSpec, ValueKind } from './option.js';
 import { findOption, suggestOption } from './option-registry.js';
-import type { KindOf, OptionName } from './option-table.js';
-import { SERVED_OPTIONS, UNSERVED_OPTIONS } from './served-options.js';
-import { SUBSYSTEM_STATUS } from './subsystem-status.js';
-import { type OptionValue, VALUE_PARSERS } from './value-kinds.js';
+import type { KindOf, OPTIONS, OptionName } from './option-table.js';
+import { checkServed } from './served-check.js';
+import { checkValue, type OptionValue, VALUE_PARSERS } from './value-kinds.js';
 
 export interface ResolvedOption<V extends OptionValue = OptionValue> {
   readonly value: V;
@@ -20,8 +20,22 @@ export interface ResolvedOption<V extends OptionValue = OptionValue> {
   readonly origin: Origin;
 }
 
-/** The typed value of an option, derived from its row's kind (STYLE.md rule 2). */
-export type ValueOf<N extends OptionName> = KindValue<KindOf<N>>;
+type RowOf<N extends OptionName> = Extract<(typeof OPTIONS)[number], { name: N }>;
+
+/**
+ * The typed value of an option, derived from its row (STYLE.md rule 2): its kind, narrowed to its
+ * `choices` when the whole value is one of them (`app-style` is `'fetch' | 'node' | 'auto'`).
+ */
+export type ValueOf<N extends OptionName> =
+  RowOf<N> extends { readonly choices: readonly (infer C extends string)[] }
+    ? RowOf<N> extends { readonly choiceOf: 'head' }
+      ? string
+      : C
+    : KindValue<KindOf<N>>;
+
+/** What `value()` returns: never undefined for an option whose row has a default. */
+export type EffectiveValue<N extends OptionName> =
+  RowOf<N> extends { readonly default: string } ? ValueOf<N> : ValueOf<N> | undefined;
 type KindValue<K extends ValueKind> = K extends 'flag'
   ? boolean
   : K extends 'int' | 'seconds' | 'megabytes' | 'octal'
@@ -39,32 +53,28 @@ export interface Config {
   get<N extends OptionName>(name: N): ResolvedOption<ValueOf<N>> | undefined;
   /** Every occurrence of an option, in order (what a list option holds). */
   all<N extends OptionName>(name: N): readonly ResolvedOption<ValueOf<N>>[];
-  /** The effective value: the last one given, else the table's default, else undefined. */
-  value<N extends OptionName>(name: N): ValueOf<N> | undefined;
+  /**
+   * The effective value: the last one given, else the table's default (so typed non-optional
+   * where the row has one: modules never re-apply a default), else undefined.
+   */
+  value<N extends OptionName>(name: N): EffectiveValue<N>;
 }
 
 export function resolveConfig(loader: ConfigLoader): Config {
   const values = new Map<string, ResolvedOption[]>();
   const warnings: ConfigWarning[] = [...loader.warnings];
   const warnedUnsupported = new Set<string>();
+  const warn = (w: ConfigWarning) => warnings.push(w);
 
   const apply = (spec: OptionSpec, raw: string, origin: Origin) => {
-    const value = VALUE_PARSERS[spec.kind](raw, spec, formatOrigin(origin));
+    const where = formatOrigin(origin);
+    // a capability not served yet is named before its value is judged: its value cannot matter
+    checkServed(spec, raw, { strict: loader.strict, where, warn }, warnedUnsupported);
+    const value = VALUE_PARSERS[spec.kind](raw, spec, where);
+    checkValue(spec, raw, value, where);
     const list = values.get(spec.name) ?? [];
     list.push({ value, raw, origin });
     values.set(spec.name, list);
-    const status = SUBSYSTEM_STATUS[spec.subsystem];
-    const served =
-      (status.state === 'ready' && !UNSERVED_OPTIONS.has(spec.name)) || SERVED_OPTIONS.has(spec.name);
-    if (served || warnedUnsupported.has(spec.name)) return;
-    warnedUnsupported.add(spec.name);
-    const what =
-      status.state === 'never'
-        ? `is not supported by uwsgi-ts (${status.note}${spec.instead ? `; ${spec.instead}` : ''})`
-        : `is not supported yet by uwsgi-ts (${status.state === 'planned' ? status.note : 'this option is not served yet'})`;
-    const message = `option "${spec.name}" (${formatOrigin(origin)}) ${what}`;
-    if (loader.strict) throw new UwsgiError('ERR_CONFIG_NOT_SUPPORTED', message);
-    warnings.push({ code: 'not-supported', key: spec.name, message });
   };
 
   // under --strict an unknown directive is the first thing reported (uWSGI checks it first)
@@ -115,19 +125,20 @@ export function resolveConfig(loader: ConfigLoader): Config {
     get: <N extends OptionName>(name: N) => all(name).at(-1) as ResolvedOption<ValueOf<N>> | undefined,
     all: <N extends OptionName>(name: N) => all(name) as readonly ResolvedOption<ValueOf<N>>[],
     value: <N extends OptionName>(name: N) =>
-      (all(name).at(-1)?.value ?? defaultOf(name)) as ValueOf<N> | undefined,
+      (all(name).at(-1)?.value ?? defaultOf(name)) as EffectiveValue<N>,
   });
 }
 
-/** An option's default from its row, parsed by its kind; undefined when the row has none. */
+/**
+ * An option's default from its row, parsed and checked by its kind; undefined when the row has
+ * none. A default that does not parse throws (test/unit/config/option-values.test.ts checks all).
+ */
 function defaultOf(name: OptionName): OptionValue | undefined {
   const spec = findOption(name);
   if (spec?.default === undefined) return undefined;
-  try {
-    return VALUE_PARSERS[spec.kind](spec.default, spec, 'the option table');
-  } catch {
-    return undefined;
-  }
+  const value = VALUE_PARSERS[spec.kind](spec.default, spec, 'the option table');
+  checkValue(spec, spec.default, value, 'the option table');
+  return value;
 }
 
 function hint(key: string): string {

@@ -262,7 +262,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'plugins',
   'need-plugin',
   'need-plugins',
-  'plugins-dir',
+  // (plugins-dir is refused: not-served-yet.ts)
   'autoload',
 ]);
 

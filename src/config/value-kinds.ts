@@ -63,6 +63,42 @@ export function parseKeyValues(raw: string): Record<string, string> {
 
 const text: Parser = (raw) => raw;
 
+/** The part of a value that `choices` checks (option.ts `choiceOf`). */
+export function choiceHead(spec: OptionSpec, value: string): string {
+  if (spec.choiceOf !== 'head') return value;
+  const space = value.indexOf(' ');
+  const word = space < 0 ? value : value.slice(0, space);
+  const colon = word.indexOf(':');
+  return colon < 0 ? word : word.slice(0, colon);
+}
+
+/**
+ * The row's `choices` and `min`/`max`, checked once when the config is resolved, so that no module
+ * re-checks (STYLE.md rule 3): `app-style = nodee` is refused here, not served as fetch style.
+ */
+export function checkValue(spec: OptionSpec, raw: string, value: OptionValue, where: string): void {
+  if (spec.choices !== undefined && typeof value === 'string') {
+    const head = choiceHead(spec, value);
+    if (!spec.choices.includes(head)) {
+      const part = head === value ? '' : ` (in "${value}")`;
+      throw new UwsgiError(
+        'ERR_CONFIG_BAD_CHOICE',
+        `invalid value for option "${spec.name}": "${head}"${part} is not one of ${spec.choices.join(', ')} (${where})`,
+      );
+    }
+  }
+  if (typeof value !== 'number') return;
+  const low = spec.min !== undefined && value < spec.min;
+  const high = spec.max !== undefined && value > spec.max;
+  if (low || high) {
+    const bound = low ? `at least ${spec.min}` : `at most ${spec.max}`;
+    throw new UwsgiError(
+      'ERR_CONFIG_OUT_OF_RANGE',
+      `invalid value for option "${spec.name}": "${raw}" must be ${bound} (${where})`,
+    );
+  }
+}
+
 export const VALUE_PARSERS: Readonly<Record<ValueKind, Parser>> = {
   flag: (raw) => parseFlag(raw),
   int: integer,

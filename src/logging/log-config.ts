@@ -246,7 +246,7 @@ function loggerList(): string[] {
  * uWSGI's pipes streams, which cut nothing. 0: no limit.
  */
 function maxLines(config: Config): { general: number; request: number } {
-  const size = config.value('log-master-bufsize') ?? 8192;
+  const size = config.value('log-master-bufsize');
   return {
     general: isSet(config, 'log-master-stream') ? 0 : size,
     request: isSet(config, 'log-master-req-stream') ? 0 : size,

@@ -50,8 +50,8 @@ export interface MetricsFacts {
 /** Worker count and cores as the master computes them (processes, threads x async). */
 export function metricsFacts(config: Config, sockets: number): MetricsFacts {
   return {
-    workers: Math.max(1, config.value('processes') ?? 1),
-    cores: Math.max(1, config.value('threads') ?? 1) * Math.max(1, config.value('async') ?? 1),
+    workers: config.value('processes'),
+    cores: config.value('threads') * config.value('async'),
     sockets,
   };
 }

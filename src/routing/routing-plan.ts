@@ -58,7 +58,7 @@ export function routingPlan(config: Config): RoutingPlan | undefined {
     capabilities: [
       'rpc',
       ...(metricsEnabled(config) ? (['metrics'] as const) : []),
-      ...((config.value('cache') ?? 0) > 0 || config.all('cache2').length > 0 ? (['cache'] as const) : []),
+      ...(config.value('cache') > 0 || config.all('cache2').length > 0 ? (['cache'] as const) : []),
     ],
   };
 }

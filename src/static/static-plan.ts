@@ -212,7 +212,7 @@ export function staticPlan(config: Config): StaticPlan | undefined {
     mimeFiles: wantsMime ? (mimeFiles.length > 0 ? mimeFiles : [DEFAULT_MIME_FILE]) : undefined,
     honourRange,
     serveMode: SERVE_MODES[String(config.value('file-serve-mode') ?? '')] ?? 'direct',
-    offloadThreads: config.value('offload-threads') ?? 0,
+    offloadThreads: config.value('offload-threads'),
   };
 }
 

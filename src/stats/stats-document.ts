@@ -65,7 +65,7 @@ export function statsDocument(
   const locks = parts.locks ?? { user: [{ 'user 0': 0 }], sharedareas: [], caches: [] };
   const { metrics, signals } = parts;
   const caches = parts.caches ?? [];
-  const backlog = config.value('listen') ?? 100;
+  const backlog = config.value('listen');
   const socketRows = sockets.map((b) => {
     const port = b.address.kind === 'tcp' ? boundPort(b.handle) : undefined;
     const q = port === undefined ? undefined : listenQueue(port);

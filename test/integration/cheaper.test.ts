@@ -254,7 +254,11 @@ test('bad cheaper values are refused with their origin', { timeout: 20_000 }, as
     'sparse',
   ]);
   assert.equal(algo.code, 1);
-  assert.match(algo.stderr, /unknown cheaper-algo "sparse"/);
+  // refused when the config is resolved, from the option row's choices (issue 11)
+  assert.match(
+    algo.stderr,
+    /"sparse" is not one of spare, .*\(command line --cheaper-algo\) \[ERR_CONFIG_BAD_CHOICE\]/,
+  );
 });
 
 test('--cheaper-algo-list prints uWSGI’s block with our algorithms', async () => {

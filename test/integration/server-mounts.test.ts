@@ -207,10 +207,10 @@ describe('seed snippet "Multiple flask apps in different mountpoints", over the 
   before(async () => {
     tmp = tempFiles({});
     socketPath = join(tmp.dir, 'uwsgi.sock');
-    // the snippet's ini with our JS apps and a temp socket; otherwise as written
+    // the snippet's ini with our JS apps and a temp socket; otherwise as written, except its
+    // `plugin = python` line: uwsgi-ts refuses a plugin it does not serve yet (issue 11)
     const ini = [
       '[uwsgi]',
-      'plugin = python',
       `mount = /app1=${join(MOUNT_APPS, 'app1.mjs')}`,
       `mount = /app2=${join(MOUNT_APPS, 'app2.mjs')}`,
       `mount = /app3=${join(MOUNT_APPS, 'app3.mjs')}`,

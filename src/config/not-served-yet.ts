@@ -1,0 +1,167 @@
+// What uwsgi-ts does not serve yet, one row per missing capability (issue 11 point 5). An option,
+// a plugin or an app file of a row stops the start (exit 1, one line: the option, its origin and
+// what works today) instead of starting and answering 500 or ignoring it with a warning. Delete a
+// row the day its capability lands: nothing else refers to its name.
+
+import type { Subsystem } from './option.js';
+
+export interface NotServedYet {
+  /** What is missing, as the message names it. */
+  readonly capability: string;
+  /** What works today instead: the hint of every option of the row without its own. */
+  readonly instead: string;
+  /**
+   * Every option of these subsystems belongs to the row, except the ones served today
+   * (served-options.ts: `callable` is read by JS apps too).
+   */
+  readonly subsystems: readonly Subsystem[];
+  /** Options filed under another subsystem that need this capability (`spooler-harakiri`). */
+  readonly options: readonly string[];
+  /** A closer hint for some options (`http` -> `--http-socket`). */
+  readonly insteadFor: Readonly<Record<string, string>>;
+  /** uWSGI plugin names that provide it (`plugin = python3`, `need-plugin = cgi`). */
+  readonly plugins: readonly string[];
+  /** App files that need it, by extension (`mount = /x=app.py`, `app = app.wsgi`). */
+  readonly appExtensions: readonly string[];
+}
+
+// uWSGI's python plugins and the loop engines built on them (Debian: python3, python311...)
+const PYTHON_PLUGINS = [
+  'python',
+  'python2',
+  'python27',
+  'python3',
+  ...Array.from({ length: 10 }, (_, i) => `python3${i + 5}`),
+  'pypy',
+  'gevent',
+  'greenlet',
+  'asyncio',
+  'tornado',
+];
+
+const JS_APP = 'serve a JS/TS app with --app FILE (or mount = /PREFIX=FILE.js)';
+
+export const NOT_SERVED_YET = {
+  python: {
+    capability: 'Python WSGI apps',
+    instead: JS_APP,
+    subsystems: ['python'],
+    options: ['spooler-import'],
+    insteadFor: {},
+    plugins: PYTHON_PLUGINS,
+    // uWSGI's python plugin mounts a file ending in .py or .wsgi as a wsgi-file
+    appExtensions: ['.py', '.wsgi'],
+  },
+  cgi: {
+    capability: 'CGI scripts',
+    instead: 'serve a JS/TS app with --app, or run the scripts behind another CGI server',
+    subsystems: ['cgi'],
+    options: [],
+    insteadFor: {},
+    plugins: ['cgi'],
+    appExtensions: [],
+  },
+  gateways: {
+    capability: 'the HTTP/HTTPS router, fastrouter, rawrouter, sslrouter and subscriptions',
+    instead: 'bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
+    subsystems: ['gateway', 'subscription'],
+    options: [
+      'http-harakiri',
+      'fastrouter-harakiri',
+      'rawrouter-harakiri',
+      'sslrouter-harakiri',
+      'http-stats',
+      'fastrouter-stats',
+      'rawrouter-stats',
+      'sslrouter-stats',
+    ],
+    insteadFor: {
+      http: 'use --http-socket ADDR (the workers parse HTTP themselves)',
+      https: 'use --https-socket ADDR,CERT,KEY',
+      https2: 'use --https-socket ADDR,CERT,KEY',
+      'http-to-https': 'use --https-socket, and a redirect-permanent route rule on the --http-socket',
+      fastrouter: 'use --socket ADDR (uwsgi protocol) behind nginx uwsgi_pass',
+    },
+    plugins: ['http', 'fastrouter', 'rawrouter', 'sslrouter', 'corerouter'],
+    appExtensions: [],
+  },
+  spooler: {
+    capability: 'the spooler',
+    instead: 'run background work in a mule (--mule) or a cron task (--cron)',
+    subsystems: ['spooler'],
+    options: ['spooler-harakiri', 'touch-spoolers-reload'],
+    insteadFor: {},
+    plugins: ['spooler'],
+    appExtensions: [],
+  },
+  daemons: {
+    capability: 'attached daemons',
+    instead: 'run the command under systemd (or a --mule script that spawns it)',
+    subsystems: ['daemon'],
+    options: [],
+    insteadFor: {},
+    plugins: [],
+    appExtensions: [],
+  },
+  emperor: {
+    capability: 'the Emperor',
+    instead: 'run one uwsgi-ts per app config (systemd uwsgi@.service)',
+    subsystems: ['emperor'],
+    options: [],
+    insteadFor: {},
+    plugins: ['emperor_amqp', 'emperor_zeromq', 'emperor_pg', 'emperor_mongodb'],
+    appExtensions: [],
+  },
+  // this row stays: uwsgi-ts builds every plugin it has in and loads no shared objects
+  'plugin-files': {
+    capability: 'loading uWSGI plugins from .so files',
+    instead: 'remove it: every plugin uwsgi-ts has is built in (plugins = NAME is accepted)',
+    subsystems: [],
+    options: ['plugins-dir'],
+    insteadFor: {},
+    plugins: [],
+    appExtensions: [],
+  },
+} as const satisfies Readonly<Record<string, NotServedYet>>;
+
+export type Capability = keyof typeof NOT_SERVED_YET;
+
+const rows = Object.values(NOT_SERVED_YET) as readonly NotServedYet[];
+
+/** The row an option name belongs to through its `options` list (the subsystem rule is in resolve). */
+const byOption = new Map<string, NotServedYet>(
+  rows.flatMap((row) => row.options.map((o) => [o, row] as const)),
+);
+const bySubsystem = new Map<string, NotServedYet>(
+  rows.flatMap((row) => row.subsystems.map((s) => [s, row] as const)),
+);
+const byPlugin = new Map<string, NotServedYet>(
+  rows.flatMap((row) => row.plugins.map((p) => [p, row] as const)),
+);
+const byExtension = new Map<string, NotServedYet>(
+  rows.flatMap((row) => row.appExtensions.map((e) => [e, row] as const)),
+);
+
+/** The missing capability an option needs, if any (`served` wins: served-options.ts). */
+export function optionNotServed(
+  name: string,
+  subsystem: Subsystem,
+  served: boolean,
+): NotServedYet | undefined {
+  const named = byOption.get(name);
+  if (named) return named;
+  return served ? undefined : bySubsystem.get(subsystem);
+}
+
+export function pluginNotServed(plugin: string): NotServedYet | undefined {
+  return byPlugin.get(plugin);
+}
+
+export function appFileNotServed(extension: string): NotServedYet | undefined {
+  return byExtension.get(extension);
+}
+
+/** What works today instead of one option of a row. */
+export function insteadOf(row: NotServedYet, option: string): string {
+  return Object.hasOwn(row.insteadFor, option) ? (row.insteadFor[option] ?? row.instead) : row.instead;
+}
