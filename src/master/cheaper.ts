@@ -29,9 +29,9 @@ export interface ElasticConfig {
 
 /** The adaptive settings of a config, or undefined when the number of workers is fixed. */
 export function elasticConfig(config: Config, where: (name: string) => string): ElasticConfig | undefined {
-  const processes = Math.max(1, config.value('processes') ?? 1);
-  const min = config.value('cheaper') ?? 0;
-  const idleSeconds = config.value('idle') ?? 0;
+  const processes = config.value('processes');
+  const min = config.value('cheaper');
+  const idleSeconds = config.value('idle');
   const cheapAtStart = config.value('cheap') === true;
   if (min <= 0 && idleSeconds <= 0 && !cheapAtStart) return undefined;
   let cheaper: ElasticConfig['cheaper'];
@@ -42,7 +42,7 @@ export function elasticConfig(config: Config, where: (name: string) => string): 
         'ERR_CONFIG_BAD_VALUE',
         `invalid cheaper value ${min} (${where('cheaper')}): must be lower than processes (${processes})`,
       );
-    const algo = config.value('cheaper-algo') ?? 'spare';
+    const algo = config.value('cheaper-algo');
     if (!(algo in CHEAPER_ALGOS))
       throw new UwsgiError(
         'ERR_CONFIG_BAD_VALUE',
@@ -53,19 +53,19 @@ export function elasticConfig(config: Config, where: (name: string) => string): 
       settings: {
         min,
         max: processes,
-        step: Math.max(1, config.value('cheaper-step') ?? 1),
-        overload: Math.max(1, config.value('cheaper-overload') ?? 3),
-        idleSeconds: Math.max(1, config.value('cheaper-idle') ?? 10),
+        step: config.value('cheaper-step'),
+        overload: Math.max(1, config.value('cheaper-overload')),
+        idleSeconds: Math.max(1, config.value('cheaper-idle')),
         busyness: {
-          max: config.value('cheaper-busyness-max') ?? 50,
-          min: config.value('cheaper-busyness-min') ?? 25,
-          multiplier: config.value('cheaper-busyness-multiplier') ?? 10,
-          penalty: config.value('cheaper-busyness-penalty') ?? 2,
+          max: config.value('cheaper-busyness-max'),
+          min: config.value('cheaper-busyness-min'),
+          multiplier: config.value('cheaper-busyness-multiplier'),
+          penalty: config.value('cheaper-busyness-penalty'),
           verbose: config.value('cheaper-busyness-verbose') === true,
-          backlogAlert: config.value('cheaper-busyness-backlog-alert') ?? 33,
-          backlogMultiplier: config.value('cheaper-busyness-backlog-multiplier') ?? 3,
-          backlogStep: config.value('cheaper-busyness-backlog-step') ?? 1,
-          backlogNonzeroSeconds: config.value('cheaper-busyness-backlog-nonzero') ?? 60,
+          backlogAlert: config.value('cheaper-busyness-backlog-alert'),
+          backlogMultiplier: config.value('cheaper-busyness-backlog-multiplier'),
+          backlogStep: config.value('cheaper-busyness-backlog-step'),
+          backlogNonzeroSeconds: config.value('cheaper-busyness-backlog-nonzero'),
         },
       },
     };

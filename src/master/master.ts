@@ -118,7 +118,7 @@ export class Master implements MasterContext {
     staticPart(c);
     muleConfig(c);
     this.bound = await bindAll(c, (line) => this.log(line));
-    if ((c.value('post-buffering') ?? 0) > 0 && this.bound.some((b) => b.protocol.startsWith('http'))) {
+    if (c.value('post-buffering') > 0 && this.bound.some((b) => b.protocol.startsWith('http'))) {
       this.log(
         'post-buffering applies to uwsgi/FastCGI/SCGI sockets; on http sockets bodies stream to the app (no worker is held by a slow upload)',
       );
@@ -129,10 +129,10 @@ export class Master implements MasterContext {
     // logto2: opened now, so the log file belongs to the uid (uWSGI's order)
     this.logs.afterPrivileges();
     this.writePidfile(c.value('pidfile2'));
-    const processes = c.value('processes') ?? 1;
+    const processes = c.value('processes');
     const { cores } = workerCores(c);
-    const threaded = (c.value('threads') ?? 1) > 1;
-    this.log(`your server socket listen backlog is limited to ${c.value('listen') ?? 100} connections`);
+    const threaded = c.value('threads') > 1;
+    this.log(`your server socket listen backlog is limited to ${c.value('listen')} connections`);
     this.log(`your mercy for graceful operations on workers is ${mercySeconds(c)} seconds`);
     this.log(
       `*** Operational MODE: ${processes > 1 ? 'preforking' : 'single process'}${cores > 1 ? (threaded ? '+threaded' : '+async') : ''} ***`,

@@ -14,7 +14,7 @@ import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
 export function socketRequests(config: Config): { sockets: SocketRequest[]; shared: SocketRequest[] } {
   const sockets: SocketRequest[] = [];
   const shared: SocketRequest[] = [];
-  const defaultProtocol = PROTOCOL_NAMES[config.value('protocol') ?? 'uwsgi'] ?? 'uwsgi';
+  const defaultProtocol = PROTOCOL_NAMES[config.value('protocol')] ?? 'uwsgi';
   for (const entry of config.entries) {
     const name = findOption(entry.key)?.name;
     if (!name) continue;

@@ -31,7 +31,7 @@ export function routingPart(c: Config): { routing?: RoutingPlan } {
 
 /** threads x async: the cores of a worker, and whether the config bounds its concurrency. */
 export function workerCores(c: Config): { cores: number; bounded: boolean } {
-  const cores = Math.max(1, c.value('threads') ?? 1) * Math.max(1, c.value('async') ?? 1);
+  const cores = c.value('threads') * c.value('async');
   return { cores, bounded: c.get('threads') !== undefined || c.get('async') !== undefined };
 }
 
@@ -42,7 +42,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
   const base = c.value('procname') ?? (auto ? `uWSGI worker ${id}` : undefined);
   const shared = ctx.get('shared');
   const { cores, bounded } = workerCores(c);
-  const maxRequests = c.value('max-requests') ?? 0;
+  const maxRequests = c.value('max-requests');
   return {
     id,
     generation,
@@ -52,38 +52,38 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
       ...(b.tls ? { tls: b.tls } : {}),
     })),
     apps,
-    appStyle: (c.value('app-style') ?? 'auto') as AppStyle,
+    appStyle: c.value('app-style') as AppStyle,
     manageScriptName: c.value('manage-script-name') === true,
     noDefaultApp: c.value('no-default-app') === true,
     needApp: c.value('need-app') === true,
-    bufferSize: c.value('buffer-size') ?? 4096,
-    maxVars: c.value('max-vars') ?? 64,
-    limitPost: c.value('limit-post') ?? 0,
-    postBuffering: c.value('post-buffering') ?? 0,
-    socketTimeout: c.value('socket-timeout') ?? 4,
-    listenBacklog: c.value('listen') ?? 100,
+    bufferSize: c.value('buffer-size'),
+    maxVars: c.value('max-vars'),
+    limitPost: c.value('limit-post'),
+    postBuffering: c.value('post-buffering'),
+    socketTimeout: c.value('socket-timeout'),
+    listenBacklog: c.value('listen'),
     logging: workerLogging(c, ctx.logsOwned),
-    threads: c.value('threads') ?? 1,
-    async: c.value('async') ?? 1,
+    threads: c.value('threads'),
+    async: c.value('async'),
     maxConcurrent: bounded ? cores : 0,
     procname: base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
     hostname: hostname(),
-    rpcMax: c.value('rpc-max') ?? 64,
+    rpcMax: c.value('rpc-max'),
     // the cheaper subsystem and the metrics read the workers' busy state through the stats counters
     stats: c.value('stats') !== undefined || elasticFor(c) !== undefined || ctx.get('metrics') !== undefined,
-    harakiri: { seconds: c.value('harakiri') ?? 0, verbose: c.value('harakiri-verbose') === true },
+    harakiri: { seconds: c.value('harakiri'), verbose: c.value('harakiri-verbose') === true },
     ...(shared ? { shared: shared.services.plan } : {}),
     ...(shared?.remote ? { sharedRemote: shared.remote } : {}),
     ...staticPart(c),
     ...routingPart(c),
     recycle: {
-      maxRequests: maxRequests > 0 ? maxRequests + id * (c.value('max-requests-delta') ?? 0) : 0,
-      reloadOnRssMB: c.value('reload-on-rss') ?? 0,
+      maxRequests: maxRequests > 0 ? maxRequests + id * c.value('max-requests-delta') : 0,
+      reloadOnRssMB: c.value('reload-on-rss'),
       reloadOnException: c.value('reload-on-exception') === true,
       exceptionTypes: c.all('reload-on-exception-type').map((o) => String(o.value)),
       exceptionValues: c.all('reload-on-exception-value').map((o) => String(o.value)),
       exceptionReprs: c.all('reload-on-exception-repr').map((o) => String(o.value)),
-      minLifetimeS: c.value('min-worker-lifetime') ?? 10,
+      minLifetimeS: c.value('min-worker-lifetime'),
     },
   };
 }

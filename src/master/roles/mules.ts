@@ -17,7 +17,7 @@ export const mulesRole: RoleRow = {
   open(ctx, onMessage) {
     const { mules: specs } = muleConfig(ctx.config);
     if (specs.length === 0) return undefined;
-    const mercyMs = (ctx.config.value('mule-reload-mercy') ?? 60) * 1000;
+    const mercyMs = ctx.config.value('mule-reload-mercy') * 1000;
     const pool = new MulePool({
       specs,
       spawn: (spec) => {

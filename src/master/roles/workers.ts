@@ -18,7 +18,7 @@ export const workersRole: RoleRow = {
     const c = ctx.config;
     const elastic = elasticFor(c);
     const pool = new WorkerPool({
-      count: c.value('processes') ?? 1,
+      count: c.value('processes'),
       cores: workerCores(c).cores,
       respawn: c.value('master') === true,
       plan: (id, generation) => workerPlan(ctx, id, generation, appSpecs(ctx.config)),
@@ -31,10 +31,8 @@ export const workersRole: RoleRow = {
       onMessage: (pid, id, message) => onMessage({ role: 'worker', id, pid }, message),
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
       lifetimeMs: (id) => {
-        const lifetime = ctx.config.value('max-worker-lifetime') ?? 0;
-        return lifetime > 0
-          ? (lifetime + id * (ctx.config.value('max-worker-lifetime-delta') ?? 0)) * 1000
-          : 0;
+        const lifetime = ctx.config.value('max-worker-lifetime');
+        return lifetime > 0 ? (lifetime + id * ctx.config.value('max-worker-lifetime-delta')) * 1000 : 0;
       },
       mercyMs: () => mercySeconds(ctx.config) * 1000,
       log: (line) => ctx.log(line),
@@ -45,7 +43,7 @@ export const workersRole: RoleRow = {
       start: () => pool.start(),
       reload: () => {
         // a reload re-reads `processes`: the new generation has the new count
-        pool.setCount(ctx.config.value('processes') ?? 1);
+        pool.setCount(ctx.config.value('processes'));
         return pool.reload();
       },
       stop: (graceful) => (graceful ? pool.stop(mercySeconds(ctx.config) * 1000) : pool.kill('SIGKILL')),

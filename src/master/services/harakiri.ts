@@ -11,10 +11,7 @@ export const harakiriService: ServiceRow = {
   open(ctx) {
     const pool = ctx.get('workers');
     if (!pool) return undefined;
-    const timer = setInterval(
-      () => pool.checkHarakiri((ctx.config.value('harakiri') ?? 0) * 1000, ctime),
-      1000,
-    );
+    const timer = setInterval(() => pool.checkHarakiri(ctx.config.value('harakiri') * 1000, ctime), 1000);
     timer.unref();
     return { close: () => clearInterval(timer) };
   },

@@ -10,10 +10,10 @@ export const memoryService: ServiceRow = {
   phase: 'serving',
   open(ctx) {
     const pool = ctx.get('workers');
-    if ((ctx.config.value('evil-reload-on-rss') ?? 0) <= 0 || !pool) return undefined;
-    const every = Math.max(1, ctx.config.value('mem-collector-freq') ?? 3) * 1000;
+    if (ctx.config.value('evil-reload-on-rss') <= 0 || !pool) return undefined;
+    const every = Math.max(1, ctx.config.value('mem-collector-freq')) * 1000;
     const timer = setInterval(() => {
-      const limit = ctx.config.value('evil-reload-on-rss') ?? 0;
+      const limit = ctx.config.value('evil-reload-on-rss');
       if (limit <= 0) return;
       for (const pid of pool.pids()) {
         const rss = residentMB(pid);

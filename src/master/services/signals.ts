@@ -11,7 +11,7 @@ export const signalsService: ServiceRow = {
   open(ctx) {
     const c = ctx.config;
     const mules = muleConfig(c);
-    const processes = c.value('processes') ?? 1;
+    const processes = c.value('processes');
     const signals = new MasterSignals({
       config: c,
       serving: () => ctx.get('workers')?.serving() ?? [],

@@ -8,7 +8,7 @@ import type { MasterContext } from '../master-context.js';
 import { socketQueue } from '../sockets.js';
 
 export function socketQueues(ctx: MasterContext): SocketQueue[] {
-  const backlog = ctx.config.value('listen') ?? 100;
+  const backlog = ctx.config.value('listen');
   return ctx.bound.map((b) => {
     const port = b.address.kind === 'tcp' ? boundPort(b.handle) : undefined;
     const q = port === undefined ? undefined : listenQueue(port);
