@@ -52,15 +52,17 @@ for (const protocol of chosen) {
 }
 
 process.stdout.write(
-  '\n| protocol | cases | cases/s | worker deaths | hangs | undropped stalls | over-called conns | app calls / justified | control ok | RSS start -> end MB (per worker) | log B/case |\n',
+  '\n| protocol | cases | cases/s | worker deaths | hangs | undropped stalls | over-called conns | unanswered (whole / pipelined / after junk) | app calls / justified | control ok | RSS start -> end MB | heap after gc MB | log B/case |\n',
 );
-process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
+process.stdout.write('|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
 for (const r of reports) {
   const mb = (kb: readonly number[]) => kb.map((k) => (k / 1024).toFixed(0)).join(' / ');
   process.stdout.write(
     `| ${r.protocol} | ${r.cases} | ${r.casesPerSecond.toFixed(0)} | ${r.deaths.length} | ${r.hangs.length} | ` +
-      `${r.stalls.length} | ${r.overCalls.length} | ${r.appCalls} / ${r.allowedCalls} | ${r.control.ok}/${r.control.sent} | ` +
-      `${mb(r.rssStartKb)} -> ${mb(r.rssEndKb)} | ${(r.logBytes / r.cases).toFixed(0)} |\n`,
+      `${r.stalls.length} | ${r.overCalls.length} | ${r.unanswered.length} / ${r.pipelinedUnanswered.length} / ` +
+      `${r.junkUnanswered.length} | ${r.appCalls} / ${r.allowedCalls} | ${r.control.ok}/${r.control.sent} | ` +
+      `${mb(r.rssStartKb)} -> ${mb(r.rssEndKb)} | ${mb(r.heapStartKb)} -> ${mb(r.heapEndKb)} | ` +
+      `${(r.logBytes / r.cases).toFixed(0)} |\n`,
   );
 }
 const bad = reports.some(

@@ -8,8 +8,10 @@ fuzzSuite('uwsgi', {
   concurrency: 64,
   // today: empty packets (4 zero bytes) are served as `GET /` and a connection is read as a stream
   // of requests (one app call per pipelined copy or zero run), and bytes after a whole request reset
-  // the connection before its answer
+  // the connection before its answer; a few pipelined connections get no answer at all (2 in
+  // 100,000: FUZZ_SEED=20261204 FUZZ_CASES=100000 FUZZ_CASE=23123)
   todo: {
+    'pipelined copies of a valid request get at least the first answered': EXCHANGE_TODO,
     'a valid request followed by junk is answered': EXCHANGE_TODO,
     'no connection gets more app calls than its bytes justify': EXCHANGE_TODO,
     'the app is called no more often than the cases justify': EXCHANGE_TODO,
