@@ -3,6 +3,8 @@
 
 import { execSync, spawnSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { benchCacheOps, benchUwsgiCacheOps, cacheOpsTable } from './cache-ops.mjs';
 import { benchCacheRoute, cacheRouteTable } from './cache-route.mjs';
 import { benchConfigLoad } from './config-load.mjs';
@@ -10,6 +12,30 @@ import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
 import { benchStaticFiles, staticFilesTable } from './static-files.mjs';
+
+// BENCH_NODES=node,/path/to/node24 runs the whole benchmark once per Node binary, one after the
+// other (every bench starts its servers with process.execPath, so each run measures its own Node):
+// `BENCH_NODES="node,$(node scripts/node24.mjs)" npm run bench` records Node 20 and Node 24.
+const nodes = (process.env['BENCH_NODES'] ?? '').split(',').filter(Boolean);
+if (nodes.length > 0) {
+  let status = 0;
+  for (const node of nodes) {
+    const run = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+      // a path's directory goes first in PATH, so whatever a bench runs as `node` is that Node too
+      env: {
+        ...process.env,
+        BENCH_NODES: '',
+        PATH: node.includes('/')
+          ? `${dirname(node)}:${process.env['PATH'] ?? ''}`
+          : (process.env['PATH'] ?? ''),
+      },
+    });
+    status ||= run.status ?? 1;
+    console.log('');
+  }
+  process.exit(status);
+}
 
 const commit = (() => {
   try {
