@@ -173,16 +173,11 @@ describe('plugins with no counterpart behave as uWSGI 2.0.21', { concurrency: 2 
   const recorded = JSON.parse(
     readFileSync(join(REPO, 'test', 'fixtures', 'config', 'uwsgi-2.0.21-plugins.json'), 'utf8'),
   ) as { cases: { name: string; args: string[]; ini: string | null; exitCode: number; lines: string[] }[] };
-  let tmp: { dir: string; cleanup: () => void } | undefined;
-  before(() => {
-    tmp = tempFiles({});
-  });
-  after(() => tmp?.cleanup());
-
   for (const c of recorded.cases) {
-    it(`${c.name}: exit ${c.exitCode}`, { timeout: 20_000 }, async () => {
-      assert.ok(tmp);
-      if (c.ini !== null) writeFileSync(join(tmp.dir, 'app.ini'), c.ini);
+    it(`${c.name}: exit ${c.exitCode}`, { timeout: 20_000 }, async (t) => {
+      // a directory per case: the cases run two at a time and each writes its own app.ini
+      const tmp = tempFiles(c.ini === null ? {} : { 'app.ini': c.ini });
+      t.after(() => tmp.cleanup());
       const run = await runCli(c.args, { cwd: tmp.dir });
       assert.equal(run.code, c.exitCode, run.stderr);
       // uWSGI names the plugin it could not load; so do we, with the origin
