@@ -57,7 +57,6 @@ test('timer to worker2 only, API timer, 110 packet, file monitors, wait, remote,
   timeout: 60_000,
 }, async (t) => {
   const tmp = tempFiles({ watched: '', watched2: '' });
-  t.after(tmp.cleanup);
   const dir = tmp.dir;
   const server = await startServer(
     [
@@ -80,7 +79,11 @@ test('timer to worker2 only, API timer, 110 packet, file monitors, wait, remote,
     ],
     { env: { SIGNAL_DIR: dir, SIGNAL_TARGET: 'worker2', API_TIMER: '1', API_FILEMON: join(dir, 'watched') } },
   );
-  t.after(() => server.close());
+  // the workers write into the temp dir until they are gone: remove it after the stop
+  t.after(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
   const [http = 0, uwsgi = 0] = server.ports;
   // registered at import time in each worker, with uWSGI's line
   for (const wid of [1, 2]) {
