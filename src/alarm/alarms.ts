@@ -107,8 +107,8 @@ export class Alarms {
       this.known(name, `alarm-backlog (${formatOrigin(o.origin)})`);
       return name;
     });
-    this.freqMs = Math.max(0, config.value('alarm-freq') ?? 3) * 1000;
-    this.maxMessage = Math.max(1, config.value('alarm-msg-size') ?? 8192);
+    this.freqMs = Math.max(0, config.value('alarm-freq')) * 1000;
+    this.maxMessage = config.value('alarm-msg-size');
   }
 
   private known(name: string, what: string): void {

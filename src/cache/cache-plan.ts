@@ -329,7 +329,7 @@ export function planCache(
 export function planCacheSweeper(config: Config, plans: readonly CachePlan[]): CacheSweeperPlan | undefined {
   if (!plans.some((p) => p.sweep)) return undefined;
   return {
-    every: Math.max(1, config.value('cache-expire-freq') ?? 3),
+    every: config.value('cache-expire-freq'),
     report: config.value('cache-report-freed-items') === true,
   };
 }

@@ -54,8 +54,8 @@ export function elasticConfig(config: Config, where: (name: string) => string): 
         min,
         max: processes,
         step: config.value('cheaper-step'),
-        overload: Math.max(1, config.value('cheaper-overload')),
-        idleSeconds: Math.max(1, config.value('cheaper-idle')),
+        overload: config.value('cheaper-overload'),
+        idleSeconds: config.value('cheaper-idle'),
         busyness: {
           max: config.value('cheaper-busyness-max'),
           min: config.value('cheaper-busyness-min'),

@@ -75,7 +75,7 @@ export class MasterWatchers {
   ) {}
 
   start(appFiles: readonly string[]): void {
-    const interval = Math.max(1, this.config.value('check-interval')) * 1000;
+    const interval = this.config.value('check-interval') * 1000;
     for (const [option, action] of Object.entries(TOUCH_OPTIONS) as Array<
       [keyof typeof TOUCH_OPTIONS, TouchAction]
     >) {

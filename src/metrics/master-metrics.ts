@@ -154,7 +154,7 @@ export class MasterMetrics {
       this.dir = new MetricsDir(dir, names);
     }
     if (store) {
-      const freq = Math.max(1, config.value('stats-pusher-default-freq') ?? 3) * 1000;
+      const freq = config.value('stats-pusher-default-freq') * 1000;
       for (const o of config.all('stats-push')) {
         const pusher = new UdpPusher(parseStatsPush(o.value, formatOrigin(o.origin)), host.log);
         this.udp.push(pusher);
@@ -178,10 +178,10 @@ export class MasterMetrics {
       };
     });
     if (servers.length === 0) return;
-    const freqS = Math.max(1, c.value('carbon-freq') ?? 60);
+    const freqS = c.value('carbon-freq');
     const useMetrics = c.value('carbon-use-metrics') === true && this.store !== undefined;
     const prefix = carbonPrefix(
-      c.value('carbon-root') ?? 'uwsgi',
+      c.value('carbon-root'),
       hostname(),
       c.value('carbon-id') ?? this.host.firstSocketName() ?? 'uwsgi',
       c.value('carbon-hostname-dots'),
@@ -192,13 +192,13 @@ export class MasterMetrics {
       {
         servers,
         freqS,
-        timeoutS: Math.max(1, c.value('carbon-timeout') ?? 3),
+        timeoutS: c.value('carbon-timeout'),
         prefix,
         noWorkers,
         idleAvg,
         useMetrics,
-        maxRetry: c.value('carbon-max-retry') ?? 1,
-        retryDelayS: c.value('carbon-retry-delay') ?? 7,
+        maxRetry: c.value('carbon-max-retry'),
+        retryDelayS: c.value('carbon-retry-delay'),
       },
       this.host.log,
     );

@@ -30,7 +30,7 @@ export const LOCK_STRIDE = 64;
 /** `facts.sockets`: how many sockets were bound (the metrics have one `socket.N.listen_queue` each). */
 export function planShared(config: Config, facts: { readonly sockets: number } = { sockets: 0 }): SharedPlan {
   const layout = new LayoutBuilder();
-  const count = Math.max(1, config.value('locks') ?? 1);
+  const count = Math.max(1, config.value('locks'));
   const locks = layout.reserve('locks', count * Math.max(LOCK_STRIDE, LOCK_BYTES));
   const sharedareas = planSharedareas(config, layout);
   const caches = planCaches(config, layout);

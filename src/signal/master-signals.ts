@@ -145,7 +145,7 @@ export class MasterSignals {
   /** The cron lines of the config, parsed (a bad one throws ERR_CONFIG_BAD_VALUE). */
   private configCrons(): CronEntry[] {
     const c = this.config;
-    const harakiri = c.value('cron-harakiri') ?? 0;
+    const harakiri = c.value('cron-harakiri');
     return [
       ...c
         .all('cron')
@@ -164,7 +164,7 @@ export class MasterSignals {
     for (const { kind, signal, seconds } of this.timers)
       this.scheduler.addTimer({ kind, signal, seconds, iterations: 0 });
     for (const { path, signal } of this.fsSignals) this.monitors.watch(path, signal);
-    const interval = Math.max(1, this.config.value('check-interval') ?? 1) * 1000;
+    const interval = this.config.value('check-interval') * 1000;
     for (const { path, signal } of this.touchSignals) this.monitors.touch(path, signal, interval);
     this.scheduler.start();
   }

@@ -11,7 +11,7 @@ export const memoryService: ServiceRow = {
   open(ctx) {
     const pool = ctx.get('workers');
     if (ctx.config.value('evil-reload-on-rss') <= 0 || !pool) return undefined;
-    const every = Math.max(1, ctx.config.value('mem-collector-freq')) * 1000;
+    const every = ctx.config.value('mem-collector-freq') * 1000;
     const timer = setInterval(() => {
       const limit = ctx.config.value('evil-reload-on-rss');
       if (limit <= 0) return;
