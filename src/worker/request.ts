@@ -6,13 +6,6 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHead } from '../protocol/request-head.js';
 import { type HttpEnvContext, httpRequestVars } from './cgi-env.js';
 
-/** Set on a bridge socket (uwsgi, FastCGI, SCGI): the request head its codec produced. */
-export const BRIDGED_HEAD = Symbol('uwsgi-ts.bridged-head');
-
-export interface BridgedSocket {
-  [BRIDGED_HEAD]?: RequestHead;
-}
-
 export class UwsgiRequest extends IncomingMessage {
   startMs = 0;
   startPerf = 0;
@@ -30,13 +23,14 @@ export class UwsgiRequest extends IncomingMessage {
   noLog = false;
   /** When the routing rules first saw the request, µs since the epoch (${uwsgi[sor]}); 0 without rules. */
   routedAt = 0;
+  /**
+   * The request's head as the codec produced it, when it came over uwsgi/FastCGI/SCGI (set by
+   * exchange.ts). An own field, not a getter: a framework that swaps the request's prototype
+   * (Express) keeps it.
+   */
+  bridgedHead: RequestHead | undefined = undefined;
   #vars: Map<string, string> | undefined;
   #env: Record<string, string> | undefined;
-
-  /** The request's head as the codec produced it, when it came over uwsgi/FastCGI/SCGI. */
-  get bridgedHead(): RequestHead | undefined {
-    return (this.socket as unknown as BridgedSocket)[BRIDGED_HEAD];
-  }
 
   /** Whether `vars` has been built (or came with the request): the request log counts them then. */
   get varsBuilt(): boolean {

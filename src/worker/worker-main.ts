@@ -21,6 +21,7 @@ import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
+import { watchHttpReads } from './http-read-timeout.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
@@ -37,6 +38,14 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
   // the client went away in the middle of its request
   HPE_INVALID_EOF_STATE: [400, 'ERR_PROTOCOL_TRUNCATED'],
 };
+
+/**
+ * Without the request log, stats or routing, Node's own response class: no byte counting on every
+ * write (routing takes responses over through UwsgiResponse.routing).
+ */
+function responseClass(plan: WorkerPlan): typeof UwsgiResponse | typeof http.ServerResponse {
+  return plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse;
+}
 
 /** Sockets already answered for a parse error (the parser may report twice). */
 const refused = new WeakSet<net.Socket>();
@@ -216,10 +225,7 @@ class Worker {
     if (!dispatcher) throw new Error('no dispatcher');
     const options = {
       IncomingMessage: UwsgiRequest,
-      // without the request log, Node's own response class: no byte counting on every write
-      // (routing takes responses over through UwsgiResponse.routing)
-      ServerResponse:
-        plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse,
+      ServerResponse: responseClass(plan),
       // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
       maxHeaderSize: Math.max(16384, plan.bufferSize),
       headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,
@@ -241,6 +247,7 @@ class Worker {
     server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) =>
       this.clientError(err, socket),
     );
+    watchHttpReads(server, plan.socketTimeout, (line) => this.log(line));
     return server;
   }
 
@@ -273,9 +280,16 @@ class Worker {
       httpServer = this.httpServer(context, socket.tls, plan);
       server = httpServer;
     } else {
-      // uwsgi, FastCGI, SCGI: a codec per connection feeding an http.Server that never listens
-      httpServer = this.httpServer(context, undefined, plan);
-      server = createBridgeServer(socket.protocol, httpServer, plan, (line: string) => this.log(line));
+      // uwsgi, FastCGI, SCGI: a codec per connection, each request an exchange (no http.Server)
+      const dispatcher = this.dispatcher;
+      if (!dispatcher) throw new Error('no dispatcher');
+      server = createBridgeServer({
+        protocol: socket.protocol,
+        plan,
+        log: (line: string) => this.log(line),
+        handle: (req, res) => dispatcher.handle(req, res, context),
+        Response: responseClass(plan),
+      });
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
