@@ -1,7 +1,8 @@
 // Runs a fetch-style app (`(request, env) => Response`) on a Node request: a lazy Request (see
 // lazy-request.ts), then the Response written back. A body given as a string or bytes is written
 // at once with its Content-Length, read from undici's internal state when it is there (on Node 20
-// reading it as a stream costs ~13 µs a request); any other body is streamed, chunked.
+// reading it as a stream costs ~13 µs a request); any other body is streamed, each chunk written
+// as soon as the app produces it (a server-sent event must not wait for the next one).
 
 import type { IncomingMessage } from 'node:http';
 import type { FetchHandler } from './app-loader.js';
@@ -86,23 +87,45 @@ export async function serveFetch(
     res.end();
     return;
   }
-  const second = await reader.read();
-  if (second.done) {
-    // the whole body in one piece: send it with its length, no chunked encoding
+  // a body that is already complete (one piece) goes out with its length; one still being
+  // produced (server-sent events, a slow generator) goes out chunk by chunk as it comes, the
+  // first one at once: the next read is given until the end of this event-loop turn
+  const pending = reader.read();
+  const second = await Promise.race([pending, endOfTurn()]);
+  if (second !== NOT_YET && second.done) {
     if (!res.hasHeader('content-length')) res.setHeader('content-length', first.value.byteLength);
     res.end(first.value);
     return;
   }
-  res.write(first.value);
-  res.write(second.value);
-  for (;;) {
-    const next = await reader.read();
-    if (next.done) break;
-    if (!res.write(next.value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  if (!res.write(first.value)) await drained(res);
+  let next = second === NOT_YET ? await pending : second;
+  while (!next.done) {
     if (res.destroyed) {
       await reader.cancel();
       return;
     }
+    if (!res.write(next.value)) await drained(res);
+    next = await reader.read();
   }
   res.end();
+}
+
+const NOT_YET = Symbol('not yet');
+
+/** Resolves after the I/O of this event-loop turn (setImmediate), when a ready stream has answered. */
+function endOfTurn(): Promise<typeof NOT_YET> {
+  return new Promise((resolve) => setImmediate(resolve, NOT_YET));
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: UwsgiResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
