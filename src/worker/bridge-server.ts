@@ -261,7 +261,9 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
     const exchange = this.router?.current;
     // a peer that closed its side before its request was answered still gets the answer
     // (allowHalfOpen); one that has it is done
-    if (exchange === undefined || exchange.finished || exchange.destroyed) this.socket.end();
+    const socket = this.socket;
+    if (socket.writableEnded) return;
+    if (exchange === undefined || exchange.finished || exchange.destroyed) socket.end();
   }
 
   /**

@@ -7,10 +7,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { FetchHandler } from './app-loader.js';
 import { lazyRequest } from './lazy-request.js';
+import { type LightParts, lightParts, OriginalResponse } from './light-response.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
 
 /** undici keeps a Response's state under Symbol(state); found once, absent on other runtimes. */
-const STATE = Reflect.ownKeys(new Response('')).find(
+const STATE = Reflect.ownKeys(new OriginalResponse('')).find(
   (k): k is symbol => typeof k === 'symbol' && String(k) === 'Symbol(state)',
 );
 
@@ -54,7 +55,13 @@ export async function serveFetch(
   const scheme = req.envContext?.https ? 'https' : 'http';
   const host = req.headers.host ?? req.envContext?.serverName ?? 'localhost';
   const response = await handler(lazyRequest(req, `${scheme}://${host}${req.url ?? '/'}`), req.lazyEnv());
-  if (!(response instanceof Response)) throw new TypeError('the fetch handler did not return a Response');
+  const light = lightParts(response);
+  if (light !== undefined) {
+    writeLight(light, req, res);
+    return;
+  }
+  if (!(response instanceof OriginalResponse))
+    throw new TypeError('the fetch handler did not return a Response');
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   let cookies = false;
@@ -108,6 +115,37 @@ export async function serveFetch(
     next = await reader.read();
   }
   res.end();
+}
+
+/** A light Response the app never touched: its arguments, written as they are. */
+function writeLight(light: LightParts, req: UwsgiRequest, res: UwsgiResponse): void {
+  res.statusCode = light.status;
+  if (light.statusText) res.statusMessage = light.statusText;
+  const headers = light.headers;
+  if (headers !== undefined) {
+    if (headers instanceof Headers) {
+      let cookies = false;
+      for (const [name, value] of headers) {
+        if (name === 'set-cookie') cookies = true;
+        else res.setHeader(name, value);
+      }
+      if (cookies) res.setHeader('set-cookie', headers.getSetCookie());
+    } else if (Array.isArray(headers)) {
+      for (const [name, value] of headers as [string, string][]) res.appendHeader(name, value);
+    } else {
+      for (const name in headers) res.setHeader(name, (headers as Record<string, string>)[name] as string);
+    }
+  }
+  const body = light.body;
+  if (body === null) {
+    res.end();
+    return;
+  }
+  if (typeof body === 'string' && !res.hasHeader('content-type'))
+    res.setHeader('content-type', 'text/plain;charset=UTF-8');
+  if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(body));
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
 }
 
 const NOT_YET = Symbol('not yet');

@@ -22,6 +22,7 @@ import { Dispatcher } from './dispatcher.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import { watchHttpReads } from './http-read-timeout.js';
+import { installLightResponse } from './light-response.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
@@ -137,6 +138,8 @@ class Worker {
           },
         })
       : undefined;
+    // before the apps load: an app may keep `Response` from its import time (light-response.ts)
+    installLightResponse();
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
