@@ -166,7 +166,9 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
     socket.on('close', () => this.router?.abort());
     if (this.timeoutMs > 0) {
       socket.setTimeout(this.timeoutMs);
-      socket.on('timeout', () => this.timedOut());
+      // decided after this turn's I/O: a worker whose loop was blocked runs its timers before it
+      // reads what arrived meanwhile (bytes refresh the timer: a moving peer has not stalled)
+      socket.on('timeout', () => setImmediate(timedOut, this, socket.bytesRead + socket.bytesWritten));
     }
   }
 
@@ -270,7 +272,9 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
    * socket-timeout: a peer that stops in the middle of its request (head or body) is dropped with
    * one log line; an answered connection or an idle keep-conn one closes without a word.
    */
-  private timedOut(): void {
+  timedOut(moved: number): void {
+    const socket = this.socket;
+    if (socket.destroyed || socket.bytesRead + socket.bytesWritten !== moved) return;
     const exchange = this.router?.current;
     const quiet = this.idle || exchange?.finished === true || exchange?.destroyed === true;
     if (!quiet) {
@@ -321,6 +325,10 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
       { bufferSize: this.options.plan.bufferSize },
     );
   }
+}
+
+function timedOut(connection: BridgeConnection, moved: number): void {
+  connection.timedOut(moved);
 }
 
 export function createBridgeServer(options: BridgeOptions): net.Server {

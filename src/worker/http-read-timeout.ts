@@ -50,14 +50,27 @@ export function watchHttpReads(server: http.Server, socketTimeout: number, log: 
   if (socketTimeout <= 0) return;
   server.timeout = socketTimeout * 1000;
   server.on('timeout', (socket: ServedSocket) => {
-    const stall = stallOf(server, socket);
-    if (stall === 'app') return;
-    const row = STALLS[stall];
-    if (row.log) {
-      log(
-        `[uwsgi-ts] HTTP request from ${socket.remoteAddress ?? '?'} (${row.what}) timed out after ${socketTimeout} s (socket-timeout) [ERR_PROTOCOL_TRUNCATED]\n`,
-      );
-    }
-    socket.destroy();
+    // decided after this turn's I/O: a worker whose loop was blocked runs its timers before it
+    // reads what arrived meanwhile, and that connection has not stalled (bytes refresh the timer)
+    setImmediate(decide, server, socket, socket.bytesRead + socket.bytesWritten, socketTimeout, log);
   });
+}
+
+function decide(
+  server: http.Server,
+  socket: ServedSocket,
+  moved: number,
+  socketTimeout: number,
+  log: Log,
+): void {
+  if (socket.destroyed || socket.bytesRead + socket.bytesWritten !== moved) return;
+  const stall = stallOf(server, socket);
+  if (stall === 'app') return;
+  const row = STALLS[stall];
+  if (row.log) {
+    log(
+      `[uwsgi-ts] HTTP request from ${socket.remoteAddress ?? '?'} (${row.what}) timed out after ${socketTimeout} s (socket-timeout) [ERR_PROTOCOL_TRUNCATED]\n`,
+    );
+  }
+  socket.destroy();
 }
