@@ -127,8 +127,10 @@ export class UwsgiResponse extends ServerResponse<UwsgiRequest> {
   /** Set by routing for a response its rules act on; one comparison otherwise. */
   routing: ResponseHook | undefined = undefined;
 
-  constructor(req: UwsgiRequest) {
-    super(req);
+  // http.Server also passes its options (highWaterMark, rejectNonStandardBodyWrites), which
+  // @types/node 20 does not declare: passed on as they came
+  constructor(...args: [UwsgiRequest]) {
+    super(...args);
     const own = this as unknown as Record<'writeHead' | 'write' | 'end', unknown>;
     own.writeHead = hookedWriteHead;
     own.write = countedWrite;
