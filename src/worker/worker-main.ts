@@ -48,6 +48,9 @@ function responseClass(plan: WorkerPlan): typeof UwsgiResponse | typeof http.Ser
   return plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse;
 }
 
+/** Socket errors that mean the client went away (issue 12: logged as `bad HTTP request ... EPIPE`). */
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE']);
+
 /** Sockets already answered for a parse error (the parser may report twice). */
 const refused = new WeakSet<net.Socket>();
 
@@ -259,12 +262,16 @@ class Worker {
     if (refused.has(socket)) return;
     refused.add(socket);
     const code = err.code ?? 'HPE_UNKNOWN';
-    const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
-    if (code !== 'ECONNRESET') {
-      this.log(
-        `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
-      );
+    if (CLIENT_GONE.has(code)) {
+      // the client left (a reset, or a write after it closed): not a bad request, nobody to answer;
+      // the request log line counts the write error
+      socket.destroy();
+      return;
     }
+    const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
+    this.log(
+      `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
+    );
     if (socket.writable && !socket.destroyed) {
       const reason = http.STATUS_CODES[status] ?? 'Bad Request';
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -187,7 +187,24 @@ describe('connection bounds, socket-timeout 2', () => {
     });
   }
 
-  it('no app exception is logged for a body cut short', () => {
+  for (const protocol of ['http', 'uwsgi'] as const) {
+    it(`a ${protocol} client that leaves in the middle of a response is not logged as a bad request`, {
+      timeout: 10_000,
+    }, async () => {
+      const bytes =
+        protocol === 'http' ? Buffer.from('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n') : uwsgi('/slow');
+      const socket = net.connect(port(protocol), '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(bytes);
+      await once(socket, 'data');
+      socket.destroy();
+      await server.waitFor(/GET \/slow => generated \d+ bytes/);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.doesNotMatch(server.log(), /bad HTTP request|EPIPE/);
+    });
+  }
+
+  it('no app exception is logged for a body cut short or a client gone', () => {
     assert.doesNotMatch(server.log(), /exception in app/);
   });
 });
