@@ -5,6 +5,7 @@
 // protocol and the peer. Each case was first run against uWSGI 2.0.21 (the expectations say what it did).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { encodeFastCgiRequest } from '../../src/protocol/fastcgi.js';
@@ -152,6 +153,31 @@ describe('connection bounds, socket-timeout 2', () => {
     assert.match(text, /Status: 200 OK\r\n/);
     assert.equal(text.match(/call \d+ \/\d/g)?.length, 1);
     assert.doesNotMatch(text, /\/2/);
+  });
+
+  it('answers the pipelined and junk-followed cases as uWSGI 2.0.21 did (recorded)', async () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL('../fixtures/protocol/uwsgi-2.0.21-hostile.json', import.meta.url), 'utf8'),
+    ) as { cases: Record<string, { answer: string }> };
+    const shape = (text: string) => [text.split('\r\n')[0], text.match(/call \d+ \/\w+/g)?.length ?? 0];
+    const one = (id: number, path: string) => encodeFastCgiRequest(id, vars(path), Buffer.alloc(0), false);
+    const ours: Record<string, Promise<Reply>> = {
+      'valid + 70KB junk uwsgi': exchange(port('uwsgi'), [
+        Buffer.concat([uwsgi('/a'), Buffer.alloc(70_000, 0x41)]),
+      ]),
+      'two uwsgi reqs': exchange(port('uwsgi'), [Buffer.concat([uwsgi('/a'), uwsgi('/b')])]),
+      '3 scgi reqs': exchange(port('scgi'), [Buffer.concat([scgi('/1'), scgi('/2'), scgi('/3')])]),
+    };
+    for (const [name, reply] of Object.entries(ours)) {
+      const theirs = recorded.cases[name]?.answer ?? '';
+      assert.deepEqual(shape((await reply).bytes.toString('latin1')), shape(theirs), name);
+    }
+    // FastCGI: one STDOUT answer for the first request only, as uWSGI's
+    const fcgi = (await exchange(port('fastcgi'), [Buffer.concat([one(1, '/1'), one(2, '/2')])])).bytes;
+    assert.equal(
+      fcgi.toString('latin1').match(/call \d+ \/\d/g)?.length,
+      recorded.cases['2 fcgi reqs no keep']?.answer.match(/call \d+ \/\d/g)?.length,
+    );
   });
 
   for (const protocol of PROTOCOLS) {
