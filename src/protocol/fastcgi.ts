@@ -116,6 +116,8 @@ export class FastCgiConnectionParser {
   private keepConn = false;
   private phase: Phase = IDLE;
   private ignoredId = NO_REQUEST;
+  /** A request without FCGI_KEEP_CONN was read whole: the connection serves nothing more. */
+  private lastRequest = false;
   private readonly paramsPieces: Buffer[] = [];
   private paramsBytes = 0;
 
@@ -259,6 +261,12 @@ export class FastCgiConnectionParser {
     const id = this.id;
     const role = (content[0]! << 8) | content[1]!;
     const keepConn = (content[2]! & FCGI_KEEP_CONN) !== 0;
+    if (this.lastRequest) {
+      // spec §5.1: without FCGI_KEEP_CONN the application closes the connection after its
+      // response; a request sent behind it is never answered (uWSGI 2.0.21 does the same)
+      this.ignoredId = id;
+      return;
+    }
     if (this.phase === IN_PARAMS || this.phase === IN_STDIN) {
       if (id === this.requestId) {
         this.bad(`request ${id} begun twice`);
@@ -343,6 +351,7 @@ export class FastCgiConnectionParser {
       return;
     }
     this.phase = ANSWERING;
+    if (!this.keepConn) this.lastRequest = true;
     this.events.onBodyEnd(id);
   }
 

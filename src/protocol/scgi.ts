@@ -8,6 +8,11 @@ import { parseContentLength, type RequestEvents } from './uwsgi.js';
 export interface ScgiParserOptions {
   /** The largest netstring length accepted (uWSGI `buffer-size`). Default 4096. */
   readonly bufferSize?: number;
+  /**
+   * One request per connection (the SCGI spec: the server closes the connection after its
+   * response; uWSGI reads one): bytes after the first request are ignored. Default false.
+   */
+  readonly single?: boolean;
 }
 
 // Parser states. `CLOSED` follows an error or end(): nothing more is reported.
@@ -39,10 +44,12 @@ export class ScgiRequestParser {
   private scratch: Buffer | null = null;
   private blockHave = 0;
   private bodyLeft = 0;
+  private readonly single: boolean;
 
   constructor(events: RequestEvents, options: ScgiParserOptions = {}) {
     this.events = events;
     this.bufferSize = options.bufferSize ?? 4096;
+    this.single = options.single ?? false;
   }
 
   /** Feeds bytes as they arrive; events fire before push() returns. */
@@ -80,7 +87,7 @@ export class ScgiRequestParser {
         this.bodyLeft -= n;
         if (this.bodyLeft === 0) this.state = LENGTH;
         this.events.onBody(piece);
-        if (this.bodyLeft === 0 && this.state === LENGTH) this.events.onBodyEnd();
+        if (this.bodyLeft === 0 && this.state === LENGTH) this.bodyEnd();
       } else {
         return;
       }
@@ -174,8 +181,14 @@ export class ScgiRequestParser {
     this.lengthDigits = 0;
     this.netLength = 0;
     this.events.onHead(head);
-    if (contentLength === 0 && this.state === LENGTH) this.events.onBodyEnd();
+    if (contentLength === 0 && this.state === LENGTH) this.bodyEnd();
     return true;
+  }
+
+  /** A request is complete; with `single`, so is the connection (later bytes are ignored). */
+  private bodyEnd(): void {
+    if (this.single) this.state = CLOSED;
+    this.events.onBodyEnd();
   }
 
   private bad(why: string): false {

@@ -30,6 +30,12 @@ export interface UwsgiParserOptions {
    */
   readonly rawPacket?: (modifier1: number, modifier2: number) => boolean;
   readonly onPacket?: (packet: UwsgiPacket, rest: Buffer) => void;
+  /**
+   * One request per connection, as uWSGI reads a uwsgi socket: after the first request's body the
+   * parser reports nothing more, so bytes that follow a complete request (junk, a second packet)
+   * never cost its answer. Default false (every packet in turn, as RPC and cache clients send).
+   */
+  readonly single?: boolean;
 }
 
 /** A packet that is not a request: header fields and its datasize bytes. */
@@ -74,6 +80,7 @@ export class UwsgiRequestParser {
   private bodyLeft = 0;
   private readonly rawPacket: UwsgiParserOptions['rawPacket'];
   private readonly onPacket: UwsgiParserOptions['onPacket'];
+  private readonly single: boolean;
 
   constructor(events: RequestEvents, options: UwsgiParserOptions = {}) {
     this.events = events;
@@ -83,6 +90,7 @@ export class UwsgiRequestParser {
     this.pairLimit = 2 * (options.maxVars ?? 64);
     this.rawPacket = options.rawPacket;
     this.onPacket = options.onPacket;
+    this.single = options.single ?? false;
   }
 
   /** Feeds bytes as they arrive; events fire before push() returns. */
@@ -165,7 +173,7 @@ export class UwsgiRequestParser {
         this.bodyLeft -= n;
         if (this.bodyLeft === 0) this.state = HEADER;
         this.events.onBody(piece);
-        if (this.bodyLeft === 0 && this.state === HEADER) this.events.onBodyEnd();
+        if (this.bodyLeft === 0 && this.state === HEADER) this.bodyEnd();
       } else {
         return;
       }
@@ -250,8 +258,14 @@ export class UwsgiRequestParser {
     this.state = contentLength === 0 ? HEADER : BODY;
     this.bodyLeft = contentLength;
     this.events.onHead(head);
-    if (contentLength === 0 && this.state === HEADER) this.events.onBodyEnd();
+    if (contentLength === 0 && this.state === HEADER) this.bodyEnd();
     return true;
+  }
+
+  /** A request is complete; with `single`, so is the connection (later bytes are ignored). */
+  private bodyEnd(): void {
+    if (this.single) this.state = CLOSED;
+    this.events.onBodyEnd();
   }
 
   private badVars(strsize: number): false {

@@ -1,60 +1,71 @@
-// The accept side of the uwsgi, FastCGI and SCGI sockets: one codec per connection; each request
-// it parses becomes a BridgeSocket handed to the worker's http.Server, and the response goes back
-// as the protocol wants it (uwsgi: raw HTTP; SCGI: CGI status; FastCGI: STDOUT records). Bad
-// input is one log line and a closed connection; the worker lives on.
+// The accept side of the uwsgi, FastCGI and SCGI sockets: one codec per connection, each request
+// it parses opened as an exchange (exchange.ts: Node's request/response built from the head, the
+// response framed for the protocol). A connection is bounded as uWSGI bounds it: one request per
+// uwsgi/SCGI connection (and per FastCGI connection unless it asks to keep it), socket-timeout on
+// every read, and bad input is one log line and a closed connection; the worker lives on.
 
-import type http from 'node:http';
+import type { ServerResponse } from 'node:http';
 import net from 'node:net';
-import type { SocketProtocol } from '../net/socket-protocol.js';
 import {
   answerGetValues,
   encodeEndRequest,
   encodeGetValuesResult,
-  encodeStdout,
-  encodeStdoutEnd,
   encodeUnknownType,
   FastCgiConnectionParser,
   FCGI_STATUS,
 } from '../protocol/fastcgi.js';
 import type { ProtocolError, RequestHead } from '../protocol/request-head.js';
 import { ScgiRequestParser } from '../protocol/scgi.js';
-import { UwsgiRequestParser } from '../protocol/uwsgi.js';
+import { type RequestEvents, UwsgiRequestParser } from '../protocol/uwsgi.js';
 import { BodySpool } from './body-spool.js';
-import { BridgeSocket, StatusLineRewriter } from './bridge-socket.js';
+import { openExchange, type RequestHandler } from './exchange.js';
+import type { BridgeProtocol, ExchangeOwner, ExchangeSocket } from './exchange-socket.js';
 import { isRawPacket, PACKET_HANDLERS } from './packet-handlers.js';
 import type { WorkerPlan } from './plan.js';
+import type { UwsgiResponse } from './request.js';
 
 type Log = (line: string) => void;
+
+export interface BridgeOptions {
+  readonly protocol: BridgeProtocol;
+  readonly plan: WorkerPlan;
+  readonly log: Log;
+  /** The worker's request handler (the dispatcher). */
+  readonly handle: RequestHandler;
+  /** The response class (the counting UwsgiResponse, or Node's own when nothing counts). */
+  readonly Response: typeof UwsgiResponse | typeof ServerResponse;
+}
 
 /** modifier1 values served as requests: 0 (WSGI-style request) and 30 (same, PATH_INFO fixed). */
 const REQUEST_MODIFIERS = new Set([0, 30]);
 
-function logProtocolError(log: Log, socket: net.Socket, protocol: string, err: ProtocolError): void {
-  log(
-    `[uwsgi-ts] ${protocol} request from ${socket.remoteAddress ?? 'unix socket'} refused: ${err.message} [${err.code}]\n`,
-  );
-}
+/** The names log lines give the protocols. */
+const PROTOCOL_NAMES: { readonly [P in BridgeProtocol]: string } = {
+  uwsgi: 'uwsgi',
+  scgi: 'scgi',
+  fastcgi: 'FastCGI',
+};
 
 /**
  * Holds a request until its body is complete when post-buffering applies (the body then replays
- * from memory or a temp file), else starts it at once with the body streamed in.
+ * from memory or a temp file), else opens it at once with the body streamed in.
  */
 class BodyRouter {
   private spool: BodySpool | undefined;
   private pending: RequestHead | undefined;
-  private bridge: BridgeSocket | undefined;
+  private exchange: ExchangeSocket | undefined;
   private resumeBody: () => void;
 
   constructor(
-    private readonly start: (head: RequestHead, wantMore: () => void) => BridgeSocket,
+    private readonly start: (head: RequestHead) => ExchangeSocket,
     private readonly source: { pause(): void; resume(): void },
     private readonly postBuffering: number,
   ) {
     this.resumeBody = () => source.resume();
   }
 
-  get current(): BridgeSocket | undefined {
-    return this.bridge;
+  get current(): ExchangeSocket | undefined {
+    return this.exchange;
   }
 
   head(head: RequestHead): void {
@@ -64,7 +75,12 @@ class BodyRouter {
       this.pending = head;
       return;
     }
-    this.bridge = this.start(head, () => this.resumeBody());
+    this.exchange = this.start(head);
+  }
+
+  /** The app reads again: resume the socket (or the spool's replay). */
+  wantMore(): void {
+    this.resumeBody();
   }
 
   body(chunk: Buffer): void {
@@ -76,194 +92,248 @@ class BodyRouter {
       }
       return;
     }
-    if (this.bridge && !this.bridge.feed(chunk)) this.source.pause();
+    if (this.exchange && !this.exchange.feed(chunk)) this.source.pause();
   }
 
   bodyEnd(): void {
     const spool = this.spool;
     const head = this.pending;
     if (!spool || !head) {
-      this.bridge?.feedEnd();
+      this.exchange?.feedEnd();
       return;
     }
     this.spool = undefined;
     this.pending = undefined;
-    const bridge = this.start(head, () => this.resumeBody());
-    this.bridge = bridge;
+    const exchange = this.start(head);
+    this.exchange = exchange;
     const replay = spool.replay(
-      (chunk) => bridge.feed(chunk),
-      () => bridge.feedEnd(),
+      (chunk) => exchange.feed(chunk),
+      () => exchange.feedEnd(),
     );
     this.resumeBody = () => replay.resume();
   }
 
   abort(): void {
     this.spool?.dispose();
-    this.bridge?.destroy();
+    this.spool = undefined;
+    this.exchange?.lost();
   }
 }
 
-/** uwsgi and SCGI: one request per connection. */
-function serveStream(
-  socket: net.Socket,
-  protocol: 'uwsgi' | 'scgi',
-  httpServer: http.Server,
-  plan: WorkerPlan,
-  log: Log,
-): void {
-  const rewriter = protocol === 'scgi' ? new StatusLineRewriter() : undefined;
-  const transport = {
-    write: (chunk: Buffer, done: (err?: Error | null) => void) => {
-      const out = rewriter ? rewriter.rewrite(chunk) : chunk;
-      if (out.length === 0) done();
-      else socket.write(out, done);
-    },
-    end: () => socket.end(),
-    abort: () => socket.destroy(),
-  };
-  const router = new BodyRouter(
-    (head, wantMore) => {
-      const bridge = new BridgeSocket(head, transport, wantMore);
-      httpServer.emit('connection', bridge);
-      return bridge;
-    },
-    socket,
-    plan.postBuffering,
-  );
-  const events = {
-    onHead(head: RequestHead) {
-      if (protocol === 'uwsgi' && !REQUEST_MODIFIERS.has(head.modifier1)) {
+/**
+ * One connection of a uwsgi, SCGI or FastCGI socket: its codec, the exchange of its current
+ * request, and its clock (socket-timeout, reference §2.1) while the peer owes us bytes.
+ */
+class BridgeConnection implements ExchangeOwner, RequestEvents {
+  private router: BodyRouter | undefined = undefined;
+  /** No byte of a request is pending (a new connection, or a FastCGI keep-conn one between requests). */
+  private idle = true;
+  /** The current request's body is complete. */
+  private bodyDone = false;
+  private peerText: string | undefined = undefined;
+  private readonly parser: { push(chunk: Buffer): void; end(): void };
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly options: BridgeOptions,
+  ) {
+    const { plan, protocol } = options;
+    this.timeoutMs = plan.socketTimeout * 1000;
+    this.parser =
+      protocol === 'uwsgi'
+        ? new UwsgiRequestParser(this, {
+            bufferSize: plan.bufferSize,
+            maxVars: plan.maxVars,
+            single: true,
+            rawPacket: isRawPacket,
+            onPacket: (packet, rest) => {
+              socket.setTimeout(0);
+              PACKET_HANDLERS[packet.modifier1]?.handle(packet, socket, rest, { log: options.log });
+            },
+          })
+        : protocol === 'scgi'
+          ? new ScgiRequestParser(this, { bufferSize: plan.bufferSize, single: true })
+          : this.fastCgiParser();
+    socket.on('data', (chunk: Buffer) => {
+      this.idle = false;
+      this.parser.push(chunk);
+    });
+    socket.on('end', () => this.peerEnded());
+    socket.on('drain', () => this.router?.current?.drained());
+    // 'close' follows every error: the exchange learns there that its peer is gone
+    socket.on('error', () => {});
+    socket.on('close', () => this.router?.abort());
+    if (this.timeoutMs > 0) {
+      socket.setTimeout(this.timeoutMs);
+      // decided after this turn's I/O: a worker whose loop was blocked runs its timers before it
+      // reads what arrived meanwhile (bytes refresh the timer: a moving peer has not stalled)
+      socket.on('timeout', () => setImmediate(timedOut, this, socket.bytesRead + socket.bytesWritten));
+    }
+  }
+
+  // RequestEvents (uwsgi and SCGI codecs)
+
+  onHead(head: RequestHead): void {
+    const { protocol, log } = this.options;
+    if (protocol === 'uwsgi') {
+      if (!REQUEST_MODIFIERS.has(head.modifier1)) {
         log(`-- unavailable modifier requested: ${head.modifier1} --\n`);
-        socket.destroy();
+        this.socket.destroy();
         return;
       }
-      router.head(head);
-    },
-    onBody: (chunk: Buffer) => router.body(chunk),
-    onBodyEnd: () => {
-      socket.setTimeout(0);
-      router.bodyEnd();
-    },
-    onError(err: ProtocolError) {
-      logProtocolError(log, socket, protocol, err);
-      router.abort();
-      socket.destroy();
-    },
-  };
-  const parser =
-    protocol === 'uwsgi'
-      ? new UwsgiRequestParser(events, {
-          bufferSize: plan.bufferSize,
-          maxVars: plan.maxVars,
-          rawPacket: isRawPacket,
-          onPacket: (packet, rest) => {
-            socket.setTimeout(0);
-            PACKET_HANDLERS[packet.modifier1]?.handle(packet, socket, rest, { log });
-          },
-        })
-      : new ScgiRequestParser(events, { bufferSize: plan.bufferSize });
-  socket.on('data', (chunk: Buffer) => parser.push(chunk));
-  socket.on('end', () => parser.end());
-  socket.on('error', () => router.abort());
-  watchReads(socket, plan, protocol, log);
-  socket.on('close', () => {
-    const bridge = router.current;
-    if (bridge && !bridge.writableFinished) bridge.destroy();
-  });
-}
+      if (head.varBytes === 0) {
+        // uWSGI 2.0.21 (observed): "Empty python request. skip." and the connection closes; the
+        // bytes behind it are never read as requests (64 KB of zeros were 16,384 app calls)
+        log(`[uwsgi-ts] empty uwsgi request from ${this.peer()} skipped\n`);
+        this.linger();
+        return;
+      }
+    }
+    this.request(head, 0, false);
+  }
 
-/** FastCGI: records, keep-conn, one request at a time (FCGI_MPXS_CONNS=0). */
-function serveFastCgi(socket: net.Socket, httpServer: http.Server, plan: WorkerPlan, log: Log): void {
-  let router: BodyRouter | undefined;
-  const parser = new FastCgiConnectionParser(
-    {
-      onHead(requestId, head, keepConn) {
-        const rewriter = new StatusLineRewriter();
-        const transport = {
-          write: (chunk: Buffer, done: (err?: Error | null) => void) => {
-            const out = rewriter.rewrite(chunk);
-            if (out.length === 0) return done();
-            const records = encodeStdout(requestId, out);
-            for (let i = 0; i < records.length - 1; i++) socket.write(records[i] as Buffer);
-            socket.write(records[records.length - 1] as Buffer, done);
-          },
-          end: () => {
-            socket.write(encodeStdoutEnd(requestId));
-            socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
-            if (!keepConn) socket.end();
-          },
-          abort: () => socket.destroy(),
-        };
-        router = new BodyRouter(
-          (h, wantMore) => {
-            const bridge = new BridgeSocket(h, transport, wantMore);
-            httpServer.emit('connection', bridge);
-            return bridge;
-          },
-          socket,
-          plan.postBuffering,
-        );
-        router.head(head);
-      },
-      onBody(_requestId, chunk) {
-        router?.body(chunk);
-      },
-      onBodyEnd() {
-        socket.setTimeout(0);
-        router?.bodyEnd();
-      },
-      onAbort(requestId) {
-        router?.abort();
-        socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
-      },
-      onReject(requestId, protocolStatus) {
-        socket.write(encodeEndRequest(requestId, 0, protocolStatus));
-      },
-      onGetValues(names) {
-        socket.write(encodeGetValuesResult(answerGetValues(names, { maxConns: 1000, maxReqs: 1000 })));
-      },
-      onUnknownType(type) {
-        socket.write(encodeUnknownType(type));
-      },
-      onError(err) {
-        logProtocolError(log, socket, 'FastCGI', err);
-        router?.abort();
-        socket.destroy();
-      },
-    },
-    { bufferSize: plan.bufferSize },
-  );
-  socket.on('data', (chunk: Buffer) => parser.push(chunk));
-  socket.on('end', () => parser.end());
-  socket.on('error', () => router?.abort());
-  socket.on('data', () => socket.setTimeout(plan.socketTimeout * 1000));
-  watchReads(socket, plan, 'FastCGI', log);
-}
+  onBody(chunk: Buffer): void {
+    this.router?.body(chunk);
+  }
 
-/**
- * socket-timeout (default 4 s, reference §2.1): a peer that stops sending in the middle of a
- * request is dropped with one log line. The clock stops once the body is complete (the app may
- * take its time); on a FastCGI keep-conn connection it restarts with the next request.
- */
-function watchReads(socket: net.Socket, plan: WorkerPlan, protocol: string, log: Log): void {
-  if (plan.socketTimeout <= 0) return;
-  socket.setTimeout(plan.socketTimeout * 1000);
-  socket.on('timeout', () => {
-    log(
-      `[uwsgi-ts] ${protocol} request from ${socket.remoteAddress ?? 'unix socket'} timed out after ${plan.socketTimeout} s (socket-timeout) [ERR_PROTOCOL_TRUNCATED]\n`,
+  onBodyEnd(): void {
+    this.bodyDone = true;
+    const exchange = this.router?.current;
+    // the app takes its time from here; an answered exchange lingers for the peer's close
+    if (exchange === undefined || !exchange.finished) this.socket.setTimeout(0);
+    this.router?.bodyEnd();
+  }
+
+  onError(err: ProtocolError): void {
+    this.options.log(
+      `[uwsgi-ts] ${PROTOCOL_NAMES[this.options.protocol]} request from ${this.peer()} refused: ${err.message} [${err.code}]\n`,
     );
-    socket.destroy();
-  });
+    this.router?.abort();
+    this.socket.destroy();
+  }
+
+  // ExchangeOwner
+
+  wantMore(): void {
+    this.router?.wantMore();
+  }
+
+  answered(exchange: ExchangeSocket): void {
+    const socket = this.socket;
+    if (exchange.keepConn) {
+      // FastCGI keep-conn: the next request may follow; socket-timeout while it is due
+      this.idle = true;
+      this.bodyDone = false;
+      if (this.timeoutMs > 0) socket.setTimeout(this.timeoutMs);
+      return;
+    }
+    // the framing ended our side; the peer may still be sending a body the app did not read
+    // (the request drops it) or bytes behind the request (the codec ignores them): read them
+    // until it closes, for socket-timeout at most, so that the answer is never reset under it
+    if (!this.bodyDone) socket.resume();
+    if (this.timeoutMs > 0) socket.setTimeout(this.timeoutMs);
+  }
+
+  aborted(): void {
+    // the response was cut short (the app failed after its head, harakiri, the peer left)
+    this.socket.destroy();
+  }
+
+  private request(head: RequestHead, requestId: number, keepConn: boolean): void {
+    const { protocol, handle, Response } = this.options;
+    this.bodyDone = false;
+    this.router = new BodyRouter(
+      (h) => openExchange(this.socket, protocol, h, this, handle, Response, requestId, keepConn),
+      this.socket,
+      this.options.plan.postBuffering,
+    );
+    this.router.head(head);
+  }
+
+  /** Ends our side at once and reads (and drops) what the peer still sends, for socket-timeout at most. */
+  private linger(): void {
+    this.socket.end();
+    this.socket.resume();
+    if (this.timeoutMs > 0) this.socket.setTimeout(this.timeoutMs);
+  }
+
+  private peerEnded(): void {
+    this.parser.end();
+    const exchange = this.router?.current;
+    // a peer that closed its side before its request was answered still gets the answer
+    // (allowHalfOpen); one that has it is done
+    const socket = this.socket;
+    if (socket.writableEnded) return;
+    if (exchange === undefined || exchange.finished || exchange.destroyed) socket.end();
+  }
+
+  /**
+   * socket-timeout: a peer that stops in the middle of its request (head or body) is dropped with
+   * one log line; an answered connection or an idle keep-conn one closes without a word.
+   */
+  timedOut(moved: number): void {
+    const socket = this.socket;
+    if (socket.destroyed || socket.bytesRead + socket.bytesWritten !== moved) return;
+    const exchange = this.router?.current;
+    const quiet = this.idle || exchange?.finished === true || exchange?.destroyed === true;
+    if (!quiet) {
+      const where = exchange === undefined ? 'head' : 'body';
+      this.options.log(
+        `[uwsgi-ts] ${PROTOCOL_NAMES[this.options.protocol]} request from ${this.peer()} (${where} incomplete) timed out after ${this.options.plan.socketTimeout} s (socket-timeout) [ERR_PROTOCOL_TRUNCATED]\n`,
+      );
+    }
+    this.router?.abort();
+    this.socket.destroy();
+  }
+
+  /**
+   * The peer's address for a log line: read when a line needs it, before the socket is
+   * destroyed; a unix socket has none (and no local address either).
+   */
+  private peer(): string {
+    if (this.peerText === undefined) {
+      const socket = this.socket;
+      this.peerText = socket.remoteAddress ?? (socket.localAddress === undefined ? 'unix socket' : '?');
+    }
+    return this.peerText;
+  }
+
+  /** FastCGI: records, keep-conn, one request at a time (FCGI_MPXS_CONNS=0). */
+  private fastCgiParser(): FastCgiConnectionParser {
+    const socket = this.socket;
+    return new FastCgiConnectionParser(
+      {
+        onHead: (requestId, head, keepConn) => this.request(head, requestId, keepConn),
+        onBody: (_requestId, chunk) => this.onBody(chunk),
+        onBodyEnd: () => this.onBodyEnd(),
+        onAbort: (requestId) => {
+          this.router?.abort();
+          socket.write(encodeEndRequest(requestId, 0, FCGI_STATUS.REQUEST_COMPLETE));
+        },
+        onReject: (requestId, protocolStatus) => {
+          socket.write(encodeEndRequest(requestId, 0, protocolStatus));
+        },
+        onGetValues: (names) => {
+          socket.write(encodeGetValuesResult(answerGetValues(names, { maxConns: 1000, maxReqs: 1000 })));
+        },
+        onUnknownType: (type) => {
+          socket.write(encodeUnknownType(type));
+        },
+        onError: (err) => this.onError(err),
+      },
+      { bufferSize: this.options.plan.bufferSize },
+    );
+  }
 }
 
-export function createBridgeServer(
-  protocol: Exclude<SocketProtocol, 'http' | 'http11' | 'https'>,
-  httpServer: http.Server,
-  plan: WorkerPlan,
-  log: Log,
-): net.Server {
-  return net.createServer({ noDelay: true }, (socket) => {
-    if (protocol === 'fastcgi') serveFastCgi(socket, httpServer, plan, log);
-    else serveStream(socket, protocol, httpServer, plan, log);
+function timedOut(connection: BridgeConnection, moved: number): void {
+  connection.timedOut(moved);
+}
+
+export function createBridgeServer(options: BridgeOptions): net.Server {
+  // allowHalfOpen: a peer that shuts down its side after its request still gets the answer
+  return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    new BridgeConnection(socket, options);
   });
 }

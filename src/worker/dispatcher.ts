@@ -195,6 +195,12 @@ export class Dispatcher {
   }
 
   private failed(req: UwsgiRequest, res: UwsgiResponse, err: unknown): void {
+    if (req.aborted && (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
+      // the app was reading a body whose client went away (or timed out, logged as such): not
+      // the app's failure, and the request log line counts the read error
+      if (!res.headersSent) res.destroy();
+      return;
+    }
     req.failed = true;
     this.onException?.(err);
     const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);

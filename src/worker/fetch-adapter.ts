@@ -1,15 +1,17 @@
 // Runs a fetch-style app (`(request, env) => Response`) on a Node request: a lazy Request (see
 // lazy-request.ts), then the Response written back. A body given as a string or bytes is written
 // at once with its Content-Length, read from undici's internal state when it is there (on Node 20
-// reading it as a stream costs ~13 µs a request); any other body is streamed, chunked.
+// reading it as a stream costs ~13 µs a request); any other body is streamed, each chunk written
+// as soon as the app produces it (a server-sent event must not wait for the next one).
 
 import type { IncomingMessage } from 'node:http';
 import type { FetchHandler } from './app-loader.js';
 import { lazyRequest } from './lazy-request.js';
+import { type LightParts, lightParts, OriginalResponse } from './light-response.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
 
 /** undici keeps a Response's state under Symbol(state); found once, absent on other runtimes. */
-const STATE = Reflect.ownKeys(new Response('')).find(
+const STATE = Reflect.ownKeys(new OriginalResponse('')).find(
   (k): k is symbol => typeof k === 'symbol' && String(k) === 'Symbol(state)',
 );
 
@@ -53,7 +55,13 @@ export async function serveFetch(
   const scheme = req.envContext?.https ? 'https' : 'http';
   const host = req.headers.host ?? req.envContext?.serverName ?? 'localhost';
   const response = await handler(lazyRequest(req, `${scheme}://${host}${req.url ?? '/'}`), req.lazyEnv());
-  if (!(response instanceof Response)) throw new TypeError('the fetch handler did not return a Response');
+  const light = lightParts(response);
+  if (light !== undefined) {
+    writeLight(light, req, res);
+    return;
+  }
+  if (!(response instanceof OriginalResponse))
+    throw new TypeError('the fetch handler did not return a Response');
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   let cookies = false;
@@ -86,23 +94,76 @@ export async function serveFetch(
     res.end();
     return;
   }
-  const second = await reader.read();
-  if (second.done) {
-    // the whole body in one piece: send it with its length, no chunked encoding
+  // a body that is already complete (one piece) goes out with its length; one still being
+  // produced (server-sent events, a slow generator) goes out chunk by chunk as it comes, the
+  // first one at once: the next read is given until the end of this event-loop turn
+  const pending = reader.read();
+  const second = await Promise.race([pending, endOfTurn()]);
+  if (second !== NOT_YET && second.done) {
     if (!res.hasHeader('content-length')) res.setHeader('content-length', first.value.byteLength);
     res.end(first.value);
     return;
   }
-  res.write(first.value);
-  res.write(second.value);
-  for (;;) {
-    const next = await reader.read();
-    if (next.done) break;
-    if (!res.write(next.value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  if (!res.write(first.value)) await drained(res);
+  let next = second === NOT_YET ? await pending : second;
+  while (!next.done) {
     if (res.destroyed) {
       await reader.cancel();
       return;
     }
+    if (!res.write(next.value)) await drained(res);
+    next = await reader.read();
   }
   res.end();
+}
+
+/** A light Response the app never touched: its arguments, written as they are. */
+function writeLight(light: LightParts, req: UwsgiRequest, res: UwsgiResponse): void {
+  res.statusCode = light.status;
+  if (light.statusText) res.statusMessage = light.statusText;
+  const headers = light.headers;
+  if (headers !== undefined) {
+    if (headers instanceof Headers) {
+      let cookies = false;
+      for (const [name, value] of headers) {
+        if (name === 'set-cookie') cookies = true;
+        else res.setHeader(name, value);
+      }
+      if (cookies) res.setHeader('set-cookie', headers.getSetCookie());
+    } else if (Array.isArray(headers)) {
+      for (const [name, value] of headers as [string, string][]) res.appendHeader(name, value);
+    } else {
+      for (const name in headers) res.setHeader(name, (headers as Record<string, string>)[name] as string);
+    }
+  }
+  const body = light.body;
+  if (body === null) {
+    res.end();
+    return;
+  }
+  if (typeof body === 'string' && !res.hasHeader('content-type'))
+    res.setHeader('content-type', 'text/plain;charset=UTF-8');
+  if (!res.hasHeader('content-length')) res.setHeader('content-length', Buffer.byteLength(body));
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+const NOT_YET = Symbol('not yet');
+
+/** Resolves after the I/O of this event-loop turn (setImmediate), when a ready stream has answered. */
+function endOfTurn(): Promise<typeof NOT_YET> {
+  return new Promise((resolve) => setImmediate(resolve, NOT_YET));
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: UwsgiResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -6,7 +6,7 @@
 import type { LoggedRequest } from '../logging/request-log.js';
 import { varsSize } from './cgi-env.js';
 import { httpVarsSize } from './http-vars-size.js';
-import type { UwsgiRequest, UwsgiResponse } from './request.js';
+import { UwsgiRequest, type UwsgiResponse } from './request.js';
 
 const NO_CONTEXT = { serverName: '', https: false } as const;
 /** process.pid is a getter into the runtime: read once per worker. */
@@ -35,7 +35,7 @@ export class LoggedRequestFacts implements LoggedRequest {
     /** `log-x-forwarded-for`: the client address is X-Forwarded-For when the request has one. */
     private readonly xForwardedFor: boolean,
   ) {
-    this.built = req.varsBuilt;
+    this.built = UwsgiRequest.varsBuilt(req);
     this.localPort = this.built ? undefined : req.socket.localPort;
   }
 
@@ -53,7 +53,7 @@ export class LoggedRequestFacts implements LoggedRequest {
   }
 
   get vars(): ReadonlyMap<string, string> {
-    return this.req.vars;
+    return UwsgiRequest.varsOf(this.req);
   }
 
   /** An HTTP request whose vars were never built has no REMOTE_USER: no need to build them. */
@@ -67,9 +67,9 @@ export class LoggedRequestFacts implements LoggedRequest {
 
   get remoteAddr(): string {
     const req = this.req;
-    const forwarded = this.xForwardedFor ? req.vars.get('HTTP_X_FORWARDED_FOR') : undefined;
+    const forwarded = this.xForwardedFor ? UwsgiRequest.varsOf(req).get('HTTP_X_FORWARDED_FOR') : undefined;
     if (forwarded !== undefined) return forwarded;
-    return (this.built ? req.vars.get('REMOTE_ADDR') : req.socket.remoteAddress) ?? '';
+    return (this.built ? UwsgiRequest.varsOf(req).get('REMOTE_ADDR') : req.socket.remoteAddress) ?? '';
   }
 
   get method(): string {
@@ -78,12 +78,14 @@ export class LoggedRequestFacts implements LoggedRequest {
 
   get uri(): string {
     const req = this.req;
-    return (this.built ? req.vars.get('REQUEST_URI') : undefined) ?? req.url ?? '';
+    return (this.built ? UwsgiRequest.varsOf(req).get('REQUEST_URI') : undefined) ?? req.url ?? '';
   }
 
   get protocol(): string {
     const req = this.req;
-    return (this.built ? req.vars.get('SERVER_PROTOCOL') : undefined) ?? `HTTP/${req.httpVersion}`;
+    return (
+      (this.built ? UwsgiRequest.varsOf(req).get('SERVER_PROTOCOL') : undefined) ?? `HTTP/${req.httpVersion}`
+    );
   }
 
   get status(): number {
@@ -145,7 +147,7 @@ export class LoggedRequestFacts implements LoggedRequest {
     this.size = head
       ? { count: head.varCount, bytes: head.varBytes }
       : this.built
-        ? varsSize(req.vars)
+        ? varsSize(UwsgiRequest.varsOf(req))
         : httpVarsSize(req, req.envContext ?? NO_CONTEXT, this.localPort);
     return this.size;
   }

@@ -6,7 +6,7 @@
 // status, a Writable for its file streams, destroy.
 
 import { Writable } from 'node:stream';
-import type { UwsgiResponse } from './request.js';
+import { passEnd, passWrite, type UwsgiResponse } from './request.js';
 import { drained, writeHeadExact } from './routing-output.js';
 
 export class OffloadResponse extends Writable {
@@ -72,13 +72,13 @@ export class OffloadResponse extends Writable {
       callback(new Error('the client went away'));
       return;
     }
-    if (this.res.passWrite(chunk)) callback();
+    if (passWrite(this.res, chunk)) callback();
     else drained(this.res).then(() => callback());
   }
 
   override _final(callback: (err?: Error | null) => void): void {
     this.head();
-    this.res.passEnd();
+    passEnd(this.res);
     callback();
   }
 

@@ -6,13 +6,6 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHead } from '../protocol/request-head.js';
 import { type HttpEnvContext, httpRequestVars } from './cgi-env.js';
 
-/** Set on a bridge socket (uwsgi, FastCGI, SCGI): the request head its codec produced. */
-export const BRIDGED_HEAD = Symbol('uwsgi-ts.bridged-head');
-
-export interface BridgedSocket {
-  [BRIDGED_HEAD]?: RequestHead;
-}
-
 export class UwsgiRequest extends IncomingMessage {
   startMs = 0;
   startPerf = 0;
@@ -30,27 +23,40 @@ export class UwsgiRequest extends IncomingMessage {
   noLog = false;
   /** When the routing rules first saw the request, µs since the epoch (${uwsgi[sor]}); 0 without rules. */
   routedAt = 0;
+  /**
+   * The request's head as the codec produced it, when it came over uwsgi/FastCGI/SCGI (set by
+   * exchange.ts). An own field, not a getter: a framework that swaps the request's prototype
+   * (Express) keeps it.
+   */
+  bridgedHead: RequestHead | undefined = undefined;
   #vars: Map<string, string> | undefined;
   #env: Record<string, string> | undefined;
 
-  /** The request's head as the codec produced it, when it came over uwsgi/FastCGI/SCGI. */
-  get bridgedHead(): RequestHead | undefined {
-    return (this.socket as unknown as BridgedSocket)[BRIDGED_HEAD];
+  /**
+   * Whether the vars have been built (or came with the request): the request log counts them
+   * then. Static, like `varsOf`: they work on a request whose prototype a framework swapped
+   * (Express), where the getters below are gone.
+   */
+  static varsBuilt(req: UwsgiRequest): boolean {
+    return req.#vars !== undefined || req.bridgedHead !== undefined;
   }
 
-  /** Whether `vars` has been built (or came with the request): the request log counts them then. */
+  /** All CGI vars as received (before the mountpoint is applied). */
+  static varsOf(req: UwsgiRequest): Map<string, string> {
+    if (req.#vars) return req.#vars;
+    const head = req.bridgedHead;
+    req.#vars = head ? head.vars : httpRequestVars(req, req.envContext ?? { serverName: '', https: false });
+    return req.#vars;
+  }
+
+  /** Whether `vars` has been built (or came with the request). */
   get varsBuilt(): boolean {
-    return this.#vars !== undefined || this.bridgedHead !== undefined;
+    return UwsgiRequest.varsBuilt(this);
   }
 
   /** All CGI vars as received (before the mountpoint is applied). */
   get vars(): Map<string, string> {
-    if (this.#vars) return this.#vars;
-    const head = this.bridgedHead;
-    this.#vars = head
-      ? head.vars
-      : httpRequestVars(this, this.envContext ?? { serverName: '', https: false });
-    return this.#vars;
+    return UwsgiRequest.varsOf(this);
   }
 
   /**
@@ -112,53 +118,90 @@ export interface ResponseHook {
 
 /**
  * The response class when the request log, stats or routing are on: it counts body bytes
- * ("generated N bytes") and lets a routing hook take the response over.
+ * ("generated N bytes") and lets a routing hook take the response over. The hooks are own
+ * properties set by the constructor, not methods: Express 5 swaps every response's prototype for
+ * its app.response (built on Node's ServerResponse), and an own property survives that.
  */
 export class UwsgiResponse extends ServerResponse<UwsgiRequest> {
   bodyBytes = 0;
   /** Set by routing for a response its rules act on; one comparison otherwise. */
   routing: ResponseHook | undefined = undefined;
 
-  // Node's implicit head (first write, end) also comes through writeHead
-  override writeHead(...args: unknown[]): this {
-    const hook = this.routing;
-    if (hook !== undefined) {
-      hook.writeHead(this, args);
-      return this;
-    }
-    return (super.writeHead as (...a: unknown[]) => this)(...args);
+  // http.Server also passes its options (highWaterMark, rejectNonStandardBodyWrites), which
+  // @types/node 20 does not declare: passed on as they came
+  constructor(...args: [UwsgiRequest]) {
+    super(...args);
+    const own = this as unknown as Record<'writeHead' | 'write' | 'end', unknown>;
+    own.writeHead = hookedWriteHead;
+    own.write = countedWrite;
+    own.end = countedEnd;
   }
+}
 
-  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    this.bodyBytes += byteLength(chunk, encoding);
-    const hook = this.routing;
-    if (hook !== undefined) return hook.write(this, chunk, encoding, callback);
-    return (super.write as (...args: unknown[]) => boolean)(chunk, encoding, callback);
-  }
+const nodeWriteHead = ServerResponse.prototype.writeHead as (
+  this: ServerResponse,
+  ...a: unknown[]
+) => unknown;
+const nodeWrite = ServerResponse.prototype.write as (this: ServerResponse, ...a: unknown[]) => boolean;
+const nodeEnd = ServerResponse.prototype.end as (this: ServerResponse, ...a: unknown[]) => unknown;
 
-  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
-    if (typeof chunk !== 'function') this.bodyBytes += byteLength(chunk, encoding);
-    const hook = this.routing;
-    if (hook !== undefined) {
-      hook.end(this, chunk, encoding, callback);
-      return this;
-    }
-    return (super.end as (...args: unknown[]) => this)(chunk, encoding, callback);
+// Node's implicit head (first write, end) also comes through writeHead
+function hookedWriteHead(this: UwsgiResponse, ...args: unknown[]): UwsgiResponse {
+  const hook = this.routing;
+  if (hook !== undefined) {
+    hook.writeHead(this, args);
+    return this;
   }
+  nodeWriteHead.apply(this, args);
+  return this;
+}
 
-  /** Node's own writeHead/write/end, for the routing hook (no byte counting, no hook). */
-  passWriteHead(status: number, reason: string | undefined, headers: readonly string[]): void {
-    super.writeHead(status, reason, headers as string[]);
-  }
+function countedWrite(this: UwsgiResponse, chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+  this.bodyBytes += byteLength(chunk, encoding);
+  const hook = this.routing;
+  if (hook !== undefined) return hook.write(this, chunk, encoding, callback);
+  return nodeWrite.call(this, chunk, encoding, callback);
+}
 
-  passWrite(chunk: Uint8Array | string, callback?: (err?: Error | null) => void): boolean {
-    return super.write(chunk, callback);
+function countedEnd(
+  this: UwsgiResponse,
+  chunk?: unknown,
+  encoding?: unknown,
+  callback?: unknown,
+): UwsgiResponse {
+  if (typeof chunk !== 'function') this.bodyBytes += byteLength(chunk, encoding);
+  const hook = this.routing;
+  if (hook !== undefined) {
+    hook.end(this, chunk, encoding, callback);
+    return this;
   }
+  nodeEnd.call(this, chunk, encoding, callback);
+  return this;
+}
 
-  passEnd(chunk?: Uint8Array | string, callback?: () => void): void {
-    if (chunk === undefined) super.end(callback);
-    else super.end(chunk, callback);
-  }
+/** Node's own writeHead, for the routing hook (no byte counting, no hook). */
+export function passWriteHead(
+  res: UwsgiResponse,
+  status: number,
+  reason: string | undefined,
+  headers: readonly string[],
+): void {
+  nodeWriteHead.call(res, status, reason, headers);
+}
+
+/** Node's own write, for the routing hook. */
+export function passWrite(
+  res: UwsgiResponse,
+  chunk: Uint8Array | string,
+  callback?: (err?: Error | null) => void,
+): boolean {
+  return nodeWrite.call(res, chunk, callback);
+}
+
+/** Node's own end, for the routing hook. */
+export function passEnd(res: UwsgiResponse, chunk?: Uint8Array | string, callback?: () => void): void {
+  if (chunk === undefined) nodeEnd.call(res, callback);
+  else nodeEnd.call(res, chunk, callback);
 }
 
 function byteLength(chunk: unknown, encoding: unknown): number {

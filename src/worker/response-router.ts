@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { Writable as WritableStream } from 'node:stream';
 import { RouteCode, type RouteOutcome, type Transform } from '../routing/outcome.js';
 import { RoutingProgram } from '../routing/program.js';
-import type { ResponseHook, UwsgiRequest, UwsgiResponse } from './request.js';
+import { passEnd, passWrite, type ResponseHook, type UwsgiRequest, type UwsgiResponse } from './request.js';
 import type { RequestRouter } from './request-router.js';
 import {
   clearHeaders,
@@ -133,7 +133,7 @@ export class ResponseRouter implements ResponseHook {
         this.queue.push({ end: false, chunk, encoding, callback });
         return true;
       case PASS:
-        return res.passWrite(bytesOf(chunk, encoding) ?? Buffer.alloc(0), cb);
+        return passWrite(res, bytesOf(chunk, encoding) ?? Buffer.alloc(0), cb);
       case PIPE: {
         const entry = this.entry as Writable;
         if (entry.write(bytesOf(chunk, encoding) ?? Buffer.alloc(0), cb)) return true;
@@ -169,14 +169,14 @@ export class ResponseRouter implements ResponseHook {
         this.queue.push({ end: true, chunk, encoding, callback });
         return;
       case PASS:
-        res.passEnd(body, cb);
+        passEnd(res, body, cb);
         return;
       case PIPE:
         if (body === undefined) (this.entry as Writable).end(cb);
         else (this.entry as Writable).end(body, cb);
         return;
       case DROP:
-        res.passEnd(undefined, cb);
+        passEnd(res, undefined, cb);
         return;
       case RAW:
         closeConnection(this.req, body);
@@ -328,7 +328,7 @@ export class ResponseRouter implements ResponseHook {
     if (
       writeHeadExact(res, res.statusCode, res.statusMessage || undefined, this.headers(res), this.router.log)
     )
-      res.passEnd();
+      passEnd(res);
   }
 
   /** The app's headers, then every added one. */
@@ -400,15 +400,15 @@ export class ResponseRouter implements ResponseHook {
         if (buffer) {
           parts.push(chunk);
           cb();
-        } else if (res.passWrite(chunk)) cb();
+        } else if (passWrite(res, chunk)) cb();
         else drained(res).then(() => cb());
       },
       final(cb) {
         if (buffer) {
           const body = Buffer.concat(parts);
           if (writeHeadExact(res, status, reason, [...flat, 'Content-Length', String(body.length)], log))
-            res.passEnd(body);
-        } else res.passEnd();
+            passEnd(res, body);
+        } else passEnd(res);
         cb();
       },
     });

@@ -6,7 +6,7 @@
 import { OutgoingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RoutedResponse } from '../routing/outcome.js';
-import type { UwsgiRequest, UwsgiResponse } from './request.js';
+import { passEnd, passWriteHead, type UwsgiRequest, type UwsgiResponse } from './request.js';
 
 /**
  * Node keeps the headers set with setHeader() in a map keyed by lower-cased name; writeHead()
@@ -58,7 +58,7 @@ export function writeHeadExact(
 ): boolean {
   try {
     clearHeaders(res);
-    res.passWriteHead(status, reason, flat);
+    passWriteHead(res, status, reason, flat);
     return true;
   } catch (err) {
     log(`[uwsgi-route] cannot send the response head: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -135,5 +135,5 @@ export function sendRouted(
   const flat: string[] = [];
   for (const [name, value] of r.headers) flat.push(name, value);
   if (!writeHeadExact(res, r.status, reason, flat, log)) return;
-  res.passEnd(body);
+  passEnd(res, body);
 }

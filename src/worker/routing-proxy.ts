@@ -10,7 +10,7 @@ import { UwsgiError } from '../errors.js';
 import { parseAddress } from '../net/address.js';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../protocol/uwsgi.js';
 import type { Offload } from '../routing/outcome.js';
-import type { UwsgiRequest, UwsgiResponse } from './request.js';
+import { passEnd, type UwsgiRequest, type UwsgiResponse } from './request.js';
 import { closeConnection, connectionOf, textBytes, writeHeadExact } from './routing-output.js';
 
 type HttpOffload = Extract<Offload, { kind: 'http' }>;
@@ -118,7 +118,7 @@ function badGateway(
       ctx.log,
     )
   )
-    res.passEnd(body);
+    passEnd(res, body);
 }
 
 /**

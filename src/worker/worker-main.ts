@@ -21,6 +21,8 @@ import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
+import { watchHttpReads } from './http-read-timeout.js';
+import { installLightResponse } from './light-response.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
@@ -37,6 +39,17 @@ const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
   // the client went away in the middle of its request
   HPE_INVALID_EOF_STATE: [400, 'ERR_PROTOCOL_TRUNCATED'],
 };
+
+/**
+ * Without the request log, stats or routing, Node's own response class: no byte counting on every
+ * write (routing takes responses over through UwsgiResponse.routing).
+ */
+function responseClass(plan: WorkerPlan): typeof UwsgiResponse | typeof http.ServerResponse {
+  return plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse;
+}
+
+/** Socket errors that mean the client went away (issue 12: logged as `bad HTTP request ... EPIPE`). */
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Sockets already answered for a parse error (the parser may report twice). */
 const refused = new WeakSet<net.Socket>();
@@ -128,6 +141,8 @@ class Worker {
           },
         })
       : undefined;
+    // before the apps load: an app may keep `Response` from its import time (light-response.ts)
+    installLightResponse();
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
@@ -216,10 +231,7 @@ class Worker {
     if (!dispatcher) throw new Error('no dispatcher');
     const options = {
       IncomingMessage: UwsgiRequest,
-      // without the request log, Node's own response class: no byte counting on every write
-      // (routing takes responses over through UwsgiResponse.routing)
-      ServerResponse:
-        plan.logging.disabled && !plan.stats && !plan.routing ? http.ServerResponse : UwsgiResponse,
+      ServerResponse: responseClass(plan),
       // uWSGI bounds the request head by buffer-size; Node's 16 KB default is kept as the floor
       maxHeaderSize: Math.max(16384, plan.bufferSize),
       headersTimeout: Math.max(1, plan.socketTimeout) * 1000 + 1000,
@@ -241,6 +253,7 @@ class Worker {
     server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) =>
       this.clientError(err, socket),
     );
+    watchHttpReads(server, plan.socketTimeout, (line) => this.log(line));
     return server;
   }
 
@@ -249,12 +262,16 @@ class Worker {
     if (refused.has(socket)) return;
     refused.add(socket);
     const code = err.code ?? 'HPE_UNKNOWN';
-    const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
-    if (code !== 'ECONNRESET') {
-      this.log(
-        `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
-      );
+    if (CLIENT_GONE.has(code)) {
+      // the client left (a reset, or a write after it closed): not a bad request, nobody to answer;
+      // the request log line counts the write error
+      socket.destroy();
+      return;
     }
+    const [status, ours] = CLIENT_ERRORS[code] ?? [400, 'ERR_HTTP_BAD_REQUEST'];
+    this.log(
+      `[uwsgi-ts] bad HTTP request from ${socket.remoteAddress ?? '?'}: ${err.message} (${code}) -> ${status} [${ours}]\n`,
+    );
     if (socket.writable && !socket.destroyed) {
       const reason = http.STATUS_CODES[status] ?? 'Bad Request';
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -273,9 +290,16 @@ class Worker {
       httpServer = this.httpServer(context, socket.tls, plan);
       server = httpServer;
     } else {
-      // uwsgi, FastCGI, SCGI: a codec per connection feeding an http.Server that never listens
-      httpServer = this.httpServer(context, undefined, plan);
-      server = createBridgeServer(socket.protocol, httpServer, plan, (line: string) => this.log(line));
+      // uwsgi, FastCGI, SCGI: a codec per connection, each request an exchange (no http.Server)
+      const dispatcher = this.dispatcher;
+      if (!dispatcher) throw new Error('no dispatcher');
+      server = createBridgeServer({
+        protocol: socket.protocol,
+        plan,
+        log: (line: string) => this.log(line),
+        handle: (req, res) => dispatcher.handle(req, res, context),
+        Response: responseClass(plan),
+      });
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -468,3 +468,28 @@ test('end() inside a record or a request reports ERR_PROTOCOL_TRUNCATED; between
     ['end', 1],
   );
 });
+
+test('a request behind one without FCGI_KEEP_CONN is never answered (spec §5.1); with it, it is', () => {
+  const one = (id: number, keep: boolean): Buffer =>
+    Buffer.concat([
+      begin(id, FCGI_ROLE.RESPONDER, keep),
+      params(id, [['PATH_INFO', `/${id}`]]),
+      record(FCGI_RECORD.PARAMS, id),
+      record(FCGI_RECORD.STDIN, id),
+    ]);
+  assert.deepEqual(kinds(parseAllWays(Buffer.concat([one(1, false), one(2, false)]))), [
+    ['head', 1, false],
+    ['end', 1],
+  ]);
+  // nginx numbers every request 1: the same id behind a finished one is skipped too
+  assert.deepEqual(kinds(parseAllWays(Buffer.concat([one(1, false), one(1, true)]))), [
+    ['head', 1, false],
+    ['end', 1],
+  ]);
+  assert.deepEqual(kinds(parseAllWays(Buffer.concat([one(1, true), one(1, true)]))), [
+    ['head', 1, true],
+    ['end', 1],
+    ['head', 1, true],
+    ['end', 1],
+  ]);
+});

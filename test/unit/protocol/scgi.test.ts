@@ -272,3 +272,23 @@ test('end() mid-request reports ERR_PROTOCOL_TRUNCATED; between requests it is s
     assert.equal(out.error, atBoundary ? null : 'ERR_PROTOCOL_TRUNCATED', `cut at ${cut}`);
   }
 });
+
+test('single: three requests in one write, only the first is reported', () => {
+  const one = (path: string): Buffer =>
+    encodeScgiRequest(
+      [
+        ['CONTENT_LENGTH', '0'],
+        ['SCGI', '1'],
+        ['PATH_INFO', path],
+      ],
+      Buffer.alloc(0),
+    );
+  const { requests, error } = parseAllWays(Buffer.concat([one('/1'), one('/2'), one('/3')]), {
+    single: true,
+  });
+  assert.equal(error, null);
+  assert.deepEqual(
+    requests.map((r) => [r.head.vars.at(-1), r.ended]),
+    [[['PATH_INFO', '/1'], true]],
+  );
+});

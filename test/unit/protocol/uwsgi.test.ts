@@ -417,3 +417,26 @@ test('rawPacket: the payload of an RPC packet is handed over whole at every spli
   parser.push(Buffer.from('6e000011', 'hex'));
   assert.deepEqual(signals, [17]);
 });
+
+test('single: one request per connection, what follows it (a packet, junk, zeros) is never parsed', () => {
+  const first = request(
+    [
+      ['CONTENT_LENGTH', '5'],
+      ['PATH_INFO', '/a'],
+    ],
+    'hello',
+  );
+  for (const tail of [request([['PATH_INFO', '/b']]), Buffer.alloc(70, 0x41), Buffer.alloc(64)]) {
+    const { requests, error } = parseAllWays(Buffer.concat([first, tail]), { single: true });
+    assert.equal(error, null);
+    assert.deepEqual(
+      requests.map((r) => [r.head.vars.at(-1), r.body.toString(), r.ended]),
+      [[['PATH_INFO', '/a'], 'hello', true]],
+    );
+  }
+  // 64 KB of zeros: one empty packet is reported (the caller skips it), the rest is ignored
+  const zeros = run([Buffer.alloc(65536)], { single: true });
+  assert.equal(zeros.error, null);
+  assert.equal(zeros.requests.length, 1);
+  assert.deepEqual(zeros.requests[0]?.head.vars, []);
+});
