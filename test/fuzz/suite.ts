@@ -96,7 +96,6 @@ export const CHECKS = {
 export type CheckName = keyof typeof CHECKS;
 
 /** Checks today's server fails because of the known request-path bugs (issue 12 point 3). */
-export const EXCHANGE_TODO = 'fixed by the exchange work (issue 12 point 3)';
 
 export interface FuzzSuiteOptions {
   /** Cases per run (FUZZ_CASES overrides). */
