@@ -9,7 +9,7 @@ import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
 import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
-import { isMasterMessage, type WorkerMessage } from '../ipc/messages.js';
+import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { workerSignals } from '../signal/worker-signals.js';
@@ -73,30 +73,30 @@ class Worker {
   private stopping = false;
   private log: (line: string) => void = ownLogWriter();
 
+  /** The master's messages, one row each (src/ipc/messages.ts); `handle` comes with `socket`. */
+  private readonly handlers: MasterMessageHandlers<unknown> = {
+    plan: (m) => {
+      this.plan = m.plan;
+      if (m.plan.logging.logMaster) this.log = (line) => send({ t: 'log', line });
+      if (m.plan.procname) process.title = m.plan.procname;
+    },
+    socket: (m, handle) => {
+      if (handle) this.handles.set(m.index, handle as NativeHandle);
+    },
+    start: () => {
+      this.start().catch((err: unknown) => this.fail(err));
+    },
+    stop: () => this.stop(),
+    signal: (m) => workerSignals.deliver(m.num),
+    'stats?': () => {
+      if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
+    },
+    // mule messages go to mules only
+    'mule-msg': () => {},
+  };
+
   onMessage(message: unknown, handle: unknown): void {
-    if (!isMasterMessage(message)) return;
-    switch (message.t) {
-      case 'plan':
-        this.plan = message.plan;
-        if (message.plan.logging.logMaster) this.log = (line) => send({ t: 'log', line });
-        if (message.plan.procname) process.title = message.plan.procname;
-        return;
-      case 'socket':
-        if (handle) this.handles.set(message.index, handle as NativeHandle);
-        return;
-      case 'start':
-        this.start().catch((err: unknown) => this.fail(err));
-        return;
-      case 'stop':
-        this.stop();
-        return;
-      case 'signal':
-        workerSignals.deliver(message.num);
-        return;
-      case 'stats?':
-        if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
-        return;
-    }
+    dispatchMasterMessage(this.handlers, message, handle);
   }
 
   private fail(err: unknown): never {
