@@ -101,6 +101,17 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'alarm-list',
   // the master FIFO (reference §6.1)
   'master-fifo',
+  // the spooler (src/spooler/; reference §2.9, §8)
+  'spooler',
+  'spooler-external',
+  'spooler-processes',
+  'spooler-frequency',
+  'spooler-ordered',
+  'spooler-chdir',
+  'spooler-quiet',
+  'spooler-max-tasks',
+  'spooler-harakiri',
+  'spooler-import',
   // adaptive workers (src/master/cheaper.ts, seed manual "The uWSGI cheaper subsystem")
   'cheaper',
   'cheaper-initial',

@@ -10,6 +10,7 @@ import type { MulePool } from '../mule/mule-pool.js';
 import type { BoundSocket } from '../net/bind.js';
 import type { SharedServices } from '../shared/shared-services.js';
 import type { MasterSignals } from '../signal/master-signals.js';
+import type { SpoolerPool } from '../spooler/spooler-pool.js';
 import type { Cheaper } from './cheaper.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -29,6 +30,7 @@ export interface Provided {
   cheaper: Cheaper;
   workers: WorkerPool;
   mules: MulePool;
+  spoolers: SpoolerPool;
 }
 
 export interface MasterContext {

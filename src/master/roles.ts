@@ -4,6 +4,7 @@
 
 import { mulesRole } from './roles/mules.js';
 import type { RoleRow } from './roles/role-row.js';
+import { spoolersRole } from './roles/spoolers.js';
 import { workersRole } from './roles/workers.js';
 
-export const ROLES: readonly RoleRow[] = [workersRole, mulesRole];
+export const ROLES: readonly RoleRow[] = [workersRole, mulesRole, spoolersRole];

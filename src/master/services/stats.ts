@@ -30,6 +30,7 @@ export const statsService: ServiceRow = {
             : {}),
           metrics: ctx.config.value('stats-no-metrics') ? undefined : ctx.get('metrics')?.statsSection(),
           signals: ctx.get('signals'),
+          spoolers: ctx.get('spoolers'),
         });
       },
       log: (line) => ctx.log(line),
