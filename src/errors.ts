@@ -90,6 +90,8 @@ export const ERROR_CODES = {
   ERR_SPOOL_BAD_ARGUMENT:
     'spool() given a value it cannot write (a priority with a slash, an at that is not a time)',
   ERR_SPOOL_WRITE: 'a spool file could not be written (the directory is missing or not writable)',
+  ERR_DAEMON_CONFIG:
+    'an attached daemon option uwsgi-ts cannot run (no command, a smart daemon without its pidfile, a bad signal, an attach-daemon2 key such as ns or cgroup that Node cannot apply)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

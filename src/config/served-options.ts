@@ -112,6 +112,12 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'spooler-max-tasks',
   'spooler-harakiri',
   'spooler-import',
+  // attached daemons (src/daemon/; seed manual "Managing external daemons/services")
+  'attach-daemon',
+  'attach-control-daemon',
+  'smart-attach-daemon',
+  'smart-attach-daemon2',
+  'attach-daemon2',
   // adaptive workers (src/master/cheaper.ts, seed manual "The uWSGI cheaper subsystem")
   'cheaper',
   'cheaper-initial',

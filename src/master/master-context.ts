@@ -4,6 +4,7 @@
 
 import type { Alarms } from '../alarm/alarms.js';
 import type { Config } from '../config/resolve.js';
+import type { DaemonPool } from '../daemon/daemon-pool.js';
 import type { LogSink } from '../logging/log-sink.js';
 import type { MasterMetrics } from '../metrics/master-metrics.js';
 import type { MulePool } from '../mule/mule-pool.js';
@@ -31,6 +32,7 @@ export interface Provided {
   workers: WorkerPool;
   mules: MulePool;
   spoolers: SpoolerPool;
+  daemons: DaemonPool;
 }
 
 export interface MasterContext {

@@ -11,6 +11,12 @@ import type { RoleSpec } from '../master/supervisor/role.js';
 import { type Slot, Supervisor, type SupervisorClock } from '../master/supervisor/supervisor.js';
 import type { SpoolerSpec } from './spooler-config.js';
 
+/** Respawn timers do not keep a stopping master alive (a throttled daemon may wait a minute). */
+const UNREF_CLOCK: SupervisorClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+};
+
 export interface SpoolerState {
   readonly spec: SpoolerSpec;
   tasks: number;
@@ -67,7 +73,7 @@ export class SpoolerPool {
       spawn: (id) => options.spawn(this.spec(id)),
       onMessage: (slot, message) => options.onMessage?.(slot.pid, slot.id, message),
       meta: (id) => ({ spec: this.spec(id), tasks: 0, task: '', since: 0 }),
-      clock: options.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) },
+      clock: options.clock ?? UNREF_CLOCK,
       log: (line) => options.log(line),
       respawn: true,
       mercyMs: () => options.mercyMs,

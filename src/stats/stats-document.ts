@@ -55,6 +55,8 @@ export interface StatsParts {
   /** uwsgi signals (src/signal/master-signals.ts): per-worker counters and the command crons. */
   readonly signals?: SignalStats | undefined;
   /** The spoolers (src/spooler/spooler-pool.ts): their directories and rows; uWSGI shows them only when there are some. */
+  /** The attached daemons (src/daemon/daemon-pool.ts); uWSGI shows them only when there are some. */
+  readonly daemons?: { statsRows(): StatsObject[] } | undefined;
   readonly spoolers?: { dirs(): string[]; statsRows(): StatsObject[] } | undefined;
 }
 
@@ -65,7 +67,7 @@ export function statsDocument(
   parts: StatsParts = {},
 ): StatsObject {
   const locks = parts.locks ?? { user: [{ 'user 0': 0 }], sharedareas: [], caches: [] };
-  const { metrics, signals, spoolers } = parts;
+  const { metrics, signals, spoolers, daemons } = parts;
   const caches = parts.caches ?? [];
   const backlog = config.value('listen') ?? 100;
   const socketRows = sockets.map((b) => {
@@ -92,6 +94,8 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
+    // reference §5: `daemons` between the master's facts and the locks, only with attached daemons
+    ...(daemons ? { daemons: daemons.statsRows() } : {}),
     // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp, the caches', metrics
     locks: [
       ...locks.user,
