@@ -83,10 +83,15 @@ export class DaemonProcess extends EventEmitter implements ChildProcessLike {
       this.end(127, null);
     });
     child.on('exit', (code, signal) => {
+      if (spec.daemonize) {
+        // the shell of a self-daemonizing command exits at once; what it started lives on (and
+        // may not have left the shell's group yet): followed by its pidfile from now on
+        this.watchPid();
+        return;
+      }
       // the group may outlive its leader (a forked child): nothing of it stays behind
       if (child.pid !== undefined) killTree(child.pid, 'SIGKILL');
-      if (spec.daemonize) this.watchPid();
-      else this.end(code, signal);
+      this.end(code, signal);
     });
   }
 

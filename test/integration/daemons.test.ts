@@ -24,12 +24,17 @@ function processes(needle: string): Array<{ pid: number; args: string }> {
     .map((l) => ({ pid: Number(l.split(/\s+/)[0]), args: l.replace(/^\d+\s+/, '') }));
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined,
+  timeoutMs = 15_000,
+  explain: () => string = () => '',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${explain()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -67,8 +72,12 @@ test('daemons: respawned when killed, throttled in a loop, their whole trees gon
   );
   t.after(() => server.close());
   const everything = [plain, forkA, forkB, smart] as string[];
-  await until('every daemon', () =>
-    everything.every((c) => processes(c).some((p) => p.args === c)) ? true : undefined,
+  const table = () => `: ${JSON.stringify(everything.flatMap((c) => processes(c)))}\n${server.log()}`;
+  await until(
+    'every daemon',
+    () => (everything.every((c) => processes(c).some((p) => p.args === c)) ? true : undefined),
+    15_000,
+    table,
   );
 
   // killed from outside: respawned
@@ -109,6 +118,7 @@ test('daemons: respawned when killed, throttled in a loop, their whole trees gon
     'every daemon tree to be gone',
     () => (everything.every((c) => processes(c).length === 0) ? true : undefined),
     10_000,
+    table,
   );
   assert.match(server.log(), new RegExp(`\\[uwsgi-daemons\\] stopping daemon \\(pid: \\d+\\): ${plain}`));
 });

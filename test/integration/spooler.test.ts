@@ -176,7 +176,7 @@ test('1,000 tasks, the master SIGKILLed halfway: after a restart each ran exactl
   const out = join(dir, 'out.txt');
   const spool = join(dir, 'spool');
   const args = serverArgs(spool, ['--spooler-quiet']);
-  const first = await startServer(args, { cwd: dir, env: { SPOOL_OUT: out } });
+  const first = await startServer(args, { cwd: dir, env: { SPOOL_OUT: out, RECORD_DELAY_MS: '3' } });
   t.after(() => first.close());
   assert.equal((await httpGet(first.port, '/record?n=0&count=1000')).body, 'queued 1000');
   await until('some tasks', () => (lines(out).length >= 300 ? true : undefined), 60_000);
