@@ -64,7 +64,7 @@ test('an unknown ini key never used as a placeholder is a warning naming file:li
 });
 
 test('an option whose subsystem is not built yet is parsed, shown, and warned about by name', async () => {
-  const run = await runCli(['--dry-run', '--emperor', '/etc/vassals', '--spooler', '/tmp/spool']);
+  const run = await runCli(['--dry-run', '--emperor', '/etc/vassals', '--cgi', '/tmp/cgi-bin']);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /^emperor = \/etc\/vassals$/m);
   const lines = ownLines(run.stderr);
@@ -73,7 +73,7 @@ test('an option whose subsystem is not built yet is parsed, shown, and warned ab
     run.stderr,
   );
   assert.ok(
-    lines.some((l) => /option "spooler" .* is not supported yet/.test(l)),
+    lines.some((l) => /option "cgi" .* is not supported yet/.test(l)),
     run.stderr,
   );
 });
