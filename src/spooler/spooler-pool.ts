@@ -142,11 +142,14 @@ export class SpoolerPool {
     return this.sup.slots().map((s) => s.pid);
   }
 
-  /** Sends `message` to every spooler (a signal, a FIFO command); how many got it. */
-  broadcast(message: unknown): number {
-    let n = 0;
-    for (const slot of this.sup.serving()) if (this.sup.sendTo(slot.pid, message)) n++;
-    return n;
+  /** The spoolers running now (uwsgi signals to `spooler`). */
+  serving(): Array<{ id: number; pid: number }> {
+    return this.sup.serving().map((s) => ({ id: s.id, pid: s.pid }));
+  }
+
+  /** Sends `message` to the spooler process `pid` (a routed signal); false when no spooler has it. */
+  sendToPid(pid: number, message: unknown): boolean {
+    return this.sup.sendTo(pid, message);
   }
 
   /** Each spooler finishes its task and starts again (reload, touch-spoolers-reload). */

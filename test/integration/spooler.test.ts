@@ -112,7 +112,7 @@ test('seed 004: send_email is enqueued by the app, runs once in the spooler, aft
   assert.equal(row['running'], 0);
 });
 
-test('a task that throws is logged and runs again after spooler-frequency; at and priorities', {
+test('a task that throws is logged and runs again after spooler-frequency; at, priorities, a signal to the spooler', {
   timeout: 60_000,
 }, async (t) => {
   const dir = tempDir(t);
@@ -144,6 +144,11 @@ test('a task that throws is logged and runs again after spooler-frequency; at an
     lines(out).some((l) => l.startsWith('record prio')) ? true : undefined,
   );
   assert.ok(existsSync(join(spool, '5')));
+  // a uwsgi signal whose target is `spooler` runs its handler in the spooler
+  await httpGet(server.port, '/signal?n=30');
+  await until('the signal in the spooler', () =>
+    lines(out).some((l) => l === `signal 30 in uWSGI spooler ${spool}`) ? true : undefined,
+  );
   assert.deepEqual(leftOnDisk(spool), []);
 });
 
