@@ -11,6 +11,7 @@ import { benchConfigLoad } from './config-load.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
+import { benchSpooler, spoolerTable } from './spooler.mjs';
 import { benchStaticFiles, staticFilesTable } from './static-files.mjs';
 
 // BENCH_NODES=node,/path/to/node24 runs the whole benchmark once per Node binary, one after the
@@ -66,6 +67,10 @@ console.log('\n### Cache operations\n');
   const seconds = process.env['BENCH_QUICK'] ? 0.3 : 2;
   console.log(cacheOpsTable(benchCacheOps(seconds), await benchUwsgiCacheOps(seconds)));
 }
+
+// the spooler: enqueue from one worker and drain by one spooler, against uWSGI's Python spooler
+console.log('\n### Spooler\n');
+console.log(spoolerTable(await benchSpooler(process.env['BENCH_QUICK'] ? 2000 : 10_000)));
 
 // HTTP hello (uwsgi-ts vs node:http cluster vs uWSGI, direct and behind nginx): needs wrk.
 // BENCH_QUICK=1 shortens every run for a smoke test.

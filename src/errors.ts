@@ -91,6 +91,16 @@ export const ERROR_CODES = {
     'a static file request whose path tries to leave its root (.., encoded or double-encoded dots and slashes, a backslash, a NUL byte): 403 and a log line',
   ERR_STATIC_OUTSIDE_ROOT:
     'a static file whose real path (through a symlink) is outside its root and every static-safe path: 403 and a log line',
+  ERR_SPOOL_ARGS_TOO_BIG:
+    "spool() arguments whose vars exceed 64 KiB, or one value longer than 65535 bytes (use 'body')",
+  ERR_SPOOL_BAD_FILE: 'a spool file whose header or vars block is malformed (set aside, never run)',
+  ERR_SPOOL_UNKNOWN_SPOOLER:
+    'spool() naming a spooler directory that is neither a spooler nor a spooler-external of the instance, or no spooler at all',
+  ERR_SPOOL_BAD_ARGUMENT:
+    'spool() given a value it cannot write (a priority with a slash, an at that is not a time)',
+  ERR_SPOOL_WRITE: 'a spool file could not be written (the directory is missing or not writable)',
+  ERR_DAEMON_CONFIG:
+    'an attached daemon option uwsgi-ts cannot run (no command, a smart daemon without its pidfile, a bad signal, an attach-daemon2 key such as ns or cgroup that Node cannot apply)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -56,5 +56,18 @@ export {
   signalRegistered,
   signalWait,
 } from './api/signals.js';
+export {
+  SPOOL_IGNORE,
+  SPOOL_OK,
+  SPOOL_RETRY,
+  type SpoolArgs,
+  type SpoolTask,
+  type SpoolTaskContext,
+  type SpoolTaskFunction,
+  type SpoolValue,
+  setSpooler,
+  spool,
+  spoolTask,
+} from './api/spool.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

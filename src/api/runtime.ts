@@ -5,6 +5,7 @@
 
 import { UwsgiError } from '../errors.js';
 import type { RpcFunction } from '../rpc/registry.js';
+import type { SpoolTaskFunction } from '../spooler/spool-tasks.js';
 
 /** What the app API needs of a cache (src/cache/cache.ts `Cache`). */
 export interface CacheAccess {
@@ -91,6 +92,12 @@ export interface WorkerRuntime {
   muleMsg(data: Buffer, id: number): boolean;
   /** The next message for this mule. */
   muleGetMsg(): Promise<Buffer>;
+  /** Writes a spool file (vars already bytes, `body` apart); returns its path (src/spooler/). */
+  spool(vars: ReadonlyMap<string, Buffer>, body: Buffer | undefined): string;
+  /** Registers task `name` in this process (a spooler runs it). */
+  registerSpoolTask(name: string, fn: SpoolTaskFunction): void;
+  /** The function for spool files that name no registered task. */
+  setSpooler(fn: SpoolTaskFunction): void;
 }
 
 type Slot = Record<symbol, unknown>;

@@ -101,6 +101,23 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'alarm-list',
   // the master FIFO (reference §6.1)
   'master-fifo',
+  // the spooler (src/spooler/; reference §2.9, §8)
+  'spooler',
+  'spooler-external',
+  'spooler-processes',
+  'spooler-frequency',
+  'spooler-ordered',
+  'spooler-chdir',
+  'spooler-quiet',
+  'spooler-max-tasks',
+  'spooler-harakiri',
+  'spooler-import',
+  // attached daemons (src/daemon/; seed manual "Managing external daemons/services")
+  'attach-daemon',
+  'attach-control-daemon',
+  'smart-attach-daemon',
+  'smart-attach-daemon2',
+  'attach-daemon2',
   // adaptive workers (src/master/cheaper.ts, seed manual "The uWSGI cheaper subsystem")
   'cheaper',
   'cheaper-initial',

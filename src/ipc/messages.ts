@@ -65,7 +65,12 @@ export type WorkerMessage =
   /** muleMsg(): `data` (base64) for mule `mule` (0: the next programmed mule). */
   | { readonly t: 'mule-msg'; readonly mule: number; readonly data: string }
   /** alarm(name, message) from an app (src/alarm/alarm-message.ts): the master raises it. */
-  | { readonly t: 'alarm'; readonly name: string; readonly message: string };
+  | { readonly t: 'alarm'; readonly name: string; readonly message: string }
+  /**
+   * A spooler (src/spooler/) started or ended a task: its count of tasks handled, the task running
+   * ('' when idle) and since when (ms; the master's spooler-harakiri and the stats read it).
+   */
+  | { readonly t: 'spooler-status'; readonly tasks: number; readonly task: string; readonly since: number };
 
 type FieldType = 'string' | 'number' | 'object';
 
@@ -85,6 +90,7 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   'signal-done': { num: 'number' },
   'mule-msg': { mule: 'number', data: 'string' },
   alarm: { name: 'string', message: 'string' },
+  'spooler-status': { tasks: 'number', task: 'string', since: 'number' },
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

@@ -4,12 +4,14 @@
 
 import type { Alarms } from '../alarm/alarms.js';
 import type { Config } from '../config/resolve.js';
+import type { DaemonPool } from '../daemon/daemon-pool.js';
 import type { LogSink } from '../logging/log-sink.js';
 import type { MasterMetrics } from '../metrics/master-metrics.js';
 import type { MulePool } from '../mule/mule-pool.js';
 import type { BoundSocket } from '../net/bind.js';
 import type { SharedServices } from '../shared/shared-services.js';
 import type { MasterSignals } from '../signal/master-signals.js';
+import type { SpoolerPool } from '../spooler/spooler-pool.js';
 import type { Cheaper } from './cheaper.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -29,6 +31,8 @@ export interface Provided {
   cheaper: Cheaper;
   workers: WorkerPool;
   mules: MulePool;
+  spoolers: SpoolerPool;
+  daemons: DaemonPool;
 }
 
 export interface MasterContext {

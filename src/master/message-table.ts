@@ -7,7 +7,7 @@ import type { MasterContext } from './master-context.js';
 
 /** Who sent a message: its role, its id (worker or mule number) and pid. */
 export interface ChildRef {
-  readonly role: 'worker' | 'mule';
+  readonly role: 'worker' | 'mule' | 'spooler';
   readonly id: number;
   readonly pid: number;
 }
@@ -42,6 +42,7 @@ export function masterMessageTable(ctx: MasterContext): WorkerMessageHandlers<Ch
     'signal-register': signals<'signal-register'>(),
     'signal-add': signals<'signal-add'>(),
     'signal-done': signals<'signal-done'>(),
+    'spooler-status': (m, from) => ctx.get('spoolers')?.status(from.pid, m),
     'mule-msg': (m) => {
       // muleMsg() from a worker or a mule: to the mule it names, or the next programmed one
       const forward = { t: 'mule-msg', data: m.data };

@@ -2,8 +2,10 @@
 // and are reloaded. Adding a kind of child (a gateway, a spooler, a daemon) is a row here and its
 // file in src/master/roles/; the supervisor and the master do not change.
 
+import { daemonsRole } from './roles/daemons.js';
 import { mulesRole } from './roles/mules.js';
 import type { RoleRow } from './roles/role-row.js';
+import { spoolersRole } from './roles/spoolers.js';
 import { workersRole } from './roles/workers.js';
 
-export const ROLES: readonly RoleRow[] = [workersRole, mulesRole];
+export const ROLES: readonly RoleRow[] = [workersRole, mulesRole, spoolersRole, daemonsRole];

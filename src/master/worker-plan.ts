@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
 import { workerLogging } from '../logging/log-config.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
+import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import { compileRouting } from '../worker/routing-host.js';
@@ -74,6 +75,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     harakiri: { seconds: c.value('harakiri'), verbose: c.value('harakiri-verbose') === true },
     ...(shared ? { shared: shared.services.plan } : {}),
     ...(shared?.remote ? { sharedRemote: shared.remote } : {}),
+    ...spoolPart(c),
     ...staticPart(c),
     ...routingPart(c),
     recycle: {
@@ -86,6 +88,12 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
       minLifetimeS: c.value('min-worker-lifetime'),
     },
   };
+}
+
+/** Where spool() writes (src/spooler/); absent without spoolers. */
+function spoolPart(c: Config): { spoolTargets?: SpoolTargets } {
+  const targets = spoolTargets(c);
+  return targets ? { spoolTargets: targets } : {};
 }
 
 /** The mercy of graceful operations on workers, in seconds (reload-mercy, worker-reload-mercy). */

@@ -20,6 +20,7 @@ export interface MasterSignalsOptions {
   readonly serving: RouterWorld['serving'];
   readonly send: RouterWorld['send'];
   readonly mules?: RouterWorld['mules'];
+  readonly spoolers?: RouterWorld['spoolers'];
   readonly shape: InstanceShape;
   log(line: string): void;
   readonly clock?: SchedulerClock;
@@ -112,6 +113,7 @@ export class MasterSignals {
       serving: options.serving,
       send: options.send,
       ...(options.mules ? { mules: options.mules } : {}),
+      ...(options.spoolers ? { spoolers: options.spoolers } : {}),
       shape: options.shape,
       log,
     });

@@ -22,7 +22,9 @@ export interface RouterWorld {
   serving(): ReadonlyArray<{ readonly id: number; readonly pid: number }>;
   /** The mules running now (src/mule/), by id. */
   mules?(): ReadonlyArray<{ readonly id: number; readonly pid: number }>;
-  /** Sends signal `num` to the worker or mule with `pid`; false when its channel is gone. */
+  /** The spooler processes running now (src/spooler/). */
+  spoolers?(): ReadonlyArray<{ readonly id: number; readonly pid: number }>;
+  /** Sends signal `num` to the worker, mule or spooler with `pid`; false when its channel is gone. */
   send(pid: number, num: number): boolean;
   readonly shape: InstanceShape;
   log(line: string): void;
@@ -74,7 +76,8 @@ export class SignalRouter {
     }
     const serving = this.world.serving();
     const mules = this.world.mules?.() ?? [];
-    const live = new Set([...serving, ...mules].map((w) => w.pid));
+    const spoolers = this.world.spoolers?.() ?? [];
+    const live = new Set([...serving, ...mules, ...spoolers].map((w) => w.pid));
     for (const pid of this.pending.keys()) if (!live.has(pid)) this.pending.delete(pid);
     const peer = (w: { id: number; pid: number }): SignalPeer => ({
       ...w,
@@ -83,7 +86,7 @@ export class SignalRouter {
     const resolution = resolveTarget(
       target,
       num,
-      { workers: serving.map(peer), mules: mules.map(peer) },
+      { workers: serving.map(peer), mules: mules.map(peer), spoolers: spoolers.map(peer) },
       this.world.shape,
       { worker: (p) => this.firstAvailable.pick(p), mule: (p) => this.firstMule.pick(p) },
     );

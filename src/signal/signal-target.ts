@@ -84,7 +84,11 @@ const nowhere = (...lines: string[]): Resolution => ({ deliver: 'nowhere', lines
 export function resolveTarget(
   target: SignalTarget,
   num: number,
-  running: { readonly workers: readonly SignalPeer[]; readonly mules: readonly SignalPeer[] },
+  running: {
+    readonly workers: readonly SignalPeer[];
+    readonly mules: readonly SignalPeer[];
+    readonly spoolers?: readonly SignalPeer[];
+  },
   shape: InstanceShape,
   pick: {
     readonly worker: (peers: readonly SignalPeer[]) => SignalPeer | undefined;
@@ -112,9 +116,13 @@ export function resolveTarget(
     case 'workers':
     case 'active-workers':
       return { deliver: 'workers', pids: onePerId(peers) };
-    case 'spooler':
-      if (shape.spoolers.length === 0) return nowhere(`could not deliver signal ${num} to the spooler`);
-      return nowhere(`could not deliver signal ${num} to the spooler: spoolers do not take signals yet`);
+    // uWSGI writes it to the spoolers' one signal pipe, so one spooler runs it: the least busy
+    case 'spooler': {
+      const spooler = [...(running.spoolers ?? [])].sort((a, b) => a.pending - b.pending)[0];
+      if (shape.spoolers.length === 0 || spooler === undefined)
+        return nowhere(`could not deliver signal ${num} to the spooler`);
+      return { deliver: 'workers', pids: [spooler.pid] };
+    }
     // "the first available mule": the one with the fewest signals pending, in turn
     case 'any-mule': {
       const mule = pick.mule(mules);

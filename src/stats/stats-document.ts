@@ -54,6 +54,10 @@ export interface StatsParts {
   readonly metrics?: StatsObject | undefined;
   /** uwsgi signals (src/signal/master-signals.ts): per-worker counters and the command crons. */
   readonly signals?: SignalStats | undefined;
+  /** The spoolers (src/spooler/spooler-pool.ts): their directories and rows; uWSGI shows them only when there are some. */
+  /** The attached daemons (src/daemon/daemon-pool.ts); uWSGI shows them only when there are some. */
+  readonly daemons?: { statsRows(): StatsObject[] } | undefined;
+  readonly spoolers?: { dirs(): string[]; statsRows(): StatsObject[] } | undefined;
 }
 
 export function statsDocument(
@@ -63,7 +67,7 @@ export function statsDocument(
   parts: StatsParts = {},
 ): StatsObject {
   const locks = parts.locks ?? { user: [{ 'user 0': 0 }], sharedareas: [], caches: [] };
-  const { metrics, signals } = parts;
+  const { metrics, signals, spoolers, daemons } = parts;
   const caches = parts.caches ?? [];
   const backlog = config.value('listen');
   const socketRows = sockets.map((b) => {
@@ -90,6 +94,8 @@ export function statsDocument(
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     cwd: process.cwd(),
+    // reference §5: `daemons` between the master's facts and the locks, only with attached daemons
+    ...(daemons ? { daemons: daemons.statsRows() } : {}),
     // uWSGI's order: user locks, the built-in ones, the sharedareas', snmp, the caches', metrics
     locks: [
       ...locks.user,
@@ -97,6 +103,7 @@ export function statsDocument(
       ...locks.sharedareas,
       { snmp: 0 },
       ...locks.caches,
+      ...(spoolers?.dirs() ?? []).map((dir) => ({ [`spooler on ${dir}`]: 0 })),
       ...(metrics ? [{ metrics: 0 }] : []),
     ],
     // uWSGI 2.0.21 (recorded): caches, then metrics, between the locks and the sockets
@@ -149,6 +156,8 @@ export function statsDocument(
         ],
       };
     }),
+    // reference §5: the spoolers after the workers, only when there are some
+    ...(spoolers ? { spoolers: spoolers.statsRows() } : {}),
     // uWSGI lists the command crons after the workers (and the spoolers), only when there are some
     ...cronsPart(signals),
   };

@@ -16,6 +16,8 @@ import { workerRpc } from '../rpc/worker-rpc.js';
 import type { SharedServices } from '../shared/shared-services.js';
 import type { Sharedarea } from '../sharedarea/sharedarea.js';
 import { type SignalSource, workerSignals } from '../signal/worker-signals.js';
+import { type SpoolTaskFunction, spoolTasks } from '../spooler/spool-tasks.js';
+import { writeSpoolTask } from '../spooler/spool-writer.js';
 import { VERSION } from '../version.js';
 import type { Dispatcher } from './dispatcher.js';
 import { nodeRequestOf } from './fetch-adapter.js';
@@ -157,6 +159,32 @@ export class WorkerApi implements WorkerRuntime {
       );
     }
     return muleInbox.get();
+  }
+
+  spool(vars: ReadonlyMap<string, Buffer>, body: Buffer | undefined): string {
+    const targets = this.parts.plan.spoolTargets;
+    if (!targets) {
+      throw new UwsgiError(
+        'ERR_SPOOL_UNKNOWN_SPOOLER',
+        'spool(): this instance has no spooler (spooler = DIR, or spooler-external = DIR)',
+      );
+    }
+    const written = writeSpoolTask(targets, vars, body);
+    // reference §8: `[spooler] written 18 bytes to file <path>` (not with spooler-quiet)
+    if (!targets.quiet) this.writeLog(`[spooler] written ${written.bytes} bytes to file ${written.path}\n`);
+    return written.path;
+  }
+
+  registerSpoolTask(name: string, fn: SpoolTaskFunction): void {
+    spoolTasks.register(name, fn);
+  }
+
+  setSpooler(fn: SpoolTaskFunction): void {
+    spoolTasks.raw = fn;
+  }
+
+  private writeLog(line: string): void {
+    (this.parts.log ?? ((l: string) => process.stderr.write(l)))(line);
   }
 
   alarm(name: string, message: string): void {

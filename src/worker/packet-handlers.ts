@@ -10,6 +10,7 @@ import { rpcPacketHandler } from '../rpc/rpc-packet-handler.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
 import { signalReply } from '../signal/signal-client.js';
 import { workerSignals } from '../signal/worker-signals.js';
+import { spoolPacketHandler } from '../spooler/spool-packet-handler.js';
 
 export interface PacketContext {
   readonly log: (line: string) => void;
@@ -50,6 +51,8 @@ const signal: PacketHandler = {
 };
 
 export const PACKET_HANDLERS: { [modifier1: number]: PacketHandler | undefined } = {
+  // the spooler: a networked enqueue (src/spooler/)
+  17: spoolPacketHandler,
   100: ping,
   101: echo,
   // uwsgi signals: routed by the master (src/signal/)

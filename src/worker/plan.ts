@@ -7,6 +7,7 @@ import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
 import type { RoutingPlan } from '../routing/routing-plan.js';
 import type { SharedPlan } from '../shared/shared-plan.js';
+import type { SpoolerProcessPlan, SpoolTargets } from '../spooler/spooler-config.js';
 import type { StaticPlan } from '../static/static-plan.js';
 
 export type AppStyle = 'auto' | 'fetch' | 'node';
@@ -23,6 +24,10 @@ export interface WorkerPlan {
   readonly id: number;
   /** Set in a mule's plan (src/mule/): its id and the script of a programmed mule. */
   readonly mule?: { readonly id: number; readonly script: string | undefined };
+  /** Set in a spooler's plan (src/spooler/): the directory it runs and how. */
+  readonly spooler?: SpoolerProcessPlan;
+  /** The spooler directories spool() may write into (src/spooler/); absent without spoolers. */
+  readonly spoolTargets?: SpoolTargets;
   readonly generation: number;
   readonly sockets: ReadonlyArray<{
     readonly index: number;

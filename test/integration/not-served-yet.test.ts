@@ -89,8 +89,6 @@ const NAMED: readonly Case[] = [
   optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'fastrouter', '127.0.0.1:0'),
   optionCase(row('emperor'), 'emperor', '/etc/uwsgi/vassals'),
-  optionCase(row('spooler'), 'spooler', '/tmp/spool'),
-  optionCase(row('daemons'), 'attach-daemon', 'sleep 100'),
   optionCase(row('cgi'), 'cgi', '/cgi-bin=/srv/cgi'),
   {
     ...optionCase(row('python'), 'plugin'),

@@ -3,6 +3,7 @@
 
 import { muleConfig } from '../../mule/mule-config.js';
 import { MasterSignals } from '../../signal/master-signals.js';
+import { spoolTargets } from '../../spooler/spooler-config.js';
 import type { ServiceRow } from '../master-context.js';
 
 export const signalsService: ServiceRow = {
@@ -12,20 +13,23 @@ export const signalsService: ServiceRow = {
     const c = ctx.config;
     const mules = muleConfig(c);
     const processes = c.value('processes');
+    const spoolerDirs = spoolTargets(c)?.dirs ?? [];
     const signals = new MasterSignals({
       config: c,
       serving: () => ctx.get('workers')?.serving() ?? [],
       send: (pid, num) =>
         (ctx.get('workers')?.sendTo(pid, { t: 'signal', num }) ||
-          ctx.get('mules')?.sendToPid(pid, { t: 'signal', num })) ??
+          ctx.get('mules')?.sendToPid(pid, { t: 'signal', num }) ||
+          ctx.get('spoolers')?.sendToPid(pid, { t: 'signal', num })) ??
         false,
       mules: () => ctx.get('mules')?.serving() ?? [],
+      spoolers: () => ctx.get('spoolers')?.serving() ?? [],
       shape: {
         get processes() {
           return ctx.get('workers')?.max ?? processes;
         },
         mules: mules.mules.length,
-        spoolers: [],
+        spoolers: spoolerDirs,
         farms: mules.farms,
       },
       log: (line) => ctx.log(line),

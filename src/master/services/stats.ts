@@ -30,6 +30,8 @@ export const statsService: ServiceRow = {
             : {}),
           metrics: ctx.config.value('stats-no-metrics') ? undefined : ctx.get('metrics')?.statsSection(),
           signals: ctx.get('signals'),
+          spoolers: ctx.get('spoolers'),
+          daemons: ctx.get('daemons'),
         });
       },
       log: (line) => ctx.log(line),

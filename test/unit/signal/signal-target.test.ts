@@ -130,3 +130,25 @@ test('mule targets reach the running mules: muleN, mules, the first available mu
     lines: ['could not deliver signal 17 to farm f'],
   });
 });
+
+test('the spooler target reaches one running spooler, the least busy', () => {
+  const withSpoolers: InstanceShape = { processes: 2, mules: 0, spoolers: ['/srv/spool'], farms: new Map() };
+  const spoolers: SignalPeer[] = [
+    { id: 1, pid: 401, pending: 2 },
+    { id: 2, pid: 402, pending: 0 },
+  ];
+  const pick = { worker: () => undefined, mule: () => undefined };
+  const target = parseSignalTarget('spooler');
+  assert.ok(target);
+  assert.deepEqual(resolveTarget(target, 17, { workers: peers, mules: [], spoolers }, withSpoolers, pick), {
+    deliver: 'workers',
+    pids: [402],
+  });
+  assert.deepEqual(
+    resolveTarget(target, 17, { workers: peers, mules: [], spoolers: [] }, withSpoolers, pick),
+    {
+      deliver: 'nowhere',
+      lines: ['could not deliver signal 17 to the spooler'],
+    },
+  );
+});

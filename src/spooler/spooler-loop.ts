@@ -1,0 +1,201 @@
+// One spooler process's loop (reference §8): scan the directory, run each task that is due
+// (its mtime, `at`, not in the future), then sleep for spooler-frequency or until a new spool file
+// appears (an inotify watch on the directory stands in for uWSGI's SIGUSR1 from the enqueuing
+// worker, and also wakes for files written by another instance or by uWSGI itself).
+// A task is claimed by renaming it to a name no spooler scans, so two spooler processes (ours, or
+// ours and uWSGI's locking one) never run it at once; it is removed only after it returned OK,
+// put back after RETRY, a throw or no handler, and held until spooler-frequency has passed.
+
+import { type FSWatcher, readFileSync, renameSync, statSync, unlinkSync, watch } from 'node:fs';
+import { join, relative } from 'node:path';
+import { isUwsgiError } from '../errors.js';
+import { decodeSpoolFile, type SpoolFile } from '../protocol/spool-file.js';
+import { claimName, SPOOL_PREFIX } from './spool-name.js';
+import { type SpoolEntry, scanSpool } from './spool-scan.js';
+import { SPOOL_IGNORE, SPOOL_OK, SPOOL_RETRY, spoolTasks, TASK_KEY } from './spool-tasks.js';
+import type { SpoolerProcessPlan } from './spooler-config.js';
+
+export interface SpoolerStatus {
+  readonly tasks: number;
+  /** The task running now ('' when idle) and since when (ms). */
+  readonly task: string;
+  readonly since: number;
+}
+
+export interface SpoolerLoopOptions {
+  readonly plan: SpoolerProcessPlan;
+  /** Whole lines without a newline. */
+  log(line: string): void;
+  /** Called when a task starts and ends. */
+  report(status: SpoolerStatus): void;
+}
+
+export class SpoolerLoop {
+  private tasks = 0;
+  private stopping = false;
+  private pending = false;
+  private wake: (() => void) | undefined;
+  private readonly holds = new Map<string, number>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly who: string;
+
+  constructor(private readonly options: SpoolerLoopOptions) {
+    this.who = `[spooler ${options.plan.dir} pid: ${process.pid}]`;
+  }
+
+  /** Runs until stop(); resolves once the task in hand (if any) has ended. */
+  async run(): Promise<void> {
+    this.watchDir(this.options.plan.dir);
+    try {
+      while (!this.stopping) {
+        const ran = await this.pass();
+        if (this.stopping) break;
+        if (ran === 0) await this.sleep();
+      }
+    } finally {
+      for (const w of this.watchers.values()) w.close();
+    }
+  }
+
+  /** Ends the loop after the task in hand. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  private watchDir(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    try {
+      const watcher = watch(dir, { persistent: false }, (_event, name) => {
+        if (name === null || String(name).startsWith(SPOOL_PREFIX)) this.poke();
+      });
+      watcher.on('error', () => {});
+      this.watchers.set(dir, watcher);
+    } catch {
+      // no inotify here: the scan every spooler-frequency still runs every task
+    }
+  }
+
+  private poke(): void {
+    if (this.wake) this.wake();
+    else this.pending = true;
+  }
+
+  private sleep(): Promise<void> {
+    if (this.pending || this.stopping) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, this.options.plan.frequency * 1000);
+      this.wake = finish;
+    });
+  }
+
+  /** One scan; how many tasks ran. */
+  private async pass(): Promise<number> {
+    const { tasks, subdirs } = scanSpool(this.options.plan.dir, this.options.plan.ordered);
+    for (const sub of subdirs) this.watchDir(sub);
+    let ran = 0;
+    const now = Date.now();
+    for (const [path, until] of this.holds) if (until <= now) this.holds.delete(path);
+    for (const entry of tasks) {
+      // a stop (a message, a signal, the master gone) is an I/O event: let it in between tasks,
+      // or a pass of synchronous tasks would run to its end first
+      await new Promise(setImmediate);
+      if (this.stopping) break;
+      if (await this.runOne(entry)) ran++;
+    }
+    return ran;
+  }
+
+  private async runOne(entry: SpoolEntry): Promise<boolean> {
+    const path = join(entry.dir, entry.name);
+    if (this.holds.has(path)) return false;
+    try {
+      const st = statSync(path);
+      // reference §8: `at` is the mtime; skipped while it is in the future
+      if (!st.isFile() || st.mtimeMs > Date.now()) return false;
+    } catch {
+      return false;
+    }
+    const claim = join(entry.dir, claimName(process.pid, entry.name));
+    try {
+      renameSync(path, claim);
+    } catch {
+      return false; // another spooler took it
+    }
+    const { plan } = this.options;
+    const name = relative(plan.dir, path);
+    let file: SpoolFile;
+    try {
+      file = decodeSpoolFile(readFileSync(claim));
+    } catch (err) {
+      // not a task: set aside under a name no spooler runs, for the operator to look at
+      const aside = join(entry.dir, `corrupt_${entry.name}`);
+      this.options.log(`${this.who} ${errorText(err)}: moved to ${aside}`);
+      try {
+        renameSync(claim, aside);
+      } catch {}
+      return true;
+    }
+    const started = Date.now();
+    this.options.report({ tasks: this.tasks, task: name, since: started });
+    if (!plan.quiet) this.options.log(`${this.who} managing request ${name} ...`);
+    if (plan.chdir !== undefined) process.chdir(plan.chdir);
+    const code = await this.call(file, name);
+    this.tasks++;
+    this.options.report({ tasks: this.tasks, task: '', since: 0 });
+    if (code === SPOOL_OK) {
+      unlinkSync(claim);
+      if (!plan.quiet)
+        this.options.log(
+          `${this.who} done with task ${name} after ${Math.round((Date.now() - started) / 1000)} seconds`,
+        );
+    } else {
+      renameSync(claim, path);
+      this.holds.set(path, Date.now() + plan.frequency * 1000);
+    }
+    if (plan.maxTasks > 0 && this.tasks >= plan.maxTasks) {
+      this.options.log(`${this.who} maximum number of tasks reached (${plan.maxTasks}) recycling ...`);
+      this.stopping = true;
+    }
+    return true;
+  }
+
+  /** Runs the task's function; its code (a throw is logged and means RETRY). */
+  private async call(file: SpoolFile, name: string): Promise<number> {
+    const args: Record<string, string> = {};
+    for (const [key, value] of file.vars) args[key] = value.toString('utf8');
+    args['spooler_task_name'] = name;
+    const taskName = args[TASK_KEY];
+    const fn = (taskName !== undefined ? spoolTasks.get(taskName) : undefined) ?? spoolTasks.raw;
+    if (!fn) {
+      this.options.log(
+        `${this.who} unable to find the spooler function${taskName ? ` "${taskName}"` : ''}, have you loaded it into the spooler process ?`,
+      );
+      return SPOOL_RETRY;
+    }
+    try {
+      const result = await fn(args, { name, dir: this.options.plan.dir, body: file.body, vars: file.vars });
+      if (result === undefined || result === true || result === SPOOL_OK) return SPOOL_OK;
+      if (result === SPOOL_IGNORE) {
+        this.options.log(`${this.who} task ${name} ignored (SPOOL_IGNORE): kept for the next scan`);
+      }
+      return SPOOL_RETRY;
+    } catch (err) {
+      this.options.log(`${this.who} task ${name} failed, retried later: ${errorText(err)}`);
+      return SPOOL_RETRY;
+    }
+  }
+}
+
+function errorText(err: unknown): string {
+  if (isUwsgiError(err)) return `${err.message} [${err.code}]`;
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
