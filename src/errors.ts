@@ -82,6 +82,9 @@ export const ERROR_CODES = {
     'a static file request whose path tries to leave its root (.., encoded or double-encoded dots and slashes, a backslash, a NUL byte): 403 and a log line',
   ERR_STATIC_OUTSIDE_ROOT:
     'a static file whose real path (through a symlink) is outside its root and every static-safe path: 403 and a log line',
+  ERR_EMPEROR_MONITOR: 'an `emperor` source whose scheme has no monitor in uwsgi-ts (pg://, zmq://...)',
+  ERR_EMPEROR_NOT_SUPPORTED:
+    'an Emperor option uwsgi-ts refuses by name (emperor-use-clone, emperor-broodlord...), with what to use instead',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

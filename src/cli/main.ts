@@ -8,6 +8,7 @@ import type { ConfigHost } from '../config/loader.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
+import { Emperor } from '../emperor/emperor.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
@@ -74,6 +75,11 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
   const logto = config.value('logto') ?? daemonize;
   // logto2 is opened by the master once privileges are dropped (src/logging/log-config.ts)
   const logFd = logto && !isUdpLogto(logto) ? openLogto(config, logto) : 2;
+  // `emperor = ...`: this process is an Emperor, not an instance (reference §6.3)
+  if (config.all('emperor').length > 0) {
+    const logPath = logto !== undefined && !isUdpLogto(logto) && logFd !== 2 ? logto : undefined;
+    return await new Emperor({ config, logFd, logPath }).run();
+  }
   const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }

@@ -4,6 +4,7 @@
 import type { ServiceRow } from './master-context.js';
 import { alarmsService } from './services/alarms.js';
 import { cheaperService } from './services/cheaper.js';
+import { emperorLinkService } from './services/emperor-link.js';
 import { fifoService } from './services/fifo.js';
 import { harakiriService } from './services/harakiri.js';
 import { logsService } from './services/logs.js';
@@ -28,4 +29,5 @@ export const SERVICES: readonly ServiceRow[] = [
   cheaperService,
   harakiriService,
   memoryService,
+  emperorLinkService,
 ];

@@ -1,0 +1,63 @@
+// How a vassal is run (reference §6.3 "Spawn"): argv = [wrapper or uwsgi-ts] [templates before]
+// --ini|--json|--yaml|--config FILE [templates after], cwd = its monitor's directory, and the
+// environment with UWSGI_EMPEROR_FD set, UWSGI_RELOADS and NOTIFY_SOCKET removed and every
+// UWSGI_VASSAL_xxx renamed to UWSGI_xxx (an option for the vassal).
+
+import type { Config } from '../config/resolve.js';
+import type { VassalOwner } from './tyrant.js';
+import type { VassalFile } from './vassal-file.js';
+
+/** The fd a vassal finds its end of the emperor socket pair on (stdio slot 3 of the spawn). */
+export const EMPEROR_FD = 3;
+
+export interface VassalCommand {
+  readonly file: string;
+  readonly args: string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+}
+
+/** Variables of the Emperor's own plumbing that a vassal must not inherit. */
+const DROPPED = new Set(['UWSGI_RELOADS', 'NOTIFY_SOCKET', 'UWSGI_EMPEROR_FD', 'UWSGI_EMPEROR_FD_CONFIG']);
+
+export function vassalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || DROPPED.has(name)) continue;
+    if (name.startsWith('UWSGI_VASSAL_')) out[`UWSGI_${name.slice('UWSGI_VASSAL_'.length)}`] = value;
+    else out[name] = value;
+  }
+  out['UWSGI_EMPEROR_FD'] = String(EMPEROR_FD);
+  return out;
+}
+
+/** The templates given before and after the vassal's own config, as uWSGI orders them. */
+function templates(config: Config): { before: string[]; after: string[] } {
+  const flags = (
+    name: 'vassals-inherit' | 'vassals-include' | 'vassals-inherit-before' | 'vassals-include-before',
+    flag: string,
+  ) => config.all(name).flatMap((o) => [flag, o.value]);
+  return {
+    before: [
+      ...flags('vassals-inherit-before', '--inherit'),
+      ...flags('vassals-include-before', '--include'),
+      ...config.all('vassal-set').flatMap((o) => ['--set', o.value]),
+    ],
+    after: [...flags('vassals-inherit', '--inherit'), ...flags('vassals-include', '--include')],
+  };
+}
+
+/** The command of vassal `file` under this Emperor. */
+export function vassalCommand(config: Config, file: VassalFile, _owner?: VassalOwner): VassalCommand {
+  const { before, after } = templates(config);
+  const own = [...before, file.flag, file.path, ...after];
+  const wrapper = config.value('emperor-wrapper');
+  // without a wrapper the vassal is this same uwsgi-ts, run by this same Node
+  const [command, ...prefix] = wrapper ? [wrapper] : [process.execPath, process.argv[1] ?? 'uwsgi-ts'];
+  return {
+    file: command ?? process.execPath,
+    args: [...prefix, ...own],
+    cwd: file.dir,
+    env: vassalEnv(process.env),
+  };
+}
