@@ -29,6 +29,8 @@ export interface Provided {
   cheaper: Cheaper;
   workers: WorkerPool;
   mules: MulePool;
+  /** This instance is a vassal: the fd its Emperor gave it. */
+  emperor: { readonly fd: number };
 }
 
 export interface MasterContext {
