@@ -9,6 +9,8 @@ import { UwsgiError } from '../errors.js';
 import { createLogSink } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
 import { type Slot, Supervisor } from '../master/supervisor/supervisor.js';
+import { type SdNotifier, sdNotifier } from '../os/sd-notify.js';
+import { watchdogEveryMs } from '../os/sd-watchdog.js';
 import { StatsServer } from '../stats/stats-server.js';
 import type { FromVassal } from './emperor-messages.js';
 import { emperorStats } from './emperor-stats.js';
@@ -84,12 +86,16 @@ export class Emperor {
   private stopping: Promise<void> | undefined;
   private finish: (code: number) => void = () => {};
   private readonly signals: Array<readonly [NodeJS.Signals, () => void]> = [];
+  private readonly sd: SdNotifier | undefined;
+  private governing = -1;
 
   constructor(options: EmperorOptions) {
     const { config } = options;
     this.config = config;
     this.logFd = options.logFd;
     this.logs = createLogSink(config, { fd: options.logFd, path: options.logPath });
+    // systemd Type=notify: the Emperor is the service's main process, not its vassals
+    this.sd = sdNotifier(process.env, (line) => this.log(line));
     for (const [name, why] of REFUSED) {
       const value = config.value(name);
       if (value !== undefined && value !== 0 && value !== false)
@@ -138,6 +144,10 @@ export class Emperor {
     }
     this.installSignals();
     this.scan();
+    this.sd?.notify('READY=1');
+    this.tellGoverning();
+    const watchdogMs = watchdogEveryMs(process.env);
+    if (watchdogMs) this.timers.push(setInterval(() => this.sd?.notify('WATCHDOG=1'), watchdogMs));
     const freqMs = Math.max(1, c.value('emperor-freq') ?? 3) * 1000;
     this.timers.push(setInterval(() => this.scan(), freqMs));
     const heartbeat = (c.value('emperor-required-heartbeat') ?? 30) * 1000;
@@ -164,6 +174,14 @@ export class Emperor {
       if (!vassal) this.add(file);
       else if (file.mtimeMs > vassal.lastMod) this.touched(vassal, file);
     }
+    this.tellGoverning();
+  }
+
+  /** uWSGI's STATUS line for systemd, sent when the count changes. */
+  private tellGoverning(): void {
+    if (!this.sd || this.byName.size === this.governing) return;
+    this.governing = this.byName.size;
+    this.sd.notify(`STATUS=The Emperor is governing ${this.governing} vassals`);
   }
 
   private ownerChanged(vassal: Vassal, file: VassalFile): boolean {
@@ -352,6 +370,7 @@ export class Emperor {
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.log('[emperor] *** RAGNAROK EVOKED ***');
+    this.sd?.notify('STOPPING=1', 'STATUS=The Emperor is stopping its vassals');
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     const mercyMs = (this.config.value('reload-mercy') ?? 30) * 1000;

@@ -14,9 +14,11 @@ import { posixSignalsService } from './services/posix-signals.js';
 import { sharedService } from './services/shared.js';
 import { signalsService } from './services/signals.js';
 import { statsService } from './services/stats.js';
+import { systemdNotifyService } from './services/systemd-notify.js';
 import { watchersService } from './services/watchers.js';
 
 export const SERVICES: readonly ServiceRow[] = [
+  systemdNotifyService,
   alarmsService,
   logsService,
   sharedService,

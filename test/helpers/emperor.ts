@@ -56,9 +56,14 @@ export function emperorDir(): EmperorDir {
 export const EMPEROR_STARTED = /\*\*\* starting uWSGI-ts Emperor \*\*\*/;
 
 /** Starts `uwsgi-ts --emperor DIR` (scanning every second) with `args`. */
-export async function startEmperor(dir: EmperorDir, args: readonly string[] = []): Promise<RunningServer> {
+export async function startEmperor(
+  dir: EmperorDir,
+  args: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<RunningServer> {
   const emperor = await startServer(['--emperor', dir.vassals, '--emperor-freq', '1', ...args], {
     cwd: dir.root,
+    env,
     noWait: true,
   });
   await emperor.waitFor(EMPEROR_STARTED, 10_000);
