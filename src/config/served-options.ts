@@ -274,6 +274,9 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'vassals-include-before',
   'vassal-set',
   'heartbeat',
+  'emperor-tyrant',
+  'emperor-tyrant-nofollow',
+  'emperor-tyrant-initgroups',
   // accepted with nothing to do on Node (README: "Options that mean nothing on Node")
   'lazy-apps',
   'lazy',

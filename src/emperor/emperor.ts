@@ -277,7 +277,8 @@ export class Emperor {
       command,
       logFd: this.logFd,
       gracefulStop: this.config.value('emperor-graceful-shutdown') === true,
-      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+      // setpriv drops them itself (with the groups) under emperor-tyrant-initgroups
+      ...(owner && !owner.initgroups ? { uid: owner.uid, gid: owner.gid } : {}),
     });
     proc.on('spawn-error', (err: NodeJS.ErrnoException) =>
       this.log(

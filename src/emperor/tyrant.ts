@@ -9,6 +9,8 @@ import type { VassalFile } from './vassal-file.js';
 export interface VassalOwner {
   readonly uid: number;
   readonly gid: number;
+  /** emperor-tyrant-initgroups: the owner's supplementary groups too (seed 003 "Pitfalls"). */
+  readonly initgroups: boolean;
 }
 
 /** The owner vassal `file` runs as, or why it is refused. */
@@ -25,5 +27,5 @@ export function vassalOwner(file: VassalFile, config: Config): VassalOwner | str
   // uWSGI 2.0: "[emperor-tyrant] invalid permissions for vassal" for uid or gid 0
   if (uid === 0 || gid === 0)
     return 'its config is owned by root (uid or gid 0): tyrant mode never runs a vassal as root';
-  return { uid, gid };
+  return { uid, gid, initgroups: config.value('emperor-tyrant-initgroups') === true };
 }

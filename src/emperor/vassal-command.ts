@@ -48,12 +48,18 @@ function templates(config: Config): { before: string[]; after: string[] } {
 }
 
 /** The command of vassal `file` under this Emperor. */
-export function vassalCommand(config: Config, file: VassalFile, _owner?: VassalOwner): VassalCommand {
+export function vassalCommand(config: Config, file: VassalFile, owner?: VassalOwner): VassalCommand {
   const { before, after } = templates(config);
   const own = [...before, file.flag, file.path, ...after];
   const wrapper = config.value('emperor-wrapper');
   // without a wrapper the vassal is this same uwsgi-ts, run by this same Node
-  const [command, ...prefix] = wrapper ? [wrapper] : [process.execPath, process.argv[1] ?? 'uwsgi-ts'];
+  const run = wrapper ? [wrapper] : [process.execPath, process.argv[1] ?? 'uwsgi-ts'];
+  // emperor-tyrant-initgroups: Node's spawn can set a uid and gid but clears the supplementary
+  // groups; setpriv(1) (util-linux) sets all three, then execs the vassal
+  const [command, ...prefix] =
+    owner?.initgroups === true
+      ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups', '--', ...run]
+      : run;
   return {
     file: command ?? process.execPath,
     args: [...prefix, ...own],
