@@ -16,7 +16,7 @@ import type { FromVassal } from './emperor-messages.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
 import { type VassalOwner, vassalOwner } from './tyrant.js';
-import { vassalCommand } from './vassal-command.js';
+import { activatedSockets, vassalCommand } from './vassal-command.js';
 import type { VassalFile } from './vassal-file.js';
 import { type VassalMessage, VassalProcess } from './vassal-process.js';
 import { vassalRole } from './vassal-role.js';
@@ -87,6 +87,8 @@ export class Emperor {
   private finish: (code: number) => void = () => {};
   private readonly signals: Array<readonly [NodeJS.Signals, () => void]> = [];
   private readonly sd: SdNotifier | undefined;
+  /** Sockets from systemd socket activation, handed to every vassal. */
+  private readonly activated: number[];
   private governing = -1;
 
   constructor(options: EmperorOptions) {
@@ -96,6 +98,7 @@ export class Emperor {
     this.logs = createLogSink(config, { fd: options.logFd, path: options.logPath });
     // systemd Type=notify: the Emperor is the service's main process, not its vassals
     this.sd = sdNotifier(process.env, (line) => this.log(line));
+    this.activated = activatedSockets(process.env);
     for (const [name, why] of REFUSED) {
       const value = config.value(name);
       if (value !== undefined && value !== 0 && value !== false)
@@ -272,7 +275,7 @@ export class Emperor {
     if (!vassal) throw new Error(`no vassal #${id}`);
     vassal.lastRun = Date.now();
     const owner = this.owners.get(id);
-    const command = vassalCommand(this.config, vassal.file, owner);
+    const command = vassalCommand(this.config, vassal.file, owner, this.activated);
     const proc = new VassalProcess({
       command,
       logFd: this.logFd,

@@ -7,27 +7,45 @@ import type { Config } from '../config/resolve.js';
 import type { VassalOwner } from './tyrant.js';
 import type { VassalFile } from './vassal-file.js';
 
-/** The fd a vassal finds its end of the emperor socket pair on (stdio slot 3 of the spawn). */
-export const EMPEROR_FD = 3;
+/**
+ * Listening sockets systemd gave the Emperor (socket activation): every vassal inherits them as
+ * fds 3.. with LISTEN_FDS, and uses the one bound to its own address (src/master/sockets.ts).
+ */
+export function activatedSockets(env: NodeJS.ProcessEnv): number[] {
+  const count = Number(env['LISTEN_FDS'] ?? 0);
+  const pid = env['LISTEN_PID'];
+  if (!Number.isInteger(count) || count <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return [];
+  delete env['LISTEN_FDS'];
+  delete env['LISTEN_PID'];
+  return Array.from({ length: count }, (_, i) => 3 + i);
+}
 
 export interface VassalCommand {
   readonly file: string;
   readonly args: string[];
   readonly cwd: string;
   readonly env: Record<string, string>;
+  /** The Emperor's fds the vassal inherits as 3, 4...; its emperor fd comes right after them. */
+  readonly inherit: readonly number[];
+  readonly emperorFd: number;
 }
 
 /** Variables of the Emperor's own plumbing that a vassal must not inherit. */
 const DROPPED = new Set(['UWSGI_RELOADS', 'NOTIFY_SOCKET', 'UWSGI_EMPEROR_FD', 'UWSGI_EMPEROR_FD_CONFIG']);
 
-export function vassalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+export function vassalEnv(
+  env: NodeJS.ProcessEnv,
+  emperorFd: number,
+  listenFds: number,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || DROPPED.has(name)) continue;
     if (name.startsWith('UWSGI_VASSAL_')) out[`UWSGI_${name.slice('UWSGI_VASSAL_'.length)}`] = value;
     else out[name] = value;
   }
-  out['UWSGI_EMPEROR_FD'] = String(EMPEROR_FD);
+  out['UWSGI_EMPEROR_FD'] = String(emperorFd);
+  if (listenFds > 0) out['LISTEN_FDS'] = String(listenFds);
   return out;
 }
 
@@ -48,7 +66,12 @@ function templates(config: Config): { before: string[]; after: string[] } {
 }
 
 /** The command of vassal `file` under this Emperor. */
-export function vassalCommand(config: Config, file: VassalFile, owner?: VassalOwner): VassalCommand {
+export function vassalCommand(
+  config: Config,
+  file: VassalFile,
+  owner: VassalOwner | undefined,
+  activated: readonly number[],
+): VassalCommand {
   const { before, after } = templates(config);
   const own = [...before, file.flag, file.path, ...after];
   const wrapper = config.value('emperor-wrapper');
@@ -64,6 +87,8 @@ export function vassalCommand(config: Config, file: VassalFile, owner?: VassalOw
     file: command ?? process.execPath,
     args: [...prefix, ...own],
     cwd: file.dir,
-    env: vassalEnv(process.env),
+    env: vassalEnv(process.env, 3 + activated.length, activated.length),
+    inherit: activated,
+    emperorFd: 3 + activated.length,
   };
 }

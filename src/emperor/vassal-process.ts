@@ -1,15 +1,15 @@
 // One vassal process as the generic supervisor sees a child (src/master/supervisor/child.ts):
 // the supervisor's messages become the one-byte messages of reference §6.3 on the vassal's end of
 // a stream socket pair, and the vassal's bytes become messages for the Emperor's table. The pair
-// is the spawn's stdio slot 3 ('pipe': libuv makes it with socketpair(AF_UNIX, SOCK_STREAM), what
-// uWSGI's Emperor gives its vassals, so a uWSGI vassal works here unchanged).
+// is a 'pipe' stdio slot of the spawn (3, or the one after systemd's sockets): libuv makes it with
+// socketpair(AF_UNIX, SOCK_STREAM), what uWSGI's Emperor gives, so a uWSGI vassal works unchanged.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { ChildProcessLike } from '../master/supervisor/child.js';
 import { decodeFromVassal, encodeToVassal, type FromVassal, type ToVassal } from './emperor-messages.js';
-import { EMPEROR_FD, type VassalCommand } from './vassal-command.js';
+import type { VassalCommand } from './vassal-command.js';
 
 export interface VassalMessage {
   readonly t: FromVassal;
@@ -46,12 +46,12 @@ export class VassalProcess extends EventEmitter implements ChildProcessLike {
       cwd: command.cwd,
       env: command.env,
       // uWSGI: stdin is /dev/null, the log is the Emperor's, the emperor fd is the pair's end
-      stdio: ['ignore', log, log, 'pipe'],
+      stdio: ['ignore', log, log, ...command.inherit, 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     this.pid = this.child.pid;
-    this.link = this.child.stdio[EMPEROR_FD] as (Readable & Writable) | undefined;
+    this.link = this.child.stdio[command.emperorFd] as (Readable & Writable) | undefined;
     this.link?.on('data', (chunk: Buffer) => {
       for (const t of decodeFromVassal(chunk)) this.emit('message', { t } satisfies VassalMessage);
     });
