@@ -8,12 +8,10 @@ import type { ConfigHost } from '../config/loader.js';
 import { ALL_OPTIONS } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
-import { Emperor } from '../emperor/emperor.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
 import { CHEAPER_ALGOS } from '../master/cheaper-algos.js';
-import { Master } from '../master/master.js';
 import { runTop } from '../stats/top.js';
 import { VERSION } from '../version.js';
 import { renderErrorsMarkdown, renderHelp, renderOptionsMarkdown } from './help.js';
@@ -78,8 +76,12 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
   // `emperor = ...`: this process is an Emperor, not an instance (reference §6.3)
   if (config.all('emperor').length > 0) {
     const logPath = logto !== undefined && !isUdpLogto(logto) && logFd !== 2 ? logto : undefined;
+    // loaded on demand: an Emperor needs none of the instance's modules, a vassal none of its
+    // (the Emperor's RSS is a benchmark of issue 17)
+    const { Emperor } = await import('../emperor/emperor.js');
     return await new Emperor({ config, logFd, logPath }).run();
   }
+  const { Master } = await import('../master/master.js');
   const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }
