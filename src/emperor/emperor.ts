@@ -90,6 +90,7 @@ export class Emperor {
   /** Sockets from systemd socket activation, handed to every vassal. */
   private readonly activated: number[];
   private governing = -1;
+  private scanning = false;
 
   constructor(options: EmperorOptions) {
     const { config } = options;
@@ -108,7 +109,9 @@ export class Emperor {
       extra: config.all('emperor-extra-extension').map((o) => o.value),
       nofollow: config.value('emperor-nofollow') === true,
     };
-    this.monitors = config.all('emperor').map((o) => openMonitor(o.value, rules, process.cwd()));
+    this.monitors = config
+      .all('emperor')
+      .map((o) => openMonitor(o.value, rules, process.cwd(), (line) => this.log(line)));
     const curseMs = (config.value('emperor-curse-tolerance') ?? 30) * 1000;
     this.supervisor = new Supervisor<VassalMeta>({
       role: vassalRole(config, (id) => this.byId.get(id)?.file.name ?? `#${id}`),
@@ -146,13 +149,13 @@ export class Emperor {
       await this.stats.start();
     }
     this.installSignals();
-    this.scan();
+    await this.scan();
     this.sd?.notify('READY=1');
     this.tellGoverning();
     const watchdogMs = watchdogEveryMs(process.env);
     if (watchdogMs) this.timers.push(setInterval(() => this.sd?.notify('WATCHDOG=1'), watchdogMs));
     const freqMs = Math.max(1, c.value('emperor-freq') ?? 3) * 1000;
-    this.timers.push(setInterval(() => this.scan(), freqMs));
+    this.timers.push(setInterval(() => void this.scan(), freqMs));
     const heartbeat = (c.value('emperor-required-heartbeat') ?? 30) * 1000;
     this.timers.push(setInterval(() => this.checkHeartbeats(heartbeat), 1000));
     return new Promise<number>((resolve) => {
@@ -160,12 +163,24 @@ export class Emperor {
     });
   }
 
-  /** One pass over the monitors: new files start, touched ones reload, gone ones stop. */
-  scan(): void {
+  /** One pass over the monitors (never two at once): new files start, touched ones reload, gone ones stop. */
+  async scan(): Promise<void> {
+    if (this.stopping || this.scanning) return;
+    this.scanning = true;
+    let results: VassalFile[][];
+    try {
+      results = await Promise.all(this.monitors.map((m) => m.scan()));
+    } catch (err) {
+      // a monitor that fails leaves every vassal as it is until the next scan
+      this.log(`[emperor] scan failed: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    } finally {
+      this.scanning = false;
+    }
     if (this.stopping) return;
     const found = new Map<string, VassalFile>();
-    for (const monitor of this.monitors)
-      for (const file of monitor.scan()) if (!found.has(file.name)) found.set(file.name, file);
+    for (const files of results)
+      for (const file of files) if (!found.has(file.name)) found.set(file.name, file);
     for (const vassal of [...this.byName.values()]) {
       const file = found.get(vassal.file.name);
       if (!file) this.remove(vassal, 'its config is gone');
@@ -387,6 +402,7 @@ export class Emperor {
       clearTimeout(late);
       for (const [signal, handler] of this.signals.splice(0)) process.off(signal, handler);
       this.stats?.close();
+      for (const monitor of this.monitors) monitor.close?.();
       const pidfile = this.config.value('emperor-pidfile');
       if (pidfile) rmSync(pidfile, { force: true });
       this.log('The Emperor is buried.');
@@ -413,7 +429,7 @@ const EMPEROR_SIGNALS: ReadonlyArray<readonly [NodeJS.Signals, (e: Emperor) => v
   ['SIGTERM', (e) => void e.stop()],
   ['SIGQUIT', (e) => void e.stop()],
   ['SIGHUP', (e) => e.reloadAll()],
-  ['SIGWINCH', (e) => e.scan()],
+  ['SIGWINCH', (e) => void e.scan()],
   ['SIGURG', (e) => e.clearBlacklist()],
   ['SIGUSR1', (e) => e.logStatus()],
 ];

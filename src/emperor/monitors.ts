@@ -6,16 +6,18 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { globSync } from '../config/glob.js';
 import { UwsgiError } from '../errors.js';
+import { pgMonitor } from './pg-monitor.js';
 import { type ScanRules, type VassalFile, vassalFile } from './vassal-file.js';
 
 export interface Monitor {
   /** As emperor-stats lists it. */
   readonly source: string;
-  /** Every vassal found now. */
-  scan(): VassalFile[];
+  /** Every vassal found now (a database monitor answers later). */
+  scan(): VassalFile[] | Promise<VassalFile[]>;
+  close?(): void;
 }
 
-type MonitorFactory = (arg: string, rules: ScanRules, cwd: string) => Monitor;
+type MonitorFactory = (arg: string, rules: ScanRules, cwd: string, log: (line: string) => void) => Monitor;
 
 const dirMonitor: MonitorFactory = (arg, rules, cwd) => {
   const dir = resolve(cwd, arg);
@@ -54,23 +56,28 @@ const globMonitor: MonitorFactory = (arg, rules, cwd) => ({
 const SCHEMES: Readonly<Record<string, MonitorFactory>> = {
   dir: dirMonitor,
   glob: globMonitor,
+  pg: (arg, rules, _cwd, log) => pgMonitor(arg, rules, log),
 };
 
 /** Monitors that uWSGI has and uwsgi-ts does not (yet): refused by name, with what to use. */
 const NOT_SERVED: Readonly<Record<string, string>> = {
-  pg: 'the PostgreSQL monitor is not served yet; export the rows to a directory of vassal files',
   zmq: 'the ZeroMQ monitor is not provided; use a directory of vassal files',
   amqp: 'the AMQP monitor is not provided; use a directory of vassal files',
   mongodb: 'the MongoDB monitor is not provided; use a directory of vassal files',
 };
 
 /** The monitor of one `emperor` value. */
-export function openMonitor(value: string, rules: ScanRules, cwd: string): Monitor {
+export function openMonitor(
+  value: string,
+  rules: ScanRules,
+  cwd: string,
+  log: (line: string) => void = () => {},
+): Monitor {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value);
   if (scheme) {
     const name = scheme[1]?.toLowerCase() ?? '';
     const factory = SCHEMES[name];
-    if (factory) return factory(value.slice(scheme[0].length), rules, cwd);
+    if (factory) return factory(value.slice(scheme[0].length), rules, cwd, log);
     throw new UwsgiError(
       'ERR_EMPEROR_MONITOR',
       `emperor = ${value}: ${NOT_SERVED[name] ?? `no Emperor monitor for the scheme "${name}://"`}`,
@@ -80,8 +87,8 @@ export function openMonitor(value: string, rules: ScanRules, cwd: string): Monit
   const single = matches.length === 1 ? matches[0] : undefined;
   // glob(GLOB_MARK) marks a directory with `/`; a plain path that names one is one too
   if (single !== undefined && (single.endsWith('/') || isDirectory(resolve(cwd, single))))
-    return dirMonitor(single, rules, cwd);
-  return globMonitor(value, rules, cwd);
+    return dirMonitor(single, rules, cwd, log);
+  return globMonitor(value, rules, cwd, log);
 }
 
 function isDirectory(path: string): boolean {

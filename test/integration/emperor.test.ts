@@ -181,7 +181,7 @@ test('killing the Emperor with SIGKILL leaves no vassal running', { timeout: 40_
 });
 
 test('monitors and options uwsgi-ts does not serve are refused by name', { timeout: 20_000 }, async () => {
-  const pg = await runCli(['--emperor', 'pg://host=x dbname=y;SELECT 1']);
+  const pg = await runCli(['--emperor', 'zmq://tcp://127.0.0.1:5252']);
   assert.notEqual(pg.code, 0);
   assert.match(pg.stderr, /\[ERR_EMPEROR_MONITOR\]/);
   const dir = emperorDir();

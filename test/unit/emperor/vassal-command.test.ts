@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { processHost } from '../../../src/cli/main.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { openMonitor } from '../../../src/emperor/monitors.js';
+import { pgClientConfig } from '../../../src/emperor/pg-monitor.js';
 import { activatedSockets, vassalCommand, vassalEnv } from '../../../src/emperor/vassal-command.js';
 import { vassalFile } from '../../../src/emperor/vassal-file.js';
 import { isUwsgiError } from '../../../src/errors.js';
@@ -108,10 +109,8 @@ describe('vassal command', () => {
 });
 
 describe('monitors', () => {
-  it('a directory finds the vassal extensions only (ini, yaml/yml, json/js; a link counts)', () => {
-    const names = openMonitor(dir, rules, '/')
-      .scan()
-      .map((f) => [f.name, f.flag]);
+  it('a directory finds the vassal extensions only (ini, yaml/yml, json/js; a link counts)', async () => {
+    const names = (await openMonitor(dir, rules, '/').scan()).map((f) => [f.name, f.flag]);
     assert.deepEqual(names, [
       ['a.ini', '--ini'],
       ['b.yaml', '--yaml'],
@@ -122,26 +121,40 @@ describe('monitors', () => {
     ]);
   });
 
-  it('emperor-extra-extension adds a suffix loaded with --config', () => {
-    const found = openMonitor(`dir://${dir}`, { extra: ['.conf'], nofollow: false }, '/').scan();
+  it('emperor-extra-extension adds a suffix loaded with --config', async () => {
+    const found = await openMonitor(`dir://${dir}`, { extra: ['.conf'], nofollow: false }, '/').scan();
     assert.deepEqual(
       found.filter((f) => f.flag === '--config').map((f) => f.name),
       ['e.conf'],
     );
   });
 
-  it('a glob matches files; a relative one resolves against the cwd', () => {
+  it('a glob matches files; a relative one resolves against the cwd', async () => {
     const m = openMonitor('*.y*ml', rules, dir);
     assert.equal(m.source, 'glob://*.y*ml');
     assert.deepEqual(
-      m.scan().map((f) => f.name),
+      (await m.scan()).map((f) => f.name),
       ['b.yaml', 'f.yml'],
+    );
+  });
+
+  it('reads libpq conninfo for pg://, and refuses one without its query', () => {
+    assert.deepEqual(pgClientConfig("host=127.0.0.1 port=5433 user=foobar dbname=emperor password='a b'"), {
+      host: '127.0.0.1',
+      port: 5433,
+      user: 'foobar',
+      database: 'emperor',
+      password: 'a b',
+    });
+    assert.throws(
+      () => openMonitor('pg://host=x', rules, '/'),
+      (err: unknown) => isUwsgiError(err) && err.code === 'ERR_EMPEROR_MONITOR',
     );
   });
 
   it('refuses a scheme it has no monitor for, by code', () => {
     assert.throws(
-      () => openMonitor('pg://host=x;SELECT 1', rules, '/'),
+      () => openMonitor('mongodb://127.0.0.1:27107,emperor.vassals', rules, '/'),
       (err: unknown) => isUwsgiError(err) && err.code === 'ERR_EMPEROR_MONITOR',
     );
   });
