@@ -8,7 +8,7 @@
 import { chownSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { UwsgiError } from '../errors.js';
 import type { Monitor } from './monitors.js';
 import { type ScanRules, type VassalFile, vassalFile } from './vassal-file.js';
@@ -59,7 +59,9 @@ export function pgMonitor(arg: string, rules: ScanRules, log: (line: string) => 
 
   const connect = async (): Promise<pg.Client> => {
     if (client) return client;
-    const c = new pg.Client(config);
+    // loaded by an Emperor that has a pg:// monitor only
+    const { default: driver } = await import('pg');
+    const c = new driver.Client(config);
     c.on('error', () => {
       // the next scan reconnects
       if (client === c) client = undefined;
