@@ -64,12 +64,12 @@ test('an unknown ini key never used as a placeholder is a warning naming file:li
 });
 
 test('an option whose subsystem is not built yet is parsed, shown, and warned about by name', async () => {
-  const run = await runCli(['--dry-run', '--emperor', '/etc/vassals', '--spooler', '/tmp/spool']);
+  const run = await runCli(['--dry-run', '--fastrouter', '127.0.0.1:3017', '--spooler', '/tmp/spool']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /^emperor = \/etc\/vassals$/m);
+  assert.match(run.stderr, /^fastrouter = 127\.0\.0\.1:3017$/m);
   const lines = ownLines(run.stderr);
   assert.ok(
-    lines.some((l) => /option "emperor" \(command line --emperor\) is not supported yet/.test(l)),
+    lines.some((l) => /option "fastrouter" \(command line --fastrouter\) is not supported yet/.test(l)),
     run.stderr,
   );
   assert.ok(
@@ -79,9 +79,9 @@ test('an option whose subsystem is not built yet is parsed, shown, and warned ab
 });
 
 test('under --strict an option not supported yet is an error', async () => {
-  const run = await runCli(['--strict', '--dry-run', '--emperor', '/etc/vassals']);
+  const run = await runCli(['--strict', '--dry-run', '--fastrouter', '127.0.0.1:3017']);
   assert.equal(run.code, 1);
-  assert.match(ownLines(run.stderr).at(-1) ?? '', /"emperor".*\[ERR_CONFIG_NOT_SUPPORTED\]$/);
+  assert.match(ownLines(run.stderr).at(-1) ?? '', /"fastrouter".*\[ERR_CONFIG_NOT_SUPPORTED\]$/);
 });
 
 test('a bad integer names the option and its origin, from a file and from the environment', async () => {
