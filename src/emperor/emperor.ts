@@ -12,12 +12,13 @@ import { type Slot, Supervisor } from '../master/supervisor/supervisor.js';
 import { type SdNotifier, sdNotifier } from '../os/sd-notify.js';
 import { watchdogEveryMs } from '../os/sd-watchdog.js';
 import { StatsServer } from '../stats/stats-server.js';
-import type { FromVassal } from './emperor-messages.js';
+import { EMPEROR_SIGNALS } from './emperor-signals.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
 import { type VassalOwner, vassalOwner } from './tyrant.js';
 import { activatedSockets, vassalCommand } from './vassal-command.js';
 import type { VassalFile } from './vassal-file.js';
+import { FROM_VASSAL_HANDLERS } from './vassal-messages.js';
 import { type VassalMessage, VassalProcess } from './vassal-process.js';
 import { vassalRole } from './vassal-role.js';
 import { freshMeta, type Vassal, type VassalMeta } from './vassal-state.js';
@@ -35,41 +36,6 @@ const REFUSED: ReadonlyArray<readonly [Parameters<Config['value']>[0], string]> 
   ['emperor-on-demand-directory', 'on-demand vassals are not served yet; use systemd socket activation'],
   ['emperor-on-demand-exec', 'on-demand vassals are not served yet; use systemd socket activation'],
 ];
-
-type Handler = (emperor: Emperor, vassal: Vassal, slot: Slot<VassalMeta>) => void;
-
-/** Each byte a vassal sends, handled (reference §6.3 table). */
-const FROM_VASSAL_HANDLERS: Readonly<Record<FromVassal, Handler>> = {
-  spawned: (e, v, slot) => {
-    slot.meta.spawned = true;
-    v.lastReady = Date.now();
-    e.log(`[emperor] vassal ${v.file.name} has been spawned`);
-  },
-  accepting: (e, v, slot) => {
-    slot.meta.accepting = true;
-    v.lastAccepting = Date.now();
-    e.log(`[emperor] vassal ${v.file.name} is ready to accept requests`);
-  },
-  loyal: (e, v, slot) => {
-    slot.meta.loyal = true;
-    v.lastLoyal = Date.now();
-    e.log(`[emperor] vassal ${v.file.name} is now loyal`);
-    // loyal clears the blacklist: its next death is respawned at once
-    e.supervisor.markReady(slot);
-  },
-  heartbeat: (_e, _v, slot) => {
-    slot.meta.lastHeartbeat = Date.now();
-  },
-  'config-request': (e, v) =>
-    e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`),
-  'voluntary-shutdown': (e, v, slot) => {
-    e.log(`[emperor] vassal ${v.file.name} asked to shut down: stopped until its config changes`);
-    v.idle = true;
-    e.supervisor.dismiss(slot);
-  },
-  sos: (e, v) =>
-    e.log(`[emperor] vassal ${v.file.name} asked for reinforcements: broodlord mode is not served`),
-};
 
 export class Emperor {
   readonly config: Config;
@@ -91,6 +57,8 @@ export class Emperor {
   private readonly activated: number[];
   private governing = -1;
   private scanning = false;
+  /** Tyrant mode: configs refused, by path and mtime (logged once each). */
+  private readonly refused = new Set<string>();
 
   constructor(options: EmperorOptions) {
     const { config } = options;
@@ -240,8 +208,6 @@ export class Emperor {
     this.supervisor.active.add(id);
     this.supervisor.spawn(id, this.supervisor.generation, false);
   }
-
-  private readonly refused = new Set<string>();
 
   private slotOf(vassal: Vassal): Slot<VassalMeta> | undefined {
     return this.supervisor.slots().find((s) => s.id === vassal.id && !s.retiring);
@@ -422,14 +388,3 @@ export class Emperor {
 
 /** uWSGI's EXILE exit code: the vassal is not respawned. */
 const EXILE_CODE = 26;
-
-/** The Emperor's UNIX signals (reference §6.2). */
-const EMPEROR_SIGNALS: ReadonlyArray<readonly [NodeJS.Signals, (e: Emperor) => void]> = [
-  ['SIGINT', (e) => void e.stop()],
-  ['SIGTERM', (e) => void e.stop()],
-  ['SIGQUIT', (e) => void e.stop()],
-  ['SIGHUP', (e) => e.reloadAll()],
-  ['SIGWINCH', (e) => void e.scan()],
-  ['SIGURG', (e) => e.clearBlacklist()],
-  ['SIGUSR1', (e) => e.logStatus()],
-];
