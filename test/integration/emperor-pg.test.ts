@@ -19,10 +19,6 @@ test('vassals from PostgreSQL rows: insert serves, update reloads with the new c
 }, async (t) => {
   const pg = await startPostgres();
   const dir = emperorDir();
-  t.after(() => {
-    pg.stop();
-    dir.cleanup();
-  });
   pg.sql(
     'CREATE TABLE vassals (name text PRIMARY KEY, config text NOT NULL, ts timestamptz NOT NULL DEFAULT now())',
   );
@@ -32,8 +28,20 @@ test('vassals from PostgreSQL rows: insert serves, update reloads with the new c
     `pg://host=127.0.0.1 port=${pg.port} user=postgres dbname=postgres;SELECT name, config, ts FROM vassals`,
     '--emperor-stats',
     `127.0.0.1:${statsPort}`,
-  ]);
-  t.after(() => emperor.close());
+  ]).catch((err: unknown) => {
+    pg.stop();
+    dir.cleanup();
+    throw err;
+  });
+  // one hook, in order: the Emperor and its vassals first, then the database, then the files
+  t.after(async () => {
+    try {
+      await emperor.close();
+    } finally {
+      pg.stop();
+      dir.cleanup();
+    }
+  });
   const config = (app: string) =>
     `[uwsgi]\nhttp-socket = ${dir.socket('db')}\napp = ${join(dir.root, `${app}.mjs`)}\nmaster = true\nprocesses = 1\nvacuum = true\n`;
   dir.app('one', 'from the database');
