@@ -4,6 +4,11 @@
       "target_name": "uwsgi_ts_shm",
       "sources": ["native/shm.c"],
       "cflags": ["-O2", "-Wall"]
+    },
+    {
+      "target_name": "uwsgi_ts_notify",
+      "sources": ["native/notify.c"],
+      "cflags": ["-O2", "-Wall"]
     }
   ]
 }

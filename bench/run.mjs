@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { benchCacheOps, benchUwsgiCacheOps, cacheOpsTable } from './cache-ops.mjs';
 import { benchCacheRoute, cacheRouteTable } from './cache-route.mjs';
 import { benchConfigLoad } from './config-load.mjs';
+import { benchEmperor, emperorTable } from './emperor.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
@@ -94,4 +95,11 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   // a 4 KB and a 1 MB file: uwsgi-ts check-static vs uWSGI with offload-threads vs nginx
   console.log('\n### Static files\n');
   console.log(staticFilesTable(await benchStaticFiles()));
+}
+
+// the Emperor: 50 vassals dropped at once into an empty dir, side by side with uWSGI's Emperor
+console.log('\n### Emperor\n');
+{
+  const count = process.env['BENCH_QUICK'] ? 5 : 50;
+  console.log(emperorTable(await benchEmperor(count), count));
 }

@@ -101,6 +101,9 @@ export const ERROR_CODES = {
   ERR_SPOOL_WRITE: 'a spool file could not be written (the directory is missing or not writable)',
   ERR_DAEMON_CONFIG:
     'an attached daemon option uwsgi-ts cannot run (no command, a smart daemon without its pidfile, a bad signal, an attach-daemon2 key such as ns or cgroup that Node cannot apply)',
+  ERR_EMPEROR_MONITOR: 'an `emperor` source whose scheme has no monitor in uwsgi-ts (pg://, zmq://...)',
+  ERR_EMPEROR_NOT_SUPPORTED:
+    'an Emperor option uwsgi-ts refuses by name (emperor-use-clone, emperor-broodlord...), with what to use instead',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,7 +13,6 @@ import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
 import { CHEAPER_ALGOS } from '../master/cheaper-algos.js';
-import { Master } from '../master/master.js';
 import { runTop } from '../stats/top.js';
 import { VERSION } from '../version.js';
 import { renderErrorsMarkdown, renderHelp, renderOptionsMarkdown } from './help.js';
@@ -76,6 +75,15 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
   const logto = config.value('logto') ?? daemonize;
   // logto2 is opened by the master once privileges are dropped (src/logging/log-config.ts)
   const logFd = logto && !isUdpLogto(logto) ? openLogto(config, logto) : 2;
+  // `emperor = ...`: this process is an Emperor, not an instance (reference §6.3)
+  if (config.all('emperor').length > 0) {
+    const logPath = logto !== undefined && !isUdpLogto(logto) && logFd !== 2 ? logto : undefined;
+    // loaded on demand: an Emperor needs none of the instance's modules, a vassal none of its
+    // (the Emperor's RSS is a benchmark of issue 17)
+    const { Emperor } = await import('../emperor/emperor.js');
+    return await new Emperor({ config, logFd, logPath }).run();
+  }
+  const { Master } = await import('../master/master.js');
   const master = new Master({ config, logFd, reread: () => loadConfig(argv, processHost()).config });
   return await master.run();
 }

@@ -85,15 +85,6 @@ export const NOT_SERVED_YET = {
     plugins: ['http', 'fastrouter', 'rawrouter', 'sslrouter', 'corerouter'],
     appExtensions: [],
   },
-  emperor: {
-    capability: 'the Emperor',
-    instead: 'run one uwsgi-ts per app config (systemd uwsgi@.service)',
-    subsystems: ['emperor'],
-    options: [],
-    insteadFor: {},
-    plugins: ['emperor_amqp', 'emperor_zeromq', 'emperor_pg', 'emperor_mongodb'],
-    appExtensions: [],
-  },
   // this row stays: uwsgi-ts builds every plugin it has in and loads no shared objects
   'plugin-files': {
     capability: 'loading uWSGI plugins from .so files',

@@ -347,6 +347,7 @@ export const OPTIONS = [
   { name: 'emperor-curse-tolerance', arg: 'required', kind: 'seconds', default: '30', subsystem: 'emperor', help: 'time a cursed vassal gets before SIGKILL' },
   { name: 'emperor-tyrant', arg: 'none', kind: 'flag', subsystem: 'emperor', help: 'run each vassal as the owner of its config file' },
   { name: 'emperor-tyrant-nofollow', arg: 'none', kind: 'flag', subsystem: 'emperor', help: 'tyrant mode: do not follow symlinks to find the owner' },
+  { name: 'emperor-tyrant-initgroups', arg: 'none', kind: 'flag', subsystem: 'emperor', help: 'tyrant mode: give each vassal its owner\'s supplementary groups' },
   { name: 'emperor-stats', aliases: ['emperor-stats-server'], arg: 'required', kind: 'addr', subsystem: 'emperor', help: 'address of the Emperor stats server' },
   { name: 'emperor-pidfile', arg: 'required', kind: 'path', subsystem: 'emperor', help: 'pidfile of the Emperor process' },
   { name: 'emperor-procname', arg: 'required', kind: 'string', subsystem: 'emperor', help: 'process title of the Emperor' },

@@ -33,6 +33,8 @@ export interface Provided {
   mules: MulePool;
   spoolers: SpoolerPool;
   daemons: DaemonPool;
+  /** This instance is a vassal: the fd its Emperor gave it. */
+  emperor: { readonly fd: number };
 }
 
 export interface MasterContext {

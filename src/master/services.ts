@@ -4,6 +4,7 @@
 import type { ServiceRow } from './master-context.js';
 import { alarmsService } from './services/alarms.js';
 import { cheaperService } from './services/cheaper.js';
+import { emperorLinkService } from './services/emperor-link.js';
 import { fifoService } from './services/fifo.js';
 import { harakiriService } from './services/harakiri.js';
 import { logsService } from './services/logs.js';
@@ -13,9 +14,11 @@ import { posixSignalsService } from './services/posix-signals.js';
 import { sharedService } from './services/shared.js';
 import { signalsService } from './services/signals.js';
 import { statsService } from './services/stats.js';
+import { systemdNotifyService } from './services/systemd-notify.js';
 import { watchersService } from './services/watchers.js';
 
 export const SERVICES: readonly ServiceRow[] = [
+  systemdNotifyService,
   alarmsService,
   logsService,
   sharedService,
@@ -28,4 +31,5 @@ export const SERVICES: readonly ServiceRow[] = [
   cheaperService,
   harakiriService,
   memoryService,
+  emperorLinkService,
 ];

@@ -70,8 +70,13 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     procname: base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
     hostname: hostname(),
     rpcMax: c.value('rpc-max'),
-    // the cheaper subsystem and the metrics read the workers' busy state through the stats counters
-    stats: c.value('stats') !== undefined || elasticFor(c) !== undefined || ctx.get('metrics') !== undefined,
+    // the cheaper subsystem, the metrics and a vassal's loyalty (src/master/services/emperor-link.ts)
+    // read the workers' counters
+    stats:
+      c.value('stats') !== undefined ||
+      elasticFor(c) !== undefined ||
+      ctx.get('metrics') !== undefined ||
+      ctx.get('emperor') !== undefined,
     harakiri: { seconds: c.value('harakiri'), verbose: c.value('harakiri-verbose') === true },
     ...(shared ? { shared: shared.services.plan } : {}),
     ...(shared?.remote ? { sharedRemote: shared.remote } : {}),

@@ -208,10 +208,11 @@ export class Children<M> {
   /** At once after a long life; a doubling back-off while an id keeps dying young. */
   private respawnLater(slot: Slot<M>, now: number): void {
     const { backoff } = this.options.role;
-    const young = now - slot.startedAt < backoff.quickDeathMs;
+    const young = backoff.untilReady ? !slot.ready : now - slot.startedAt < backoff.quickDeathMs;
     const quick = young ? (this.quickDeaths.get(slot.id) ?? 0) + 1 : 0;
     this.quickDeaths.set(slot.id, quick);
-    const delay = quick === 0 ? 0 : Math.min(backoff.maxMs, backoff.firstMs * 2 ** (quick - 1));
+    const grown = backoff.growth === 'linear' ? backoff.firstMs * quick : backoff.firstMs * 2 ** (quick - 1);
+    const delay = quick === 0 ? 0 : Math.min(backoff.maxMs, grown);
     const go = () => {
       if (this.stopping || !this.active.has(slot.id)) return;
       // a child of a generation that failed (rolled back) is not respawned, nor one whose id the
@@ -226,6 +227,12 @@ export class Children<M> {
       if (line) this.options.log(line);
       this.options.clock.setTimeout(go, delay);
     }
+  }
+
+  /** Forgets the young deaths of `id` (or of every id): its next respawn is at once. */
+  forgive(id?: number): void {
+    if (id === undefined) this.quickDeaths.clear();
+    else this.quickDeaths.delete(id);
   }
 
   /** How many young deaths in a row id `id` has (the next back-off; for tests). */

@@ -25,6 +25,19 @@ export interface RoleLines {
   chainStep(id: number, pid: number): string;
 }
 
+export interface RoleBackoff {
+  readonly quickDeathMs: number;
+  readonly firstMs: number;
+  readonly maxMs: number;
+  /** How the wait grows with each young death: doubling (default), or by `firstMs` each time. */
+  readonly growth?: 'double' | 'linear';
+  /**
+   * A death before the handshake counts as young whatever the child's age, and one after it does
+   * not (a vassal is throttled until it is loyal, reference §6.3).
+   */
+  readonly untilReady?: boolean;
+}
+
 export interface RoleSpec {
   /** `worker`, `mule`...: in messages about a child. */
   readonly noun: string;
@@ -33,6 +46,6 @@ export interface RoleSpec {
   /** A graceful reload: `overlap` (new generation ready first, then the old drains) or `restart`. */
   readonly reload: 'overlap' | 'restart';
   /** Respawn back-off: a death within `quickDeathMs` of the spawn doubles the wait from `firstMs`. */
-  readonly backoff: { readonly quickDeathMs: number; readonly firstMs: number; readonly maxMs: number };
+  readonly backoff: RoleBackoff;
   readonly lines: RoleLines;
 }

@@ -1,0 +1,135 @@
+// The Emperor's benchmark (issue 17): N vassals (1 worker each, a hello app on a unix socket)
+// dropped at once into an empty vassals dir; the time until every one of them answers, and the
+// Emperor's own RSS once they all serve (plus the whole tree's). Side by side with uWSGI 2.0.21's
+// Emperor running python3 hello vassals, when it is installed. Run alone: `node bench/emperor.mjs [N]`.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../bin/uwsgi-ts.js', import.meta.url));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function get(socketPath) {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/', agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const rssKb = (pid) => {
+  try {
+    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
+/** Every descendant of `pid` (through /proc/PID/task/PID/children). */
+function tree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const kids = readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8').trim();
+      if (kids) out.push(...kids.split(/\s+/).map(Number));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+const CONTENDERS = {
+  'uwsgi-ts': {
+    command: (vassals) => [process.execPath, [CLI, '--emperor', vassals, '--emperor-freq', '1']],
+    vassal: (root, i) => {
+      writeFileSync(join(root, 'hello.mjs'), "export default () => new Response('Hello World');\n");
+      return `[uwsgi]\nhttp-socket = ${join(root, `v${i}.sock`)}\napp = ${join(root, 'hello.mjs')}\nmaster = true\nprocesses = 1\nvacuum = true\n`;
+    },
+  },
+  'uWSGI 2.0.21': {
+    available: () =>
+      spawnSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' }).status === 0,
+    command: (vassals) => ['uwsgi', ['--emperor', vassals, '--emperor-freq', '1']],
+    vassal: (root, i) => {
+      writeFileSync(
+        join(root, 'hello.py'),
+        'def application(e, sr):\n    sr("200 OK", [("Content-Type", "text/plain")])\n    return [b"Hello World"]\n',
+      );
+      return `[uwsgi]\nplugin = python3\nhttp-socket = ${join(root, `v${i}.sock`)}\nwsgi-file = ${join(root, 'hello.py')}\nmaster = true\nprocesses = 1\nvacuum = true\n`;
+    },
+  },
+};
+
+export async function benchEmperor(count = 50, limitMs = 60_000) {
+  const rows = [];
+  for (const [name, c] of Object.entries(CONTENDERS)) {
+    if (c.available && !c.available()) continue;
+    const root = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-emperor-'));
+    const vassals = join(root, 'vassals');
+    mkdirSync(vassals);
+    const [cmd, args] = c.command(vassals);
+    const emperor = spawn(cmd, args, { cwd: root, stdio: 'ignore', detached: true });
+    await sleep(1500);
+    const configs = Array.from({ length: count }, (_, i) => c.vassal(root, i));
+    const t0 = performance.now();
+    for (const [i, text] of configs.entries()) writeFileSync(join(vassals, `v${i}.ini`), text);
+    const serving = new Set();
+    while (serving.size < count && performance.now() - t0 < limitMs) {
+      await Promise.all(
+        configs.map(async (_, i) => {
+          if (!serving.has(i) && (await get(join(root, `v${i}.sock`)))) serving.add(i);
+        }),
+      );
+      if (serving.size < count) await sleep(100);
+    }
+    const allMs = performance.now() - t0;
+    await sleep(2000);
+    const pids = tree(emperor.pid);
+    rows.push({
+      name,
+      served: serving.size,
+      seconds: allMs / 1000,
+      emperorMb: rssKb(emperor.pid) / 1024,
+      treeMb: pids.reduce((s, p) => s + rssKb(p), 0) / 1024,
+      processes: pids.length,
+    });
+    try {
+      process.kill(-emperor.pid, 'SIGINT');
+    } catch {}
+    await sleep(3000);
+    try {
+      process.kill(-emperor.pid, 'SIGKILL');
+    } catch {}
+    rmSync(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function emperorTable(rows, count) {
+  const lines = [
+    `| Emperor, ${count} vassals (1 worker, hello app, unix socket) dropped at once | all serving after | served | Emperor RSS | whole tree RSS (processes) |`,
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.served}/${count} | ${r.emperorMb.toFixed(1)} MB | ${(r.treeMb / 1024).toFixed(2)} GB (${r.processes}) |`,
+    );
+  return lines.join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const count = Number(process.argv[2] ?? 50);
+  console.log(emperorTable(await benchEmperor(count), count));
+}
