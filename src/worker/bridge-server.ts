@@ -130,6 +130,8 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
   private idle = true;
   /** The current request's body is complete. */
   private bodyDone = false;
+  /** The peer sent bad bytes behind a whole request: close once its answer is out. */
+  private closeAfterAnswer = false;
   private peerText: string | undefined = undefined;
   private readonly parser: { push(chunk: Buffer): void; end(): void };
   private readonly timeoutMs: number;
@@ -209,6 +211,14 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
     this.options.log(
       `[uwsgi-ts] ${PROTOCOL_NAMES[this.options.protocol]} request from ${this.peer()} refused: ${err.message} [${err.code}]\n`,
     );
+    const exchange = this.router?.current;
+    if (this.bodyDone && exchange !== undefined && !exchange.finished && !exchange.destroyed) {
+      // bad bytes behind a whole request (a FastCGI keep-conn connection reads on) never cost
+      // its answer: nothing more is read, and the connection closes once the answer is out
+      this.closeAfterAnswer = true;
+      this.socket.pause();
+      return;
+    }
     this.router?.abort();
     this.socket.destroy();
   }
@@ -221,6 +231,10 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
 
   answered(exchange: ExchangeSocket): void {
     const socket = this.socket;
+    if (this.closeAfterAnswer) {
+      socket.end();
+      return;
+    }
     if (exchange.keepConn) {
       // FastCGI keep-conn: the next request may follow; socket-timeout while it is due
       this.idle = true;
