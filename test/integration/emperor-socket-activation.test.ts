@@ -23,6 +23,9 @@ test('vassals serve on the sockets systemd gave the Emperor (LISTEN_FDS)', { tim
     stdio: ['ignore', 'pipe', 'pipe', ...fds],
     detached: true,
   });
+  // systemd does not accept on the sockets it hands down: neither may the test (its listening
+  // copies would take the connections meant for the vassals); the Emperor holds its own
+  for (const h of holders) h.close();
   let log = '';
   emperor.stderr?.on('data', (d: Buffer) => {
     log += d.toString();
@@ -33,7 +36,6 @@ test('vassals serve on the sockets systemd gave the Emperor (LISTEN_FDS)', { tim
     } catch {
       // gone
     }
-    for (const h of holders) h.close();
     dir.cleanup();
   });
   for (const [i, name] of ['one', 'two'].entries()) {
