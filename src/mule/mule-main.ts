@@ -7,14 +7,12 @@
 // uWSGI respawns a mule whose script returned.
 
 import { resolve } from 'node:path';
-import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import { dispatchMasterMessage, type MasterMessageHandlers } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
-import { WorkerApi } from '../worker/api-runtime.js';
 import { importModule, loadApp } from '../worker/app-loader.js';
-import { WorkerHarakiri } from '../worker/harakiri.js';
+import { installBackgroundRuntime } from '../worker/background-runtime.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { muleInbox } from './mule-inbox.js';
@@ -22,7 +20,6 @@ import { muleInbox } from './mule-inbox.js';
 class Mule {
   private plan: WorkerPlan | undefined;
   private log: (line: string) => void = ownLogWriter();
-  private harakiri: WorkerHarakiri | undefined;
   private programmed = false;
   private loaded = false;
 
@@ -69,23 +66,7 @@ class Mule {
       () => this.keepAlive(),
     );
     muleInbox.changed = () => this.keepAlive();
-    installRuntime(
-      new WorkerApi({
-        plan,
-        shared,
-        log: (line) => this.log(line),
-        dispatcher: () => undefined,
-        harakiri: () => {
-          this.harakiri ??= new WorkerHarakiri(
-            0,
-            (m) => process.send?.(m),
-            (line) => this.log(line),
-            false,
-          );
-          return this.harakiri;
-        },
-      }),
-    );
+    installBackgroundRuntime(plan, shared, (line) => this.log(line));
     if (mule.script !== undefined) {
       await importModule(resolve(process.cwd(), mule.script));
     } else {

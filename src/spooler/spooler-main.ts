@@ -6,14 +6,12 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import { dispatchMasterMessage, type MasterMessageHandlers } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
-import { WorkerApi } from '../worker/api-runtime.js';
 import { loadApp } from '../worker/app-loader.js';
-import { WorkerHarakiri } from '../worker/harakiri.js';
+import { installBackgroundRuntime } from '../worker/background-runtime.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { SpoolerLoop, type SpoolerStatus } from './spooler-loop.js';
@@ -23,7 +21,6 @@ class Spooler {
   private write: (line: string) => void = ownLogWriter();
   private loop: SpoolerLoop | undefined;
   private stopping = false;
-  private harakiri: WorkerHarakiri | undefined;
 
   private readonly handlers: MasterMessageHandlers = {
     plan: (m) => {
@@ -72,23 +69,7 @@ class Spooler {
     const spooler = plan?.spooler;
     if (!plan || !spooler) throw new Error('spooler started without a plan');
     const shared = attachProcessServices(plan, (line) => this.write(line));
-    installRuntime(
-      new WorkerApi({
-        plan,
-        shared,
-        log: (line) => this.write(line),
-        dispatcher: () => undefined,
-        harakiri: () => {
-          this.harakiri ??= new WorkerHarakiri(
-            0,
-            (m) => process.send?.(m),
-            (line) => this.write(line),
-            false,
-          );
-          return this.harakiri;
-        },
-      }),
-    );
+    installBackgroundRuntime(plan, shared, (line) => this.write(line));
     for (const file of spooler.imports) await import(pathToFileURL(file).href);
     // the apps register their tasks at import time; one that does not load costs only its tasks
     for (const spec of plan.apps) {

@@ -1,0 +1,29 @@
+// The app API of a process that serves no request (a mule, a spooler): the worker's API over the
+// shared services it attached, with no dispatcher and a harakiri object made on first use (only
+// setUserHarakiri() needs one there).
+
+import { installRuntime } from '../api/runtime.js';
+import { WorkerApi } from './api-runtime.js';
+import { WorkerHarakiri } from './harakiri.js';
+import type { WorkerPlan } from './plan.js';
+import type { attachProcessServices } from './process-services.js';
+
+export function installBackgroundRuntime(
+  plan: WorkerPlan,
+  shared: ReturnType<typeof attachProcessServices>,
+  log: (line: string) => void,
+): void {
+  let harakiri: WorkerHarakiri | undefined;
+  installRuntime(
+    new WorkerApi({
+      plan,
+      shared,
+      log,
+      dispatcher: () => undefined,
+      harakiri: () => {
+        harakiri ??= new WorkerHarakiri(0, (m) => process.send?.(m), log, false);
+        return harakiri;
+      },
+    }),
+  );
+}
