@@ -59,8 +59,8 @@ export class WorkerPool {
   private readonly harakiriById = new Map<number, number>();
   /** The first generation is ready: from now on a worker must load every app it is given. */
   private started = false;
-  /** The app count of the plan built last (read into the new slot's meta). */
-  private appsPlanned = 0;
+  /** The app count of each process's plan (read into its slot's meta). */
+  private readonly appsPlanned = new WeakMap<WorkerProcess, number>();
   /** How many workers harakiri killed (for the stats document). */
   harakiriCount = 0;
 
@@ -81,13 +81,13 @@ export class WorkerPool {
         options.onMessage
           ? options.onMessage(slot.pid, slot.id, message)
           : dispatchWorkerMessage(this.handlers, message, slot, options.log),
-      meta: () => ({
+      meta: (_id, proc) => ({
         lastPing: options.clock.now(),
         current: undefined,
         userHarakiri: undefined,
         harakiriTries: 0,
         stats: undefined,
-        appsPlanned: this.appsPlanned,
+        appsPlanned: this.appsPlanned.get(proc) ?? 0,
       }),
       clock: options.clock,
       log: options.log,
@@ -99,7 +99,7 @@ export class WorkerPool {
   private spawnProcess(id: number, generation: number): WorkerProcess {
     const proc = this.options.spawn(id);
     const plan = this.options.plan(id, generation);
-    this.appsPlanned = plan.apps.length;
+    this.appsPlanned.set(proc, plan.apps.length);
     safeSend(proc, { t: 'plan', plan } satisfies MasterMessage);
     for (const socket of this.options.sockets)
       safeSend(proc, { t: 'socket', index: socket.index }, socket.handle);

@@ -17,7 +17,7 @@ export interface SupervisorOptions<M> {
   /** Every message the child sends, unchecked (the master's message table checks it). */
   readonly onMessage: (slot: Slot<M>, message: unknown) => void;
   /** The role's own per-child state (harakiri, counters...). */
-  readonly meta: (id: number) => M;
+  readonly meta: (id: number, proc: ChildProcessLike) => M;
   readonly clock: SupervisorClock;
   readonly log: (line: string) => void;
   /** Respawn children that die (uWSGI does only with a master). */
@@ -168,7 +168,7 @@ export class Children<M> {
       recycling: false,
       replacement: false,
       dismissed: false,
-      meta: this.options.meta(id),
+      meta: this.options.meta(id, proc),
     };
     this.all.add(slot);
     proc.on('message', (message) => this.options.onMessage(slot, message));
