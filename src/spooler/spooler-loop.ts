@@ -5,15 +5,23 @@
 // A task is claimed by renaming it to a name no spooler scans, so two spooler processes (ours, or
 // ours and uWSGI's locking one) never run it at once; it is removed only after it returned OK,
 // put back after RETRY, a throw or no handler, and held until spooler-frequency has passed.
+// A file another process is still writing (uWSGI's writer locks it; any writer leaves it short
+// for a moment) is left alone and looked at again shortly, never set aside as corrupt.
 
 import { type FSWatcher, readFileSync, renameSync, statSync, unlinkSync, watch } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isUwsgiError } from '../errors.js';
 import { decodeSpoolFile, type SpoolFile } from '../protocol/spool-file.js';
+import { lockedInodes } from './spool-lock.js';
 import { claimName, SPOOL_PREFIX } from './spool-name.js';
 import { type SpoolEntry, scanSpool } from './spool-scan.js';
 import { SPOOL_IGNORE, SPOOL_OK, SPOOL_RETRY, spoolTasks, TASK_KEY } from './spool-tasks.js';
 import type { SpoolerProcessPlan } from './spooler-config.js';
+
+/** A file modified this recently may still be in writing. */
+const YOUNG_MS = 5_000;
+/** How soon a file found in writing is looked at again. */
+const IN_WRITING_RETRY_MS = 200;
 
 export interface SpoolerStatus {
   readonly tasks: number;
@@ -36,6 +44,8 @@ export class SpoolerLoop {
   private pending = false;
   private wake: (() => void) | undefined;
   private readonly holds = new Map<string, number>();
+  /** The locked inodes, read once per pass when a young file is met. */
+  private locks: Set<number> | undefined;
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly who: string;
 
@@ -92,7 +102,10 @@ export class SpoolerLoop {
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(finish, this.options.plan.frequency * 1000);
+      // a hold that ends sooner (a file found in writing) cuts the sleep short
+      let ms = this.options.plan.frequency * 1000;
+      for (const until of this.holds.values()) ms = Math.min(ms, Math.max(10, until - Date.now()));
+      const timer = setTimeout(finish, ms);
       this.wake = finish;
     });
   }
@@ -102,6 +115,7 @@ export class SpoolerLoop {
     const { tasks, subdirs } = scanSpool(this.options.plan.dir, this.options.plan.ordered);
     for (const sub of subdirs) this.watchDir(sub);
     let ran = 0;
+    this.locks = undefined;
     const now = Date.now();
     for (const [path, until] of this.holds) if (until <= now) this.holds.delete(path);
     for (const entry of tasks) {
@@ -117,10 +131,16 @@ export class SpoolerLoop {
   private async runOne(entry: SpoolEntry): Promise<boolean> {
     const path = join(entry.dir, entry.name);
     if (this.holds.has(path)) return false;
+    let young: boolean;
     try {
       const st = statSync(path);
       // reference §8: `at` is the mtime; skipped while it is in the future
       if (!st.isFile() || st.mtimeMs > Date.now()) return false;
+      young = Date.now() - st.mtimeMs < YOUNG_MS;
+      if (young && (this.locks ??= lockedInodes()).has(st.ino)) {
+        this.holds.set(path, Date.now() + IN_WRITING_RETRY_MS);
+        return false;
+      }
     } catch {
       return false;
     }
@@ -136,12 +156,20 @@ export class SpoolerLoop {
     try {
       file = decodeSpoolFile(readFileSync(claim));
     } catch (err) {
+      if (young) {
+        // maybe its writer has not written it all yet: back under its name, looked at shortly
+        try {
+          renameSync(claim, path);
+        } catch {}
+        this.holds.set(path, Date.now() + IN_WRITING_RETRY_MS);
+        return false;
+      }
       // not a task: set aside under a name no spooler runs, for the operator to look at
       const aside = join(entry.dir, `corrupt_${entry.name}`);
-      this.options.log(`${this.who} ${errorText(err)}: moved to ${aside}`);
       try {
         renameSync(claim, aside);
       } catch {}
+      this.options.log(`${this.who} ${errorText(err)}: moved to ${aside}`);
       return true;
     }
     const started = Date.now();

@@ -76,12 +76,8 @@ function startUwsgi(
   };
 }
 
-// on Node 24 inside the whole suite this live run timed out twice (it passes alone): reported
-// as todo there until it is understood (CI installs no uWSGI, so it is skipped there anyway)
-const node24 = Number(process.versions.node.split('.')[0]) >= 24;
 test('a task written by uwsgi-ts is run by uWSGI 2.0.21; one written by uWSGI is run by uwsgi-ts', {
   skip,
-  ...(node24 && !skip ? { todo: 'times out on Node 24 within the full suite (passes alone)' } : {}),
   timeout: 90_000,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-spool-interop-'));

@@ -4,7 +4,16 @@
 // SIGKILLed master; modifier1 17 over the network; the stats `spoolers` section.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +181,54 @@ test('spool files written by uWSGI 2.0.21 (recorded) are run: @spool-style, raw 
     /^raw \{"a":"1","spooler_task_name":"uwsgi_spoolfile_on_vm_19100_2_\S+"\} body=BODYDATA$/m,
   );
   assert.match(text, /^record 42 \d+$/m);
+});
+
+test('a spool file still in writing (locked as uWSGI locks it, or short and young) waits for its writer; an old corrupt one is set aside', {
+  timeout: 60_000,
+}, async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'out.txt');
+  const spool = join(dir, 'spool');
+  const server = await startServer(serverArgs(spool), { cwd: dir, env: { SPOOL_OUT: out } });
+  t.after(() => server.close());
+  const task = readFileSync(join(RECORDED, 'uwsgi_spoolfile_on_vm_19100_1_565579525_1796383925_707552'));
+  // uWSGI's writer: create under the final name, take a POSIX write lock, write, let go
+  const locked = join(spool, 'uwsgi_spoolfile_on_vm_1_1_1_1_1');
+  const writer = `
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+data = open(sys.argv[2], 'rb').read()
+os.write(fd, data[:2])
+time.sleep(1.5)
+os.write(fd, data[2:])
+fcntl.lockf(fd, fcntl.LOCK_UN)
+os.close(fd)
+`;
+  const source = join(dir, 'task.bin');
+  writeFileSync(source, task);
+  execFileSync('python3', ['-c', writer, locked, source]);
+  await until('the locked task', () => (lines(out).length >= 1 ? true : undefined));
+  // a writer without a lock: an empty file for a moment, then the whole task
+  const plain = join(spool, 'uwsgi_spoolfile_on_vm_2_2_2_2_2');
+  writeFileSync(plain, '');
+  await new Promise((r) => setTimeout(r, 600));
+  writeFileSync(plain, task);
+  await until('the unlocked task', () => (lines(out).length >= 2 ? true : undefined));
+  assert.deepEqual(
+    lines(out).map((l) => l.replace(/\d+$/, 'N')),
+    ['send_email py@no.spam N', 'send_email py@no.spam N'],
+  );
+  // an old file that is not a task: set aside under a name no spooler runs, and logged
+  const junk = join(spool, 'uwsgi_spoolfile_on_vm_3_3_3_3_3');
+  writeFileSync(junk, 'xx');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(junk, old, old);
+  await server.waitFor(
+    /invalid spool file: 2 bytes is shorter than a header \[ERR_SPOOL_BAD_FILE\]: moved to \S+corrupt_uwsgi_spoolfile_on_vm_3_3_3_3_3/,
+  );
+  assert.ok(existsSync(join(spool, 'corrupt_uwsgi_spoolfile_on_vm_3_3_3_3_3')));
+  assert.equal(server.log().match(/invalid spool file/g)?.length, 1, 'only the old junk was set aside');
 });
 
 test('1,000 tasks, the master SIGKILLed halfway: after a restart each ran exactly once', {
