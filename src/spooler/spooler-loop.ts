@@ -128,6 +128,11 @@ export class SpoolerLoop {
     return ran;
   }
 
+  private lockedNow(): Set<number> {
+    this.locks ??= lockedInodes();
+    return this.locks;
+  }
+
   private async runOne(entry: SpoolEntry): Promise<boolean> {
     const path = join(entry.dir, entry.name);
     if (this.holds.has(path)) return false;
@@ -137,7 +142,7 @@ export class SpoolerLoop {
       // reference §8: `at` is the mtime; skipped while it is in the future
       if (!st.isFile() || st.mtimeMs > Date.now()) return false;
       young = Date.now() - st.mtimeMs < YOUNG_MS;
-      if (young && (this.locks ??= lockedInodes()).has(st.ino)) {
+      if (young && this.lockedNow().has(st.ino)) {
         this.holds.set(path, Date.now() + IN_WRITING_RETRY_MS);
         return false;
       }
