@@ -99,6 +99,10 @@ export const ERROR_CODES = {
   ERR_SPOOL_BAD_ARGUMENT:
     'spool() given a value it cannot write (a priority with a slash, an at that is not a time)',
   ERR_SPOOL_WRITE: 'a spool file could not be written (the directory is missing or not writable)',
+  ERR_HOOK_CONFIG:
+    'a hook-* line that does not parse, names no hook action, or names one uwsgi-ts refuses (call:, mount:...): the start stops naming the option',
+  ERR_HOOK_FAILED:
+    'a hook or exec-* command failed at its phase: FATAL hook failed, destroying instance (exit 1)',
   ERR_DAEMON_CONFIG:
     'an attached daemon option uwsgi-ts cannot run (no command, a smart daemon without its pidfile, a bad signal, an attach-daemon2 key such as ns or cgroup that Node cannot apply)',
   ERR_EMPEROR_MONITOR: 'an `emperor` source whose scheme has no monitor in uwsgi-ts (pg://, zmq://...)',

@@ -3,6 +3,7 @@
 // non-ready subsystem is parsed, shown, and reported as not supported yet. Adding support is
 // adding its name here (and a test).
 
+import { HOOK_OPTIONS } from '../hooks/hook-phases.js';
 import { ROUTE_OPTIONS } from '../routing/chains.js';
 
 export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
@@ -143,6 +144,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // internal routing (reference §4, src/routing/, src/worker/request-router.ts): every rule
   // option of the four chains, the response headers collected for them, --routers-list
   ...ROUTE_OPTIONS.keys(),
+  // hooks and exec-* (src/hooks/; the Emperor's, the gateways', jails' and hook-touch are not yet)
+  ...HOOK_OPTIONS,
   'collect-header',
   'pull-header',
   'router-list',

@@ -70,7 +70,9 @@ export type WorkerMessage =
    * A spooler (src/spooler/) started or ended a task: its count of tasks handled, the task running
    * ('' when idle) and since when (ms; the master's spooler-harakiri and the stats read it).
    */
-  | { readonly t: 'spooler-status'; readonly tasks: number; readonly task: string; readonly since: number };
+  | { readonly t: 'spooler-status'; readonly tasks: number; readonly task: string; readonly since: number }
+  /** A hook of this process failed (src/hooks/): it logged FATAL; the master destroys the instance. */
+  | { readonly t: 'hook-failed' };
 
 type FieldType = 'string' | 'number' | 'object';
 
@@ -91,6 +93,7 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   'mule-msg': { mule: 'number', data: 'string' },
   alarm: { name: 'string', message: 'string' },
   'spooler-status': { tasks: 'number', task: 'string', since: 'number' },
+  'hook-failed': {},
 };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

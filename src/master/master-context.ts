@@ -49,6 +49,8 @@ export interface MasterContext {
   readonly bound: readonly BoundSocket[];
   readonly lifecycle: Lifecycle;
   readonly pidfiles: string[];
+  /** Stops everything at once and exits 1 (a failed hook: "destroying instance"). */
+  destroy(): void;
   /** A service or role started earlier, by name (undefined when it is not configured). */
   get<K extends keyof Provided>(name: K): Provided[K] | undefined;
   provide<K extends keyof Provided>(name: K, value: Provided[K]): void;

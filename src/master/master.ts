@@ -7,6 +7,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import type { HookPhaseName } from '../hooks/hook-phases.js';
+import { type HookPlan, hookPlan } from '../hooks/hook-plan.js';
+import { isLazy } from '../hooks/process-hooks.js';
+import { HookFailed, runHooks } from '../hooks/run-hooks.js';
 import { dispatchWorkerMessage } from '../ipc/messages.js';
 import { createLogSink, isUdpLogto, masterOwnsLog } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
@@ -46,6 +50,10 @@ export class Master implements MasterContext {
   private readonly services: Array<{ name: string; service: Service }> = [];
   private readonly roles: RoleRunner[] = [];
   private finish: (code: number) => void = () => {};
+  /** The master's hooks (src/hooks/), read with the config. */
+  private hooks: HookPlan = {};
+  /** 1 once a hook failed: the instance is destroyed and the process exits 1. */
+  private exitCode = 0;
 
   constructor(options: MasterOptions) {
     this.config = options.config;
@@ -104,6 +112,21 @@ export class Master implements MasterContext {
     }
   }
 
+  /** Runs a phase of the master's hooks; a failure (logged FATAL) stops the start, exit 1. */
+  private async runHooks(phase: HookPhaseName): Promise<void> {
+    try {
+      await runHooks(this.hooks, phase, { log: (line) => this.log(line) });
+    } catch (err) {
+      if (!(err instanceof HookFailed)) throw err;
+      throw new UwsgiError('ERR_HOOK_FAILED', err.message);
+    }
+  }
+
+  destroy(): void {
+    this.exitCode = 1;
+    this.lifecycle.request('kill');
+  }
+
   async run(): Promise<number> {
     const c = this.config;
     if (c.value('router-list')) {
@@ -111,8 +134,14 @@ export class Master implements MasterContext {
       process.stderr.write(formatRoutersList());
       return 0;
     }
+    // a bad hook line stops the start before anything runs; asap hooks run before the banner
+    this.hooks = hookPlan(c);
+    await this.runHooks('asap');
     await this.openServices('config');
     this.banner();
+    // no jail is ever set up (uWSGI on Linux without namespace options runs these two anyway)
+    await this.runHooks('pre-jail');
+    await this.runHooks('in-jail');
     // bad rules, static options or farms stop the instance before a socket is bound
     routingPart(c);
     staticPart(c);
@@ -124,7 +153,11 @@ export class Master implements MasterContext {
       );
     }
     this.writePidfile(c.value('pidfile'));
+    // uWSGI runs as-root and as-user only in a master started as root, around the drop
+    const root = process.getuid?.() === 0;
+    if (root) await this.runHooks('as-root');
     applyPrivileges(c);
+    if (root) await this.runHooks('as-user');
     await this.openServices('bound');
     // logto2: opened now, so the log file belongs to the uid (uWSGI's order)
     this.logs.afterPrivileges();
@@ -150,6 +183,9 @@ export class Master implements MasterContext {
         (line) => this.log(line),
         `${from.role} ${from.id} (pid: ${from.pid})`,
       );
+    // apps load in the workers: without lazy-apps, pre/post app run once, around the first ones
+    const lazy = isLazy(c);
+    if (!lazy) await this.runHooks('pre-app');
     const runners = ROLES.map((row) => row.open(this, onMessage));
     await this.openServices('supervising');
     for (const runner of runners) {
@@ -167,11 +203,19 @@ export class Master implements MasterContext {
     this.log(
       `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
-    await this.openServices('serving');
-    for (const { service } of this.services) service.serve?.();
-    return new Promise<number>((resolve) => {
+    const done = new Promise<number>((resolve) => {
       this.finish = resolve;
     });
+    await this.openServices('serving');
+    for (const { service } of this.services) service.serve?.();
+    try {
+      if (!lazy) await this.runHooks('post-app');
+      await this.runHooks('master-start');
+    } catch {
+      // logged as FATAL by the runner: the children go too
+      this.destroy();
+    }
+    return done;
   }
 
   private writePidfile(path: string | undefined): void {
@@ -199,9 +243,11 @@ export class Master implements MasterContext {
     if (graceful) this.log(`${ctime(Date.now())} - graceful shutdown triggered...`);
     else this.log('SIGINT/SIGQUIT received...killing workers...');
     await Promise.all(this.roles.map((r) => r.stop(graceful)));
+    // uWSGI runs the atexit hooks once the workers are buried
+    await this.atexit();
     this.cleanup();
     this.log('goodbye to uWSGI.');
-    this.finish(0);
+    this.finish(this.exitCode);
   }
 
   /**
@@ -221,6 +267,8 @@ export class Master implements MasterContext {
       for (const { service } of this.services) service.reload?.();
       await this.roles[0]?.reload();
       this.log('uwsgi-ts: reload done, new workers serving');
+      // "before app exit and reload": the old generation's apps have exited
+      await this.atexit();
       // the mules (and every later role) load the new code too
       for (const runner of this.roles.slice(1)) await runner.reload();
     } catch (err) {
@@ -229,6 +277,15 @@ export class Master implements MasterContext {
       this.log(
         `reload failed, the old workers keep serving: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}`,
       );
+    }
+  }
+
+  /** The atexit hooks (hook-as-user-atexit, exec-as-user-atexit); a failure is logged, exit 1. */
+  private async atexit(): Promise<void> {
+    try {
+      await runHooks(this.hooks, 'atexit', { log: (line) => this.log(line) });
+    } catch {
+      this.exitCode = 1;
     }
   }
 
@@ -242,12 +299,14 @@ export class Master implements MasterContext {
   private rereadConfig(): void {
     if (!this.reread) return;
     const fresh = this.reread();
-    // a bad rule fails the reload: the old workers keep serving
+    // a bad rule or hook line fails the reload: the old workers keep serving
     routingPart(fresh);
+    const hooks = hookPlan(fresh);
     const sockets = (c: Config) => JSON.stringify(socketRequests(c).sockets.map((r) => [r.protocol, r.raw]));
     if (sockets(fresh) !== sockets(this.config))
       this.log('reload: socket options changed; the bound sockets are kept until a restart');
     this.config = fresh;
+    this.hooks = hooks;
     this.log('reload: configuration re-read');
   }
 }

@@ -43,6 +43,8 @@ export function masterMessageTable(ctx: MasterContext): WorkerMessageHandlers<Ch
     'signal-add': signals<'signal-add'>(),
     'signal-done': signals<'signal-done'>(),
     'spooler-status': (m, from) => ctx.get('spoolers')?.status(from.pid, m),
+    // uWSGI: "FATAL hook failed, destroying instance" (the child logged it), then exit 1
+    'hook-failed': () => ctx.destroy(),
     'mule-msg': (m) => {
       // muleMsg() from a worker or a mule: to the mule it names, or the next programmed one
       const forward = { t: 'mule-msg', data: m.data };

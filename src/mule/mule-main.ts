@@ -8,6 +8,7 @@
 
 import { resolve } from 'node:path';
 import { isUwsgiError } from '../errors.js';
+import { runHooks } from '../hooks/run-hooks.js';
 import { dispatchMasterMessage, type MasterMessageHandlers } from '../ipc/messages.js';
 import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
@@ -67,6 +68,13 @@ class Mule {
     );
     muleInbox.changed = () => this.keepAlive();
     installBackgroundRuntime(plan, shared, (line) => this.log(line));
+    try {
+      await runHooks(plan.hooks, 'as-mule', { log: (line) => this.log(`${line}\n`) });
+    } catch {
+      // logged FATAL: the master destroys the instance
+      process.send?.({ t: 'hook-failed' });
+      return;
+    }
     if (mule.script !== undefined) {
       await importModule(resolve(process.cwd(), mule.script));
     } else {

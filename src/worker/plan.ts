@@ -2,6 +2,7 @@
 // IPC: the worker never re-reads config files (they may have changed, and exec:// may not be
 // repeatable).
 
+import type { HookPlan } from '../hooks/hook-plan.js';
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
@@ -22,6 +23,8 @@ export interface AppSpec {
 
 export interface WorkerPlan {
   readonly id: number;
+  /** The hooks this process runs (src/hooks/process-hooks.ts); absent when none. */
+  readonly hooks?: HookPlan;
   /** Set in a mule's plan (src/mule/): its id and the script of a programmed mule. */
   readonly mule?: { readonly id: number; readonly script: string | undefined };
   /** Set in a spooler's plan (src/spooler/): the directory it runs and how. */

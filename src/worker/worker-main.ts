@@ -9,6 +9,8 @@ import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
 import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
+import type { HookPhaseName } from '../hooks/hook-phases.js';
+import { runHooks } from '../hooks/run-hooks.js';
 import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import type { NativeHandle } from '../net/native-handle.js';
@@ -58,6 +60,9 @@ interface Listening {
   readonly server: net.Server;
   readonly http: http.Server | undefined;
 }
+
+/** uWSGI's order once a worker accepts (reference run: accepting, accepting-once, accepting1, accepting1-once). */
+const ACCEPTING: readonly HookPhaseName[] = ['accepting', 'accepting-once', 'accepting1', 'accepting1-once'];
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -143,6 +148,7 @@ class Worker {
       : undefined;
     // before the apps load: an app may keep `Response` from its import time (light-response.ts)
     installLightResponse();
+    if (!(await this.hooks('post-fork')) || !(await this.hooks('pre-app'))) return;
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
@@ -168,6 +174,7 @@ class Worker {
       }
       this.log('*** no app loaded. going in full dynamic mode ***\n');
     }
+    if (!(await this.hooks('post-app'))) return;
     const stats = plan.stats ? new WorkerStats(plan.apps.map((a) => a.mountpoint)) : undefined;
     this.stats = stats;
     if (plan.harakiri.seconds > 0) {
@@ -220,6 +227,18 @@ class Worker {
       await this.listen(socket, handle, plan);
     }
     send({ t: 'ready', apps: apps.length });
+    for (const phase of ACCEPTING) if (!(await this.hooks(phase))) return;
+  }
+
+  /** Runs a phase of this worker's hooks (src/hooks/); false after a failure (the master destroys the instance). */
+  private async hooks(phase: HookPhaseName): Promise<boolean> {
+    try {
+      await runHooks(this.plan?.hooks, phase, { log: (line) => this.log(`${line}\n`) });
+      return true;
+    } catch {
+      send({ t: 'hook-failed' });
+      return false;
+    }
   }
 
   private httpServer(

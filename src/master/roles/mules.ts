@@ -2,6 +2,7 @@
 // after the workers, as uWSGI spawns them.
 
 import { fileURLToPath } from 'node:url';
+import { muleHooks } from '../../hooks/process-hooks.js';
 import { muleConfig } from '../../mule/mule-config.js';
 import { MulePool } from '../../mule/mule-pool.js';
 import { appSpecs } from '../apps.js';
@@ -31,6 +32,7 @@ export const mulesRole: RoleRow = {
             maxConcurrent: 0,
             mule: { id: spec.id, script: spec.script },
             harakiri: { seconds: 0, verbose: false },
+            ...muleHooks(ctx.config),
           },
         });
         safeSend(child, { t: 'start' });

@@ -2,6 +2,7 @@
 // supervised by the worker pool (src/master/worker-pool.ts), spawned first.
 
 import { fileURLToPath } from 'node:url';
+import { workerHooks } from '../../hooks/process-hooks.js';
 import { readWatchdogReports } from '../../logging/worker-output.js';
 import { appSpecs } from '../apps.js';
 import { forkChild } from '../fork-child.js';
@@ -21,7 +22,10 @@ export const workersRole: RoleRow = {
       count: c.value('processes'),
       cores: workerCores(c).cores,
       respawn: c.value('master') === true,
-      plan: (id, generation) => workerPlan(ctx, id, generation, appSpecs(ctx.config)),
+      plan: (id, generation) => ({
+        ...workerPlan(ctx, id, generation, appSpecs(ctx.config)),
+        ...workerHooks(ctx.config, id),
+      }),
       sockets: ctx.bound.map((b) => ({ index: b.index, handle: b.handle })),
       spawn: (id) => {
         const child = forkChild(ctx, WORKER_ENTRY, { UWSGI_TS_WORKER_ID: String(id) }, `worker ${id}`);
