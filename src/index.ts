@@ -33,7 +33,7 @@ export {
   metricSetMax,
   metricSetMin,
 } from './api/metrics.js';
-export { muleGetMsg, muleId, muleMsg } from './api/mule.js';
+export { farmGetMsg, farmMsg, muleFunction, muleGetMsg, muleId, muleMsg } from './api/mule.js';
 export {
   type RpcArgument,
   type RpcFunction,

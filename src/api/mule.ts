@@ -4,6 +4,7 @@
 // instance's caches, sharedareas, locks and signals with the workers.
 
 import { UwsgiError } from '../errors.js';
+import { encodeMuleCall, type MuleFunction, registerMuleFunction } from '../mule/mule-functions.js';
 import { callRuntime } from './runtime.js';
 
 /**
@@ -65,4 +66,80 @@ export function muleMsg(message: string | Uint8Array, id = 0): boolean {
  */
 export function muleGetMsg(): Promise<Buffer> {
   return callRuntime('muleGetMsg');
+}
+
+function messageBytes(what: string, message: string | Uint8Array): Buffer {
+  if (typeof message !== 'string' && !(message instanceof Uint8Array)) {
+    throw new UwsgiError('ERR_API_BAD_ARGUMENT', `${what}(): the message must be a string or bytes`);
+  }
+  return typeof message === 'string' ? Buffer.from(message, 'utf8') : Buffer.from(message);
+}
+
+/**
+ * Sends `message` to the farm `farm` (uWSGI: `uwsgi.farm_msg(farm, message)`): the first mule of
+ * the farm that calls farmGetMsg() takes it. A message over `mule-msg-size` throws. False when
+ * this process has no master; a farm that does not exist is logged by the master.
+ *
+ * @example
+ * ```ts
+ * // farm = resizers:1,2
+ * import { farmMsg } from 'uwsgi-ts';
+ * export default () => {
+ *   farmMsg('resizers', 'a.png');
+ *   return new Response('queued');
+ * };
+ * ```
+ */
+export function farmMsg(farm: string, message: string | Uint8Array): boolean {
+  if (typeof farm !== 'string' || farm === '') {
+    throw new UwsgiError('ERR_API_BAD_ARGUMENT', 'farmMsg(): the farm must be a non-empty string');
+  }
+  return callRuntime('farmMsg', farm, messageBytes('farmMsg', message));
+}
+
+/**
+ * The next message of one of this mule's farms (uWSGI: `uwsgi.farm_get_msg()`, which answers None
+ * at once when the queue is empty; here a promise that waits). Works in a mule only.
+ *
+ * @example
+ * ```ts
+ * // mule.mjs, run by `mule = mule.mjs` twice and `farm = resizers:1,2`
+ * import { farmGetMsg } from 'uwsgi-ts';
+ * for (;;) console.log('resizing', (await farmGetMsg()).toString());
+ * ```
+ */
+export function farmGetMsg(): Promise<Buffer> {
+  return callRuntime('farmGetMsg');
+}
+
+/**
+ * Runs `fn` in a mule (the counterpart of uwsgidecorators' `@mulefunc`): the module that calls
+ * muleFunction() is imported by the workers (the app) and by the mule (`mule` without a script
+ * loads the app; a programmed mule imports it); calling the returned function in a worker sends
+ * the arguments (JSON) to mule `options.mule` (default 1), which runs `fn` with them. The call
+ * returns whether the message was sent; what `fn` returns stays in the mule.
+ *
+ * @example
+ * ```ts
+ * import { muleFunction } from 'uwsgi-ts';
+ * export const resize = muleFunction('resize', async (file: string) => {
+ *   // ... the slow work, in mule 1
+ * });
+ * export default () => {
+ *   resize('a.png');
+ *   return new Response('queued');
+ * };
+ * ```
+ */
+export function muleFunction<A extends unknown[]>(
+  name: string,
+  fn: (...args: A) => unknown,
+  options: { readonly mule?: number } = {},
+): (...args: A) => boolean {
+  if (typeof name !== 'string' || name === '' || typeof fn !== 'function') {
+    throw new UwsgiError('ERR_API_BAD_ARGUMENT', 'muleFunction(): give a name and a function');
+  }
+  registerMuleFunction(name, fn as MuleFunction);
+  const mule = options.mule ?? 1;
+  return (...args: A) => callRuntime('muleMsg', encodeMuleCall(name, args), mule);
 }

@@ -92,6 +92,10 @@ export interface WorkerRuntime {
   muleMsg(data: Buffer, id: number): boolean;
   /** The next message for this mule. */
   muleGetMsg(): Promise<Buffer>;
+  /** Sends a message (already bytes) to the farm `farm` through the master. */
+  farmMsg(farm: string, data: Buffer): boolean;
+  /** The next message of one of this mule's farms. */
+  farmGetMsg(): Promise<Buffer>;
   /** Writes a spool file (vars already bytes, `body` apart); returns its path (src/spooler/). */
   spool(vars: ReadonlyMap<string, Buffer>, body: Buffer | undefined): string;
   /** Registers task `name` in this process (a spooler runs it). */

@@ -311,7 +311,7 @@ export const OPTIONS = [
   { name: 'mule', arg: 'optional', kind: 'path', list: true, master: true, subsystem: 'mule', help: 'add a mule, optionally running a script' },
   { name: 'mules', arg: 'required', kind: 'int', master: true, subsystem: 'mule', help: 'add N mules' },
   { name: 'farm', arg: 'required', kind: 'string', list: true, master: true, subsystem: 'mule', help: 'group mules into a farm: NAME:ID[,ID...]' },
-  { name: 'mule-msg-size', arg: 'optional', kind: 'int', master: true, subsystem: 'mule', help: 'size of the mule message buffer' },
+  { name: 'mule-msg-size', arg: 'optional', kind: 'int', default: '65536', min: 1, master: true, subsystem: 'mule', help: 'the largest mule or farm message, in bytes (a bigger one is refused)' },
 
   // reference §2.9 signals and timers
   { name: 'timer', aliases: ['signal-timer'], arg: 'required', kind: 'string', list: true, master: true, subsystem: 'signal', help: 'raise a uwsgi signal periodically: SIGNAL SECONDS' },

@@ -177,10 +177,12 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'file-serve-mode',
   'offload-threads',
   'rpc-max',
-  // mules (src/mule/; mule-msg-size and mule-harakiri not yet)
+  // mules (src/mule/)
   'mule',
   'mules',
   'farm',
+  'mule-msg-size',
+  'mule-harakiri',
   'mule-reload-mercy',
   'touch-mules-reload',
   // cache2 (src/cache/; cache-udp-*, cache-sync are refused by name: README)

@@ -16,7 +16,9 @@ export type MasterMessage =
   /** A uwsgi signal routed to this worker (src/signal/): run its handler. */
   | { readonly t: 'signal'; readonly num: number }
   /** A mule message for this mule (src/mule/): `data` in base64. */
-  | { readonly t: 'mule-msg'; readonly data: string };
+  | { readonly t: 'mule-msg'; readonly data: string }
+  /** A farm message for this mule, the answer to one `farm-get` (src/mule/farm-queue.ts). */
+  | { readonly t: 'farm-msg'; readonly data: string };
 
 export type WorkerMessage =
   | { readonly t: 'ready'; readonly apps: number }
@@ -71,6 +73,10 @@ export type WorkerMessage =
    * ('' when idle) and since when (ms; the master's spooler-harakiri and the stats read it).
    */
   | { readonly t: 'spooler-status'; readonly tasks: number; readonly task: string; readonly since: number }
+  /** farmMsg(): `data` (base64) for the farm named `farm`. */
+  | { readonly t: 'farm-msg'; readonly farm: string; readonly data: string }
+  /** farmGetMsg() in a mule: hand it the next message of one of its farms. */
+  | { readonly t: 'farm-get' }
   /** A hook of this process failed (src/hooks/): it logged FATAL; the master destroys the instance. */
   | { readonly t: 'hook-failed' };
 
@@ -93,6 +99,8 @@ const WORKER_MESSAGE_FIELDS: Readonly<Record<WorkerMessage['t'], Readonly<Record
   'mule-msg': { mule: 'number', data: 'string' },
   alarm: { name: 'string', message: 'string' },
   'spooler-status': { tasks: 'number', task: 'string', since: 'number' },
+  'farm-msg': { farm: 'string', data: 'string' },
+  'farm-get': {},
   'hook-failed': {},
 };
 
@@ -109,6 +117,7 @@ const MASTER_MESSAGE_FIELDS: Readonly<Record<MasterMessage['t'], Readonly<Record
   'stats?': {},
   signal: { num: 'number' },
   'mule-msg': { data: 'string' },
+  'farm-msg': { data: 'string' },
 };
 
 function hasFields(

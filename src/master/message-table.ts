@@ -41,10 +41,21 @@ export function masterMessageTable(ctx: MasterContext): WorkerMessageHandlers<Ch
     'signal-raise': signals<'signal-raise'>(),
     'signal-register': signals<'signal-register'>(),
     'signal-add': signals<'signal-add'>(),
-    'signal-done': signals<'signal-done'>(),
+    'signal-done': (m, from) => {
+      // mule-harakiri watches a mule's signal handlers (src/mule/mule-pool.ts)
+      if (from.role === 'mule') ctx.get('mules')?.signalDone(from.pid);
+      signals<'signal-done'>()(m, from);
+    },
     'spooler-status': (m, from) => ctx.get('spoolers')?.status(from.pid, m),
     // uWSGI: "FATAL hook failed, destroying instance" (the child logged it), then exit 1
     'hook-failed': () => ctx.destroy(),
+    'farm-msg': (m) => {
+      if (!ctx.get('mules')?.farmMsg(m.farm, Buffer.from(m.data, 'base64')))
+        ctx.log(`farm_msg(): no farm named "${m.farm}": message dropped`);
+    },
+    'farm-get': (_m, from) => {
+      if (from.role === 'mule') ctx.get('mules')?.farmAsk(from.pid, from.id);
+    },
     'mule-msg': (m) => {
       // muleMsg() from a worker or a mule: to the mule it names, or the next programmed one
       const forward = { t: 'mule-msg', data: m.data };

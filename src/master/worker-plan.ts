@@ -70,6 +70,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     procname: base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
     hostname: hostname(),
     rpcMax: c.value('rpc-max'),
+    muleMsgSize: c.value('mule-msg-size'),
     // the cheaper subsystem, the metrics and a vassal's loyalty (src/master/services/emperor-link.ts)
     // read the workers' counters
     stats:

@@ -33,3 +33,5 @@ export class MuleInbox {
 }
 
 export const muleInbox = new MuleInbox();
+/** Farm messages (farmGetMsg()): each one the answer to one ask sent to the master. */
+export const farmInbox = new MuleInbox();

@@ -16,7 +16,8 @@ import { importModule, loadApp } from '../worker/app-loader.js';
 import { installBackgroundRuntime } from '../worker/background-runtime.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
-import { muleInbox } from './mule-inbox.js';
+import { decodeMuleCall, hasMuleFunctions } from './mule-functions.js';
+import { farmInbox, muleInbox } from './mule-inbox.js';
 
 class Mule {
   private plan: WorkerPlan | undefined;
@@ -39,8 +40,25 @@ class Mule {
     stop: () => process.exit(0),
     'stats?': () => {},
     signal: (m) => workerSignals.deliver(m.num),
-    'mule-msg': (m) => muleInbox.deliver(Buffer.from(m.data, 'base64')),
+    'mule-msg': (m) => this.muleMessage(Buffer.from(m.data, 'base64')),
+    'farm-msg': (m) => farmInbox.deliver(Buffer.from(m.data, 'base64')),
   };
+
+  /** A muleFunction() call runs here; any other message waits for muleGetMsg(). */
+  private muleMessage(data: Buffer): void {
+    const call = decodeMuleCall(data);
+    if (!call) {
+      muleInbox.deliver(data);
+      return;
+    }
+    Promise.resolve()
+      .then(() => call.fn(...call.args))
+      .catch((err: unknown) =>
+        this.log(
+          `mule ${this.plan?.mule?.id ?? 0}: muleFunction ${call.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        ),
+      );
+  }
 
   onMessage(message: unknown): void {
     dispatchMasterMessage(this.handlers, message, undefined);
@@ -67,6 +85,7 @@ class Mule {
       () => this.keepAlive(),
     );
     muleInbox.changed = () => this.keepAlive();
+    farmInbox.changed = () => this.keepAlive();
     installBackgroundRuntime(plan, shared, (line) => this.log(line));
     try {
       await runHooks(plan.hooks, 'as-mule', { log: (line) => this.log(`${line}\n`) });
@@ -92,7 +111,13 @@ class Mule {
   private keepAlive(): void {
     const channel = process.channel;
     if (!channel) return;
-    const needed = !this.programmed || !this.loaded || workerSignals.listening || muleInbox.waiting > 0;
+    const needed =
+      !this.programmed ||
+      !this.loaded ||
+      workerSignals.listening ||
+      muleInbox.waiting > 0 ||
+      farmInbox.waiting > 0 ||
+      hasMuleFunctions();
     if (needed) channel.ref();
     else channel.unref();
   }

@@ -37,6 +37,7 @@ class Spooler {
     // the spooler is a target of uwsgi signals (seed manual: "the spooler is able to manage uWSGI signals too")
     signal: (m) => workerSignals.deliver(m.num),
     'mule-msg': () => {},
+    'farm-msg': () => {},
   };
 
   onMessage(message: unknown): void {

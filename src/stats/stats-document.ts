@@ -57,6 +57,8 @@ export interface StatsParts {
   /** The spoolers (src/spooler/spooler-pool.ts): their directories and rows; uWSGI shows them only when there are some. */
   /** The attached daemons (src/daemon/daemon-pool.ts); uWSGI shows them only when there are some. */
   readonly daemons?: { statsRows(): StatsObject[] } | undefined;
+  /** The mules (src/mule/mule-pool.ts): uwsgi-ts's own section, uWSGI 2.0.21 has none. */
+  readonly mules?: { statsRows(): StatsObject[] } | undefined;
   readonly spoolers?: { dirs(): string[]; statsRows(): StatsObject[] } | undefined;
 }
 
@@ -67,7 +69,7 @@ export function statsDocument(
   parts: StatsParts = {},
 ): StatsObject {
   const locks = parts.locks ?? { user: [{ 'user 0': 0 }], sharedareas: [], caches: [] };
-  const { metrics, signals, spoolers, daemons } = parts;
+  const { metrics, signals, spoolers, daemons, mules } = parts;
   const caches = parts.caches ?? [];
   const backlog = config.value('listen');
   const socketRows = sockets.map((b) => {
@@ -158,6 +160,8 @@ export function statsDocument(
     }),
     // reference §5: the spoolers after the workers, only when there are some
     ...(spoolers ? { spoolers: spoolers.statsRows() } : {}),
+    // not in uWSGI 2.0.21's document (it keeps mules out of it): ours, after the spoolers
+    ...(mules ? { mules: mules.statsRows() } : {}),
     // uWSGI lists the command crons after the workers (and the spoolers), only when there are some
     ...cronsPart(signals),
   };

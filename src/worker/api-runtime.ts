@@ -7,9 +7,10 @@ import { alarmMessage } from '../alarm/alarm-message.js';
 import type { WorkerRuntime } from '../api/runtime.js';
 import type { Cache } from '../cache/cache.js';
 import { UwsgiError } from '../errors.js';
+import type { WorkerMessage } from '../ipc/messages.js';
 import type { SharedLock } from '../locks/shared-lock.js';
 import type { MetricOp, MetricStore } from '../metrics/metric-store.js';
-import { muleInbox } from '../mule/mule-inbox.js';
+import { farmInbox, muleInbox } from '../mule/mule-inbox.js';
 import type { RpcFunction } from '../rpc/registry.js';
 import { callRpc } from '../rpc/rpc-call.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
@@ -37,6 +38,16 @@ export interface WorkerApiParts {
   dispatcher(): Dispatcher | undefined;
   /** The worker's harakiri, made on first use when the global `harakiri` is 0. */
   harakiri(): WorkerHarakiri;
+}
+
+/**
+ * Sends a message to the master; false only without a channel. process.send() answers false also
+ * when its backlog is long, yet the message is queued and sent: that false is not a loss.
+ */
+function toMaster(message: WorkerMessage): boolean {
+  if (!process.send || !process.connected) return false;
+  process.send(message);
+  return true;
 }
 
 export class WorkerApi implements WorkerRuntime {
@@ -148,7 +159,36 @@ export class WorkerApi implements WorkerRuntime {
   }
 
   muleMsg(data: Buffer, id: number): boolean {
-    return process.send?.({ t: 'mule-msg', mule: id, data: data.toString('base64') }) ?? false;
+    this.checkMuleMsgSize('muleMsg', data);
+    return toMaster({ t: 'mule-msg', mule: id, data: data.toString('base64') });
+  }
+
+  farmMsg(farm: string, data: Buffer): boolean {
+    this.checkMuleMsgSize('farmMsg', data);
+    return toMaster({ t: 'farm-msg', farm, data: data.toString('base64') });
+  }
+
+  farmGetMsg(): Promise<Buffer> {
+    if (this.parts.plan.mule === undefined) {
+      throw new UwsgiError('ERR_API_UNAVAILABLE', 'farmGetMsg() works in a mule only');
+    }
+    // one ask, one message: the master hands the next message of this mule's farms
+    process.send?.({ t: 'farm-get' });
+    return farmInbox.get();
+  }
+
+  /**
+   * mule-msg-size: uWSGI 2.0.21 accepts a bigger message and the mule reads it cut to the size
+   * (recorded: 70,000 bytes arrive as 65,536); here it is refused, so nothing is lost silently.
+   */
+  private checkMuleMsgSize(what: string, data: Buffer): void {
+    const limit = this.parts.plan.muleMsgSize;
+    if (data.length > limit) {
+      throw new UwsgiError(
+        'ERR_API_BAD_ARGUMENT',
+        `${what}(): a message of ${data.length} bytes is over mule-msg-size (${limit} bytes)`,
+      );
+    }
   }
 
   muleGetMsg(): Promise<Buffer> {

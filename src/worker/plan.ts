@@ -61,6 +61,8 @@ export interface WorkerPlan {
   readonly procname: string | undefined;
   /** The stats server is on: the worker keeps counters and answers `stats?`. */
   readonly stats: boolean;
+  /** mule-msg-size: the largest mule or farm message, in bytes. */
+  readonly muleMsgSize: number;
   /** `rpc-max`: functions a worker may register. */
   readonly rpcMax: number;
   /** The instance's shared memory (mapped at REGION_FD) and its services; absent without the addon. */

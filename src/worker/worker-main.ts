@@ -98,6 +98,7 @@ class Worker {
     },
     // mule messages go to mules only
     'mule-msg': () => {},
+    'farm-msg': () => {},
   };
 
   onMessage(message: unknown, handle: unknown): void {

@@ -76,7 +76,10 @@ describe('every option with choices or bounds refuses a bad value, naming its or
   for (const spec of ROWS) {
     for (const bad of badValues(spec)) {
       it(`--${spec.name} ${bad.value}`, { timeout: 20_000 }, async () => {
-        const run = await runCli(['--dry-run', `--${spec.name}`, bad.value]);
+        // an optional argument goes after `=` (getopt's rule: a bare next word is a config file)
+        const argv =
+          spec.arg === 'optional' ? [`--${spec.name}=${bad.value}`] : [`--${spec.name}`, bad.value];
+        const run = await runCli(['--dry-run', ...argv]);
         assertRefused(run, bad.code, spec.name, new RegExp(`\\(command line --${spec.name}\\)`));
       });
       it(`${spec.name} = ${bad.value} in an ini file`, { timeout: 20_000 }, async () => {

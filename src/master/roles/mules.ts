@@ -16,7 +16,7 @@ const MULE_ENTRY = fileURLToPath(new URL('../../mule/mule-main.js', import.meta.
 export const mulesRole: RoleRow = {
   name: 'mule',
   open(ctx, onMessage) {
-    const { mules: specs } = muleConfig(ctx.config);
+    const { mules: specs, farms } = muleConfig(ctx.config);
     if (specs.length === 0) return undefined;
     const mercyMs = ctx.config.value('mule-reload-mercy') * 1000;
     const pool = new MulePool({
@@ -41,6 +41,8 @@ export const mulesRole: RoleRow = {
       onMessage: (pid, id, message) => onMessage({ role: 'mule', id, pid }, message),
       mercyMs,
       log: (line) => ctx.log(line),
+      farms,
+      harakiri: ctx.config.value('mule-harakiri'),
     });
     ctx.provide('mules', pool);
     return {

@@ -19,7 +19,7 @@ export const signalsService: ServiceRow = {
       serving: () => ctx.get('workers')?.serving() ?? [],
       send: (pid, num) =>
         (ctx.get('workers')?.sendTo(pid, { t: 'signal', num }) ||
-          ctx.get('mules')?.sendToPid(pid, { t: 'signal', num }) ||
+          ctx.get('mules')?.sendSignal(pid, num) ||
           ctx.get('spoolers')?.sendToPid(pid, { t: 'signal', num })) ??
         false,
       mules: () => ctx.get('mules')?.serving() ?? [],

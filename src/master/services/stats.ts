@@ -32,6 +32,7 @@ export const statsService: ServiceRow = {
           signals: ctx.get('signals'),
           spoolers: ctx.get('spoolers'),
           daemons: ctx.get('daemons'),
+          mules: ctx.get('mules'),
         });
       },
       log: (line) => ctx.log(line),
