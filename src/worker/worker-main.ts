@@ -23,6 +23,7 @@ import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import { watchHttpReads } from './http-read-timeout.js';
 import { installLightResponse } from './light-response.js';
+import { installListenCapture, ownServer } from './listen-capture.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
@@ -143,11 +144,13 @@ class Worker {
       : undefined;
     // before the apps load: an app may keep `Response` from its import time (light-response.ts)
     installLightResponse();
+    // an app's own listen() is served on the instance's sockets (listen-capture.ts)
+    installListenCapture();
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
       try {
-        apps.push(await loadApp(spec, plan.appStyle, process.cwd()));
+        apps.push(await loadApp(spec, plan.appStyle, process.cwd(), (line) => this.log(line)));
         const seconds = Math.floor((Date.now() - started) / 1000);
         const fallback = id === 0 && !plan.noDefaultApp ? ' (default app)' : '';
         this.log(
@@ -301,6 +304,7 @@ class Worker {
         Response: responseClass(plan),
       });
     }
+    ownServer(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(handle as unknown as net.Server, plan.listenBacklog, () => {
