@@ -24,6 +24,7 @@ import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js
 import { watchHttpReads } from './http-read-timeout.js';
 import { installLightResponse } from './light-response.js';
 import { installListenCapture, ownServer } from './listen-capture.js';
+import { installPackageResolve } from './package-resolve.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
@@ -146,6 +147,8 @@ class Worker {
     installLightResponse();
     // an app's own listen() is served on the instance's sockets (listen-capture.ts)
     installListenCapture();
+    // `import ... from 'uwsgi-ts'` resolves wherever the app lives (package-resolve.ts)
+    installPackageResolve();
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
