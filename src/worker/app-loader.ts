@@ -277,8 +277,10 @@ export async function loadApp(
         : `app ${spec.file}: the export is neither a function nor an object with fetch(), callback() (Koa) or routing() (Fastify)`,
     );
   }
-  // a WebSocket server the app attached to a server it listen()ed on takes the upgrades too
-  const upgrade = upgradeExport(mod) ?? found.upgrade ?? adoptedUpgrade(before);
+  // a WebSocket server the app attached to a server it listen()ed on takes the upgrades too; an
+  // app that listen()s nothing keeps Node's handling of an Upgrade header (a plain request)
+  const listened = found.kind === 'listen()' || adoptedServers().length > before;
+  const upgrade = upgradeExport(mod) ?? found.upgrade ?? (listened ? adoptedUpgrade(before) : undefined);
   const handler = found.style === 'node' ? guardedNode(found.handler as NodeHandler, spec) : found.handler;
   return {
     style: found.style,

@@ -234,6 +234,22 @@ export class Dispatcher {
     if (log !== undefined && !req.noLog) this.logRequest(log, req, res, endPerf ?? performance.now());
   }
 
+  /**
+   * A request that left HTTP (a WebSocket's 101, src/worker/upgrades.ts): counted as it starts,
+   * logged as it ends with the status and the bytes written on its socket.
+   */
+  countDetached(req: UwsgiRequest): void {
+    this.requests++;
+    const slot = this.slots[req.appId];
+    if (slot) slot.requests++;
+  }
+
+  /** The log line of a request counted by countDetached(), when its socket is gone. */
+  logDetached(req: UwsgiRequest, res: UwsgiResponse): void {
+    const log = this.requestLog;
+    if (log !== undefined && !req.noLog) this.logRequest(log, req, res, performance.now());
+  }
+
   /** uWSGI's log_request(): the exceptions of `disable-logging` first, then the line. */
   private logRequest(log: RequestLog, req: UwsgiRequest, res: UwsgiResponse, endPerf: number): void {
     const elapsedMicros = Math.round((endPerf - req.startPerf) * 1000);

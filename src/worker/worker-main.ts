@@ -30,6 +30,7 @@ import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
 import { RequestRouter } from './request-router.js';
+import { plainOnSocket, Upgrades } from './upgrades.js';
 
 /** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
@@ -70,6 +71,8 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
+  /** WebSockets and other upgrades on HTTP sockets; absent when no app takes them. */
+  private upgrades: Upgrades | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
@@ -220,6 +223,17 @@ class Worker {
           }
         : {}),
     });
+    const dispatcher = this.dispatcher;
+    if (Upgrades.wanted(apps)) {
+      this.upgrades = new Upgrades({
+        plan,
+        apps,
+        dispatcher,
+        log: (line) => this.log(line),
+        plain: (req, socket, context) =>
+          dispatcher.handle(req, plainOnSocket(req, socket, responseClass(plan)), context),
+      });
+    }
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);
       if (!handle) throw new Error(`socket ${socket.index} was not passed to worker ${plan.id}`);
@@ -260,6 +274,12 @@ class Worker {
       this.clientError(err, socket),
     );
     watchHttpReads(server, plan.socketTimeout, (line) => this.log(line));
+    const upgrades = this.upgrades;
+    if (upgrades) {
+      server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+        upgrades.serve(req as UwsgiRequest, socket, head, context),
+      );
+    }
     return server;
   }
 
@@ -345,6 +365,12 @@ class Worker {
       if (--open === 0) this.exit();
     };
     if (open === 0) this.exit();
+    const upgrades = this.upgrades;
+    if (upgrades && upgrades.count > 0) {
+      // a WebSocket never ends by itself: closed (1001) a second before the master's mercy ends
+      const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;
+      setTimeout(() => upgrades.closeAll(), Math.max(0, mercyMs - 1000)).unref();
+    }
     // net.Server's own close: stops accepting, calls back when the last connection is gone
     for (const { server } of this.listening) NetServer.prototype.close.call(server, closed);
   }
