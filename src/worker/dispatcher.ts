@@ -160,7 +160,8 @@ export class Dispatcher {
       }
       slot = pick.app;
       if (pick.mountpoint !== '') {
-        req.mountpoint = pick.mountpoint;
+        // SCRIPT_NAME as the mount was written (`/foobis/` keeps its slash, as in uWSGI)
+        req.mountpoint = pick.scriptName;
         // the app sees the path below its mountpoint, as a WSGI app sees PATH_INFO
         const url = req.url ?? '/';
         const rest = url.slice(pick.mountpoint.length);

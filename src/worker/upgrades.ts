@@ -75,7 +75,7 @@ export class Upgrades {
     }
     const url = req.url;
     if (pick.mountpoint !== '') {
-      req.mountpoint = pick.mountpoint;
+      req.mountpoint = pick.scriptName;
       const rest = (url ?? '/').slice(pick.mountpoint.length);
       req.url = rest === '' || rest.startsWith('?') ? `/${rest}` : rest;
     }
