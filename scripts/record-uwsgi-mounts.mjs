@@ -90,7 +90,8 @@ function parse(text, path) {
 
 async function record(mounts) {
   const dir = mkdtempSync(join(tmpdir(), 'uwrec-mounts-'));
-  for (const n of [1, 2, 3]) writeFileSync(join(dir, `app${n}.py`), fixture.wsgiApp.replace('app1', `app${n}`));
+  for (const n of [1, 2, 3])
+    writeFileSync(join(dir, `app${n}.py`), fixture.wsgiApp.replace('app1', `app${n}`));
   const port = await freePort();
   const args = ['--plugin', 'python3', '--http-socket', `127.0.0.1:${port}`, '--manage-script-name'];
   for (const m of mounts) args.push('--mount', m);
@@ -99,7 +100,8 @@ async function record(mounts) {
   proc.stderr.on('data', (d) => {
     log += d;
   });
-  for (let i = 0; i < 100 && !/spawned uWSGI worker/.test(log); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && !/spawned uWSGI worker/.test(log); i++)
+    await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   const answers = {};
   for (const path of PATHS) answers[path] = parse(await get(port, path), path);

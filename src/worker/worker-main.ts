@@ -177,7 +177,13 @@ class Worker {
       }
       this.log('*** no app loaded. going in full dynamic mode ***\n');
     }
-    const stats = plan.stats ? new WorkerStats(plan.apps.map((a) => a.mountpoint)) : undefined;
+    // uWSGI lists threads x async cores per worker (reference §5)
+    const stats = plan.stats
+      ? new WorkerStats(
+          plan.apps.map((a) => a.mountpoint),
+          plan.threads * plan.async,
+        )
+      : undefined;
     this.stats = stats;
     if (plan.harakiri.seconds > 0) {
       this.harakiri = new WorkerHarakiri(

@@ -41,7 +41,12 @@ const RECORDED: unknown = JSON.parse(
 );
 
 function recording(
-  name: 'mountpoints' | 'mountpointsNoDefaultApp' | 'seedSnippet' | 'mountpointsTrailingSlash' | 'mountpointsMixed',
+  name:
+    | 'mountpoints'
+    | 'mountpointsNoDefaultApp'
+    | 'seedSnippet'
+    | 'mountpointsTrailingSlash'
+    | 'mountpointsMixed',
 ): Recording {
   const value = (RECORDED as Record<string, unknown>)[name];
   if (!isRecording(value)) throw new Error(`mounts-uwsgi.json has no recording "${name}"`);
