@@ -268,3 +268,33 @@ describe('a fetch handler of (request, env) called Node-style', () => {
     }
   });
 });
+
+describe("Fastify's and Koa's getting-started servers, which only listen(3000)", () => {
+  const rows = [
+    { fixture: 'fastify-listen.mjs', hello: 'hello from fastify', asked: 'localhost:3000' },
+    { fixture: 'koa-listen.cjs', hello: 'hello from koa', asked: '3000' },
+  ];
+  for (const row of rows) {
+    test(`${row.fixture}: served in both workers, port 3000 bound by none`, async (t) => {
+      const server = await startServer([
+        '--master',
+        '--processes',
+        '2',
+        '--http-socket',
+        '127.0.0.1:0',
+        '--app',
+        `test/fixtures/frameworks/${row.fixture}`,
+      ]);
+      t.after(() => server.close());
+      const said = server.log().match(new RegExp(`called listen\\(${row.asked}\\) itself`, 'g'));
+      assert.equal(said?.length, 2, server.log());
+      assert.doesNotMatch(server.log(), /EADDRINUSE/);
+      for (let i = 0; i < 4; i++) {
+        const a = await ask(server.port, 'GET', '/hello');
+        assert.equal(a.status, 200);
+        assert.equal(a.body.toString(), row.hello);
+      }
+      assert.equal((await ask(server.port, 'GET', '/nope')).status, 404);
+    });
+  }
+});
