@@ -14,10 +14,15 @@ let server: RunningServer;
 
 const APPS: Readonly<Record<string, string>> = {
   'app.mjs': `import { cacheGet, cacheSet, workerId } from 'uwsgi-ts';
+import { libWorker } from './lib.mjs';
 export default function app(_req, res) {
   cacheSet('esm', 'set by esm');
-  res.end(\`esm worker=\${workerId()} cache=\${cacheGet('esm')} mule=\${cacheGet('mule') ?? '-'}\`);
+  res.end(\`esm worker=\${workerId()} lib=\${libWorker()} cache=\${cacheGet('esm')} mule=\${cacheGet('mule') ?? '-'}\`);
 }
+`,
+  // a module of the app's own that imports the API too (not only the app's entry file)
+  'lib.mjs': `import { workerId } from 'uwsgi-ts';
+export const libWorker = () => workerId();
 `,
   'app.cjs': `const { cacheGet, cacheSet, workerId } = require('uwsgi-ts');
 module.exports = function app(_req, res) {
@@ -72,7 +77,7 @@ after(async () => {
 test('an ESM app outside the checkout imports cacheGet and workerId', async () => {
   const reply = await httpGet(server.port, '/esm/');
   assert.equal(reply.status, 200, server.log());
-  assert.match(reply.body, /^esm worker=1 cache=set by esm mule=/);
+  assert.match(reply.body, /^esm worker=1 lib=1 cache=set by esm mule=/);
 });
 
 test('a CommonJS app outside the checkout requires them', async () => {
