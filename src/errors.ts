@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   ERR_SOCKET_BAD_ADDRESS: 'a socket address that cannot be parsed',
   ERR_SOCKET_NONE: 'no socket to serve on',
   ERR_APP_LOAD: 'an app module could not be loaded or has no usable export',
+  ERR_APP_STYLE:
+    'a handler called Node-style returned a Response without writing (it is a fetch handler: app-style = fetch)',
   ERR_APP_NONE: 'need-app is set and no app could be loaded',
   ERR_PROCESS_PRIVILEGES: 'uid/gid/chdir could not be applied',
   ERR_PROTOCOL_TRUNCATED: 'the peer closed the connection in the middle of a request',

@@ -79,6 +79,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
       ctx.get('metrics') !== undefined ||
       ctx.get('emperor') !== undefined,
     harakiri: { seconds: c.value('harakiri'), verbose: c.value('harakiri-verbose') === true },
+    mercySeconds: mercySeconds(c),
     ...(shared ? { shared: shared.services.plan } : {}),
     ...(shared?.remote ? { sharedRemote: shared.remote } : {}),
     ...spoolPart(c),

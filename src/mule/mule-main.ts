@@ -14,6 +14,7 @@ import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { importModule, loadApp } from '../worker/app-loader.js';
 import { installBackgroundRuntime } from '../worker/background-runtime.js';
+import { installListenCapture } from '../worker/listen-capture.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { decodeMuleCall, hasMuleFunctions } from './mule-functions.js';
@@ -97,7 +98,9 @@ class Mule {
     if (mule.script !== undefined) {
       await importModule(resolve(process.cwd(), mule.script));
     } else {
-      // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too
+      // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too;
+      // an app that listen()s itself must not take its port in the mule (listen-capture.ts)
+      installListenCapture();
       for (const spec of plan.apps) await loadApp(spec, plan.appStyle, process.cwd());
     }
     this.loaded = true;

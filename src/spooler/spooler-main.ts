@@ -12,6 +12,7 @@ import { ownLogWriter } from '../logging/worker-output.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { loadApp } from '../worker/app-loader.js';
 import { installBackgroundRuntime } from '../worker/background-runtime.js';
+import { installListenCapture } from '../worker/listen-capture.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { SpoolerLoop, type SpoolerStatus } from './spooler-loop.js';
@@ -72,6 +73,8 @@ class Spooler {
     const shared = attachProcessServices(plan, (line) => this.write(line));
     installBackgroundRuntime(plan, shared, (line) => this.write(line));
     for (const file of spooler.imports) await import(pathToFileURL(file).href);
+    // an app that listen()s itself must not take its port in the spooler too (listen-capture.ts)
+    installListenCapture();
     // the apps register their tasks at import time; one that does not load costs only its tasks
     for (const spec of plan.apps) {
       try {

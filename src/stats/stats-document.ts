@@ -9,6 +9,7 @@ import { boundPort } from '../net/native-handle.js';
 import { VERSION } from '../version.js';
 import { listenQueue } from './listen-queue.js';
 import type { StatsObject } from './stats-json.js';
+import type { WorkerSnapshot } from './worker-stats.js';
 
 /** uWSGI lists its built-in locks even when nothing holds them. */
 const LOCKS = ['signal', 'filemon', 'timer', 'rbtimer', 'cron', 'rpc'];
@@ -142,20 +143,7 @@ export function statsDocument(
           exceptions: a.exceptions,
           chdir: '',
         })),
-        cores: [
-          {
-            id: 0,
-            requests: s?.requests ?? 0,
-            static_requests: 0,
-            routed_requests: 0,
-            offloaded_requests: 0,
-            write_errors: 0,
-            read_errors: 0,
-            in_request: s?.busy ? 1 : 0,
-            vars: s?.current ? [...s.current.vars] : [],
-            req_info: s?.current ? { request_start: s.current.start } : {},
-          },
-        ],
+        cores: coreRows(s),
       };
     }),
     // reference §5: the spoolers after the workers, only when there are some
@@ -165,6 +153,23 @@ export function statsDocument(
     // uWSGI lists the command crons after the workers (and the spoolers), only when there are some
     ...cronsPart(signals),
   };
+}
+
+/** The core objects of a worker (reference §5): one per core the worker reported (threads x async). */
+function coreRows(s: WorkerSnapshot | undefined): StatsObject[] {
+  const cores = s?.cores ?? [{ requests: s?.requests ?? 0, current: s?.current }];
+  return cores.map((core, id) => ({
+    id,
+    requests: core.requests,
+    static_requests: 0,
+    routed_requests: 0,
+    offloaded_requests: 0,
+    write_errors: 0,
+    read_errors: 0,
+    in_request: core.current ? 1 : 0,
+    vars: core.current ? [...core.current.vars] : [],
+    req_info: core.current ? { request_start: core.current.start } : {},
+  }));
 }
 
 function cronsPart(signals: SignalStats | undefined): { crons?: StatsObject[] } {

@@ -22,6 +22,24 @@ export interface WorkerSnapshot {
   }>;
   /** The request in flight the longest: its vars and start, for the core object. */
   readonly current: { readonly vars: readonly string[]; readonly start: number } | undefined;
+  /**
+   * One row per core (threads x async, as uWSGI lists a worker's cores): the requests each served
+   * and the one it serves now. A request takes the lowest free core as it starts; past the last
+   * one (no `threads` bound: Node serves more at once) it shares the last core.
+   */
+  readonly cores?: ReadonlyArray<{
+    readonly requests: number;
+    readonly current: { readonly vars: readonly string[]; readonly start: number } | undefined;
+  }>;
+}
+
+interface Core {
+  requests: number;
+  current: UwsgiRequest | undefined;
+}
+
+function requestInfo(req: UwsgiRequest): { vars: string[]; start: number } {
+  return { vars: [...[...req.vars].map(([k, v]) => `${k}=${v}`), ''], start: Math.floor(req.startMs / 1000) };
 }
 
 export class WorkerStats {
@@ -35,20 +53,35 @@ export class WorkerStats {
   private busyUs = 0;
   private busySince = 0;
 
-  constructor(mountpoints: readonly string[]) {
+  private readonly cores: Core[];
+  private readonly coreOf = new Map<UwsgiRequest, Core>();
+
+  /** `cores`: threads x async of the worker (1 without them). */
+  constructor(mountpoints: readonly string[], cores = 1) {
     this.apps = mountpoints.map((mountpoint, id) => ({ id, mountpoint, requests: 0, exceptions: 0 }));
+    this.cores = Array.from({ length: Math.max(1, cores) }, () => ({ requests: 0, current: undefined }));
   }
 
   /** Called as the dispatcher starts tracking `req` (its startPerf is set: no clock read here). */
   started(req: UwsgiRequest): void {
     if (this.inFlight.size === 0) this.busySince = req.startPerf;
     this.inFlight.add(req);
+    const cores = this.cores;
+    const core = cores.find((c) => c.current === undefined) ?? (cores[cores.length - 1] as Core);
+    if (core.current === undefined) core.current = req;
+    this.coreOf.set(req, core);
   }
 
   /** `now` is performance.now() at the end (the dispatcher reads the clock once for all). */
   finished(req: UwsgiRequest, res: UwsgiResponse, now = performance.now()): void {
     if (this.inFlight.delete(req) && this.inFlight.size === 0)
       this.busyUs += Math.round((now - this.busySince) * 1000);
+    const core = this.coreOf.get(req);
+    if (core) {
+      this.coreOf.delete(req);
+      core.requests++;
+      if (core.current === req) core.current = undefined;
+    }
     const rt = Math.round((now - req.startPerf) * 1000);
     this.requests++;
     this.runningTime += rt;
@@ -75,12 +108,11 @@ export class WorkerStats {
       busyUs:
         this.busyUs + (this.inFlight.size > 0 ? Math.round((performance.now() - this.busySince) * 1000) : 0),
       apps: this.apps.map((a) => ({ ...a })),
-      current: oldest
-        ? {
-            vars: [...[...oldest.vars].map(([k, v]) => `${k}=${v}`), ''],
-            start: Math.floor(oldest.startMs / 1000),
-          }
-        : undefined,
+      current: oldest ? requestInfo(oldest) : undefined,
+      cores: this.cores.map((c) => ({
+        requests: c.requests,
+        current: c.current ? requestInfo(c.current) : undefined,
+      })),
     };
   }
 }

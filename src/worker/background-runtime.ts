@@ -5,6 +5,7 @@
 import { installRuntime } from '../api/runtime.js';
 import { WorkerApi } from './api-runtime.js';
 import { WorkerHarakiri } from './harakiri.js';
+import { installPackageResolve } from './package-resolve.js';
 import type { WorkerPlan } from './plan.js';
 import type { attachProcessServices } from './process-services.js';
 
@@ -14,6 +15,8 @@ export function installBackgroundRuntime(
   log: (line: string) => void,
 ): void {
   let harakiri: WorkerHarakiri | undefined;
+  // a mule script or a spooler's module imports 'uwsgi-ts' as an app does (package-resolve.ts)
+  installPackageResolve();
   installRuntime(
     new WorkerApi({
       plan,

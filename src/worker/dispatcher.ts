@@ -160,7 +160,8 @@ export class Dispatcher {
       }
       slot = pick.app;
       if (pick.mountpoint !== '') {
-        req.mountpoint = pick.mountpoint;
+        // SCRIPT_NAME as the mount was written (`/foobis/` keeps its slash, as in uWSGI)
+        req.mountpoint = pick.scriptName;
         // the app sees the path below its mountpoint, as a WSGI app sees PATH_INFO
         const url = req.url ?? '/';
         const rest = url.slice(pick.mountpoint.length);
@@ -232,6 +233,22 @@ export class Dispatcher {
     const log = this.requestLog;
     // donotlog: a routing rule dropped this request's line
     if (log !== undefined && !req.noLog) this.logRequest(log, req, res, endPerf ?? performance.now());
+  }
+
+  /**
+   * A request that left HTTP (a WebSocket's 101, src/worker/upgrades.ts): counted as it starts,
+   * logged as it ends with the status and the bytes written on its socket.
+   */
+  countDetached(req: UwsgiRequest): void {
+    this.requests++;
+    const slot = this.slots[req.appId];
+    if (slot) slot.requests++;
+  }
+
+  /** The log line of a request counted by countDetached(), when its socket is gone. */
+  logDetached(req: UwsgiRequest, res: UwsgiResponse): void {
+    const log = this.requestLog;
+    if (log !== undefined && !req.noLog) this.logRequest(log, req, res, performance.now());
   }
 
   /** uWSGI's log_request(): the exceptions of `disable-logging` first, then the line. */

@@ -87,4 +87,6 @@ export interface WorkerPlan {
   readonly routing?: RoutingPlan;
   /** Static files (src/static/static-plan.ts); absent when no static option is set. */
   readonly static?: StaticPlan;
+  /** reload-mercy in seconds: open WebSockets are closed (1001) just before it runs out. */
+  readonly mercySeconds?: number;
 }

@@ -25,11 +25,14 @@ import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import { watchHttpReads } from './http-read-timeout.js';
 import { installLightResponse } from './light-response.js';
+import { installListenCapture, ownServer } from './listen-capture.js';
+import { installPackageResolve } from './package-resolve.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
 import { UwsgiRequest, UwsgiResponse } from './request.js';
 import { RequestRouter } from './request-router.js';
+import { plainOnSocket, Upgrades } from './upgrades.js';
 
 /** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
@@ -73,6 +76,8 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
+  /** WebSockets and other upgrades on HTTP sockets; absent when no app takes them. */
+  private upgrades: Upgrades | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
@@ -149,12 +154,16 @@ class Worker {
       : undefined;
     // before the apps load: an app may keep `Response` from its import time (light-response.ts)
     installLightResponse();
+    // an app's own listen() is served on the instance's sockets (listen-capture.ts)
+    installListenCapture();
+    // `import ... from 'uwsgi-ts'` resolves wherever the app lives (package-resolve.ts)
+    installPackageResolve();
     if (!(await this.hooks('post-fork')) || !(await this.hooks('pre-app'))) return;
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
       try {
-        apps.push(await loadApp(spec, plan.appStyle, process.cwd()));
+        apps.push(await loadApp(spec, plan.appStyle, process.cwd(), (line) => this.log(line)));
         const seconds = Math.floor((Date.now() - started) / 1000);
         const fallback = id === 0 && !plan.noDefaultApp ? ' (default app)' : '';
         this.log(
@@ -176,7 +185,13 @@ class Worker {
       this.log('*** no app loaded. going in full dynamic mode ***\n');
     }
     if (!(await this.hooks('post-app'))) return;
-    const stats = plan.stats ? new WorkerStats(plan.apps.map((a) => a.mountpoint)) : undefined;
+    // uWSGI lists threads x async cores per worker (reference §5)
+    const stats = plan.stats
+      ? new WorkerStats(
+          plan.apps.map((a) => a.mountpoint),
+          plan.threads * plan.async,
+        )
+      : undefined;
     this.stats = stats;
     if (plan.harakiri.seconds > 0) {
       this.harakiri = new WorkerHarakiri(
@@ -222,6 +237,17 @@ class Worker {
           }
         : {}),
     });
+    const dispatcher = this.dispatcher;
+    if (Upgrades.wanted(apps)) {
+      this.upgrades = new Upgrades({
+        plan,
+        apps,
+        dispatcher,
+        log: (line) => this.log(line),
+        plain: (req, socket, context) =>
+          dispatcher.handle(req, plainOnSocket(req, socket, responseClass(plan)), context),
+      });
+    }
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);
       if (!handle) throw new Error(`socket ${socket.index} was not passed to worker ${plan.id}`);
@@ -274,6 +300,12 @@ class Worker {
       this.clientError(err, socket),
     );
     watchHttpReads(server, plan.socketTimeout, (line) => this.log(line));
+    const upgrades = this.upgrades;
+    if (upgrades) {
+      server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+        upgrades.serve(req as UwsgiRequest, socket, head, context),
+      );
+    }
     return server;
   }
 
@@ -321,6 +353,7 @@ class Worker {
         Response: responseClass(plan),
       });
     }
+    ownServer(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(handle as unknown as net.Server, plan.listenBacklog, () => {
@@ -358,6 +391,12 @@ class Worker {
       if (--open === 0) this.exit();
     };
     if (open === 0) this.exit();
+    const upgrades = this.upgrades;
+    if (upgrades && upgrades.count > 0) {
+      // a WebSocket never ends by itself: closed (1001) a second before the master's mercy ends
+      const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;
+      setTimeout(() => upgrades.closeAll(), Math.max(0, mercyMs - 1000)).unref();
+    }
     // net.Server's own close: stops accepting, calls back when the last connection is gone
     for (const { server } of this.listening) NetServer.prototype.close.call(server, closed);
   }
