@@ -1,5 +1,6 @@
 // The stats document in Prometheus' text exposition format (ours, on the stats-http server at
-// /metrics): the instance and per-worker counters, labelled by worker id.
+// /metrics): the instance and per-worker counters, labelled by worker id, then the spoolers',
+// mules' and attached daemons' rows when the instance has them.
 
 import type { StatsObject, StatsValue } from './stats-json.js';
 
@@ -15,6 +16,59 @@ const WORKER_METRICS: ReadonlyArray<readonly [string, string, 'counter' | 'gauge
   ['rss', 'uwsgi_worker_rss_bytes', 'gauge', 'resident memory of the worker'],
   ['respawn_count', 'uwsgi_worker_respawns_total', 'counter', 'times the worker was spawned'],
 ];
+
+/** The other processes' rows of the stats document, one family per field, labelled by `label`. */
+const ROW_SECTIONS: ReadonlyArray<{
+  readonly section: string;
+  readonly label: readonly [string, string];
+  readonly metrics: ReadonlyArray<readonly [string, string, 'counter' | 'gauge', string]>;
+}> = [
+  {
+    section: 'spoolers',
+    label: ['dir', 'dir'],
+    metrics: [
+      ['tasks', 'uwsgi_spooler_tasks_total', 'counter', 'tasks handled by the spooler'],
+      ['running', 'uwsgi_spooler_running', 'gauge', '1 while the spooler runs a task'],
+      ['respawns', 'uwsgi_spooler_respawns_total', 'counter', 'times the spooler was respawned'],
+    ],
+  },
+  {
+    section: 'mules',
+    label: ['mule', 'id'],
+    metrics: [
+      ['respawns', 'uwsgi_mule_respawns_total', 'counter', 'times the mule was respawned'],
+      ['signal', 'uwsgi_mule_signal', 'gauge', 'the signal whose handler the mule runs (0: none)'],
+    ],
+  },
+  {
+    section: 'daemons',
+    label: ['cmd', 'cmd'],
+    metrics: [['respawns', 'uwsgi_daemon_respawns_total', 'counter', 'times the daemon was respawned']],
+  },
+];
+
+/** A label value as the exposition format quotes it. */
+function labelValue(v: StatsValue | undefined): string {
+  return String(v ?? '')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n');
+}
+
+function rowFamilies(doc: StatsObject): string {
+  let out = '';
+  for (const { section, label, metrics } of ROW_SECTIONS) {
+    const rows = doc[section];
+    if (!Array.isArray(rows)) continue;
+    for (const [key, name, type, help] of metrics) {
+      out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
+      for (const row of rows as StatsObject[]) {
+        out += `${name}{${label[0]}="${labelValue(row[label[1]])}"} ${num(row[key])}\n`;
+      }
+    }
+  }
+  return out;
+}
 
 export function prometheusText(doc: StatsObject): string {
   const workers = (Array.isArray(doc['workers']) ? doc['workers'] : []) as StatsObject[];
@@ -33,7 +87,7 @@ export function prometheusText(doc: StatsObject): string {
     out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
     for (const w of workers) out += `${name}{worker="${num(w['id'])}"} ${num(w[key])}\n`;
   }
-  return out + metricFamilies(doc['metrics']);
+  return out + rowFamilies(doc) + metricFamilies(doc['metrics']);
 }
 
 /** uWSGI metric types (stats `type`): counter 0, gauge 1, absolute 2, alias 3. */

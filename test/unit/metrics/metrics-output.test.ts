@@ -87,3 +87,25 @@ test('Prometheus: one family per metric, counters and gauges', () => {
   assert.match(text, /uwsgi_metric_my_metric -3\n/);
   assert.doesNotMatch(text, /uwsgi_metric_my_metric 9/);
 });
+
+test('Prometheus: the spoolers, mules and daemons rows, labelled, only when the instance has them', () => {
+  const text = prometheusText({
+    workers: [],
+    spoolers: [
+      { dir: '/var/spool/a', pid: 10, tasks: 7, respawns: 1, running: 1 },
+      { dir: '/var/spool/"b"', pid: 11, tasks: 0, respawns: 0, running: 0 },
+    ],
+    mules: [{ id: 1, pid: 12, respawns: 2, signal: 17, farms: ['f'] }],
+    daemons: [{ cmd: 'memcached -p 11311', pid: 13, respawns: 3 }],
+  });
+  assert.match(
+    text,
+    /# TYPE uwsgi_spooler_tasks_total counter\nuwsgi_spooler_tasks_total\{dir="\/var\/spool\/a"\} 7\n/,
+  );
+  assert.match(text, /uwsgi_spooler_tasks_total\{dir="\/var\/spool\/\\"b\\""\} 0\n/);
+  assert.match(text, /uwsgi_spooler_running\{dir="\/var\/spool\/a"\} 1\n/);
+  assert.match(text, /uwsgi_mule_respawns_total\{mule="1"\} 2\n/);
+  assert.match(text, /uwsgi_mule_signal\{mule="1"\} 17\n/);
+  assert.match(text, /uwsgi_daemon_respawns_total\{cmd="memcached -p 11311"\} 3\n/);
+  assert.doesNotMatch(prometheusText({ workers: [] }), /spooler|mule|daemon/);
+});
