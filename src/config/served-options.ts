@@ -214,6 +214,18 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'need-app',
   'no-default-app',
   'callable',
+  // Python WSGI apps (src/python/, README "Python (WSGI)")
+  'wsgi-file',
+  'module',
+  'home',
+  'pythonpath',
+  'import',
+  'shared-import',
+  'pyargv',
+  'py-programname',
+  'single-interpreter',
+  'wsgi-disable-file-wrapper',
+  'wsgi-manage-chunked-input',
   // logging (reference §2.5, §9; src/logging/)
   'logto',
   'disable-logging',

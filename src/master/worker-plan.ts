@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
+import { pythonPart } from '../python/python-plan.js';
 import { workerLogging } from '../logging/log-config.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
@@ -83,6 +84,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     ...spoolPart(c),
     ...staticPart(c),
     ...routingPart(c),
+    ...pythonPart(c, apps),
     recycle: {
       maxRequests: maxRequests > 0 ? maxRequests + id * c.value('max-requests-delta') : 0,
       reloadOnRssMB: c.value('reload-on-rss'),

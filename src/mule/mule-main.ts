@@ -71,7 +71,8 @@ class Mule {
       await importModule(resolve(process.cwd(), mule.script));
     } else {
       // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too
-      for (const spec of plan.apps) await loadApp(spec, plan.appStyle, process.cwd());
+      // Python apps run in their workers' Python processes only (README "Python (WSGI)")
+      for (const spec of plan.apps) if (!spec.python) await loadApp(spec, plan.appStyle, process.cwd());
     }
     this.loaded = true;
     this.keepAlive();

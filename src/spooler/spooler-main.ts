@@ -73,6 +73,7 @@ class Spooler {
     for (const file of spooler.imports) await import(pathToFileURL(file).href);
     // the apps register their tasks at import time; one that does not load costs only its tasks
     for (const spec of plan.apps) {
+      if (spec.python) continue;
       try {
         await loadApp(spec, plan.appStyle, process.cwd());
       } catch (err) {

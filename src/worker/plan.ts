@@ -5,6 +5,7 @@
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
+import type { PythonPlan } from '../python/python-plan.js';
 import type { RoutingPlan } from '../routing/routing-plan.js';
 import type { SharedPlan } from '../shared/shared-plan.js';
 import type { SpoolerProcessPlan, SpoolTargets } from '../spooler/spooler-config.js';
@@ -18,6 +19,8 @@ export interface AppSpec {
   readonly file: string;
   /** Export to use; undefined: the default export, else `application`. */
   readonly callable: string | undefined;
+  /** A Python WSGI app (src/python/): a wsgi-file (`file`) or a module name (`module`). */
+  readonly python?: 'file' | 'module';
 }
 
 export interface WorkerPlan {
@@ -82,4 +85,6 @@ export interface WorkerPlan {
   readonly routing?: RoutingPlan;
   /** Static files (src/static/static-plan.ts); absent when no static option is set. */
   readonly static?: StaticPlan;
+  /** Python WSGI apps (src/python/python-plan.ts); absent when no app is a Python one. */
+  readonly python?: PythonPlan;
 }

@@ -1,0 +1,140 @@
+// A Python WSGI app as a worker sees it: a Node-style handler in front of `slots` Python
+// processes (python-process.ts), each serving one request at a time; requests wait in order when
+// all are busy, as in a uWSGI worker's queue. A process that dies is replaced; its request gets a
+// 502 (the worker, its log line, harakiri and recycling stay the JS side's: README "Python (WSGI)").
+
+import { UwsgiError } from '../errors.js';
+import type { LoadedApp } from '../worker/app-loader.js';
+import type { AppSpec } from '../worker/plan.js';
+import { UwsgiRequest, type UwsgiResponse } from '../worker/request.js';
+import type { ApiCaller } from './python-api.js';
+import type { PythonPlan } from './python-plan.js';
+import { type ProcessContext, PythonProcess } from './python-process.js';
+
+export interface PythonWorkerContext {
+  readonly workerId: number;
+  readonly hostname: string;
+  readonly log: (line: string) => void;
+  readonly api: ApiCaller;
+}
+
+/** A load failure right after a respawn waits this long before the next try. */
+const RESPAWN_BACKOFF_MS = 1000;
+
+const everyProcess = new Set<PythonProcess>();
+let exitHook = false;
+
+export class PythonApp {
+  private readonly idle: PythonProcess[] = [];
+  private readonly queue: Array<[UwsgiRequest, UwsgiResponse]> = [];
+  private readonly ctx: ProcessContext;
+  /** The app failed to load: its processes are not replaced. */
+  private closed = false;
+
+  constructor(
+    plan: PythonPlan,
+    spec: AppSpec,
+    worker: PythonWorkerContext,
+    private readonly slots: number,
+  ) {
+    this.ctx = {
+      plan,
+      app: {
+        kind: spec.python ?? 'file',
+        target: spec.file,
+        callable: spec.callable,
+        mountpoint: spec.mountpoint,
+      },
+      workerId: worker.workerId,
+      masterPid: process.ppid,
+      node: worker.hostname,
+      log: worker.log,
+      api: worker.api,
+    };
+    if (!exitHook) {
+      exitHook = true;
+      // the processes die with the worker (PDEATHSIG on Linux); this covers the rest
+      process.on('exit', () => {
+        for (const proc of everyProcess) proc.kill();
+      });
+    }
+  }
+
+  /** Starts every process and waits for each to load the app (a failure: the first traceback). */
+  async load(): Promise<void> {
+    const procs = Array.from({ length: this.slots }, () => this.spawn());
+    try {
+      await Promise.all(procs.map((p) => p.loaded));
+    } catch (err) {
+      this.closed = true;
+      for (const p of procs) p.kill();
+      throw err;
+    }
+  }
+
+  readonly handler = (req: unknown, res: unknown): void => {
+    const request = req as UwsgiRequest;
+    const response = res as UwsgiResponse;
+    const proc = this.idle.pop();
+    if (proc) this.start(proc, request, response);
+    else this.queue.push([request, response]);
+  };
+
+  private start(proc: PythonProcess, req: UwsgiRequest, res: UwsgiResponse): void {
+    proc.serve(req, res, UwsgiRequest.varsOf(req));
+  }
+
+  private spawn(): PythonProcess {
+    const proc = new PythonProcess(
+      this.ctx,
+      (p) => this.next(p),
+      (p, wasLoaded) => this.exited(p, wasLoaded),
+    );
+    everyProcess.add(proc);
+    proc.loaded.then(
+      () => this.next(proc),
+      () => {},
+    );
+    return proc;
+  }
+
+  /** A process is free: the oldest waiting request whose client is still there, else idle. */
+  private next(proc: PythonProcess): void {
+    if (proc.exited) return;
+    for (;;) {
+      const item = this.queue.shift();
+      if (!item) break;
+      const [req, res] = item;
+      if (res.destroyed || res.writableEnded) continue;
+      this.start(proc, req, res);
+      return;
+    }
+    this.idle.push(proc);
+  }
+
+  private exited(proc: PythonProcess, wasLoaded: boolean): void {
+    everyProcess.delete(proc);
+    const at = this.idle.indexOf(proc);
+    if (at >= 0) this.idle.splice(at, 1);
+    if (this.closed || process.exitCode !== undefined) return;
+    this.ctx.log(
+      `[uwsgi-ts] respawning the Python process of app ${this.ctx.app.target} (old pid: ${proc.pid})\n`,
+    );
+    if (wasLoaded) this.spawn();
+    else setTimeout(() => this.spawn(), RESPAWN_BACKOFF_MS).unref();
+  }
+}
+
+/** Loads a Python app into a worker: its processes started and the app imported in each. */
+export async function loadPythonApp(
+  spec: AppSpec,
+  plan: PythonPlan | undefined,
+  worker: PythonWorkerContext,
+): Promise<LoadedApp> {
+  if (plan === undefined) {
+    throw new UwsgiError('ERR_APP_LOAD', `app ${spec.file} is a Python app, but the plan has no Python part`);
+  }
+  const app = new PythonApp(plan, spec, worker, plan.slots);
+  await app.load();
+  return { style: 'node', handler: app.handler, spec };
+}

@@ -1,0 +1,274 @@
+// One Python process serving one WSGI app for its JS worker, one request at a time: the request
+// vars and body go out on fd 3 as frames, the head, body and end come back (python-frames.ts);
+// fd 4 carries the app's `uwsgi` module calls (python-api.ts). The process is spawned when the
+// worker loads the app and again whenever it dies.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UwsgiError } from '../errors.js';
+import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
+import { type ApiCaller, answerCall } from './python-api.js';
+import {
+  decodeHead,
+  decodeList,
+  encodeFrame,
+  encodeRequestFrame,
+  Frame,
+  FrameReader,
+  frameHeader,
+} from './python-frames.js';
+import type { PythonPlan } from './python-plan.js';
+
+/** The runtime's entry script (python/ is shipped beside dist/, package.json "files"). */
+export const PYTHON_ENTRY = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'python',
+  'uwsgi_ts_worker.py',
+);
+
+export interface PythonAppConfig {
+  readonly kind: 'file' | 'module';
+  readonly target: string;
+  readonly callable: string | undefined;
+  readonly mountpoint: string;
+}
+
+export interface ProcessContext {
+  readonly plan: PythonPlan;
+  readonly app: PythonAppConfig;
+  readonly workerId: number;
+  readonly masterPid: number;
+  readonly node: string;
+  readonly log: (line: string) => void;
+  readonly api: ApiCaller;
+}
+
+const END_FRAME = encodeFrame(Frame.BodyEnd);
+
+/** Whether a request has a body to stream (a bridged request always carries content-length). */
+function hasBody(req: UwsgiRequest): boolean {
+  const length = req.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+export class PythonProcess {
+  readonly child: ChildProcess;
+  /** Resolves when the app is loaded; rejects with the load traceback. */
+  readonly loaded: Promise<void>;
+  req: UwsgiRequest | undefined = undefined;
+  res: UwsgiResponse | undefined = undefined;
+  exited = false;
+  private readonly channel: Socket;
+  private readonly apiChannel: Socket;
+  private readonly reader: FrameReader;
+  private loadedOk = false;
+  private settleLoad: ((err: Error | undefined) => void) | undefined;
+
+  constructor(
+    private readonly ctx: ProcessContext,
+    /** Called when the current request is done (or failed): the pool hands out the next one. */
+    private readonly onIdle: (proc: PythonProcess) => void,
+    private readonly onExit: (proc: PythonProcess, wasLoaded: boolean) => void,
+  ) {
+    const { plan, app } = ctx;
+    const conf = {
+      kind: app.kind,
+      target: app.target,
+      callable: app.callable,
+      pythonpath: plan.pythonpath,
+      imports: plan.imports,
+      pyargv: plan.pyargv,
+      disableFileWrapper: plan.disableFileWrapper,
+      opt: plan.opt,
+      numproc: plan.numproc,
+      bufferSize: plan.bufferSize,
+      programName: plan.programName,
+      version: '2.0.21',
+      node: ctx.node,
+      workerId: ctx.workerId,
+      masterPid: ctx.masterPid,
+      cores: plan.slots,
+      startedOn: Math.floor(Date.now() / 1000),
+    };
+    this.child = spawn(plan.executable, [PYTHON_ENTRY], {
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+      env: { ...process.env, UWSGI_TS_PYTHON: JSON.stringify(conf), PYTHONUNBUFFERED: '1' },
+    });
+    this.channel = this.child.stdio[3] as Socket;
+    this.apiChannel = this.child.stdio[4] as Socket;
+    this.reader = new FrameReader((kind, payload) => this.onFrame(kind, payload));
+    this.loaded = new Promise<void>((resolve, reject) => {
+      this.settleLoad = (err) => (err ? reject(err) : resolve());
+    });
+    this.channel.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    this.channel.on('error', () => {});
+    this.apiChannel.on('error', () => {});
+    const apiReader = new FrameReader((kind, payload) => this.onApiFrame(kind, payload));
+    this.apiChannel.on('data', (chunk: Buffer) => apiReader.push(chunk));
+    this.child.on('error', (err) => {
+      this.settleLoad?.(
+        new UwsgiError('ERR_APP_LOAD', `unable to run ${plan.executable}: ${err.message}`, { cause: err }),
+      );
+      this.settleLoad = undefined;
+    });
+    this.child.on('exit', (code, signal) => this.exit(code, signal));
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Sends one request; the body streams as the client sends it. */
+  serve(req: UwsgiRequest, res: UwsgiResponse, vars: ReadonlyMap<string, string>): void {
+    this.req = req;
+    this.res = res;
+    const body = hasBody(req);
+    const mount = req.mountpoint;
+    let scriptName: string | undefined;
+    let pathInfo: string | undefined;
+    if (mount !== '') {
+      // the app sees its mountpoint as SCRIPT_NAME and the rest as PATH_INFO (manage-script-name)
+      scriptName = mount;
+      const path = vars.get('PATH_INFO') ?? '';
+      pathInfo = path.startsWith(mount) ? path.slice(mount.length) : path;
+    }
+    const channel = this.channel;
+    channel.write(encodeRequestFrame(vars, body, scriptName, pathInfo));
+    if (!body) return;
+    req.on('data', (chunk: Buffer) => {
+      if (this.req !== req) return;
+      channel.write(frameHeader(Frame.Body, chunk.length));
+      if (!channel.write(chunk)) {
+        req.pause();
+        channel.once('drain', () => req.resume());
+      }
+    });
+    req.on('end', () => {
+      if (this.req === req) channel.write(END_FRAME);
+    });
+    req.on('error', () => {
+      // the client went away mid-body: the app sees the body end there
+      if (this.req === req) channel.write(END_FRAME);
+    });
+  }
+
+  /** Stops the process (the worker is stopping); it dies with the worker anyway (PDEATHSIG). */
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  private onFrame(kind: number, payload: Buffer): void {
+    const res = this.res;
+    switch (kind) {
+      case Frame.Head: {
+        if (!res || res.destroyed) return;
+        const head = decodeHead(payload);
+        res.writeHead(head.status, head.reason, head.headers);
+        return;
+      }
+      case Frame.Data:
+        if (!res || res.destroyed) return;
+        if (!res.write(payload)) {
+          // the client reads slower than the app writes: the app waits (its socket fills)
+          this.channel.pause();
+          res.once('drain', () => this.channel.resume());
+        }
+        return;
+      case Frame.Finished:
+        if (res && !res.destroyed) res.end();
+        this.done();
+        return;
+      case Frame.Failed:
+        this.failed(payload.toString('utf8'));
+        return;
+      case Frame.Loaded:
+        this.loadedOk = true;
+        this.settleLoad?.(undefined);
+        this.settleLoad = undefined;
+        return;
+    }
+  }
+
+  private failed(traceback: string): void {
+    if (!this.loadedOk) {
+      this.ctx.log(traceback.endsWith('\n') ? traceback : `${traceback}\n`);
+      this.settleLoad?.(
+        new UwsgiError('ERR_APP_LOAD', `the Python app ${this.ctx.app.target} raised while loading`),
+      );
+      this.settleLoad = undefined;
+      return;
+    }
+    const req = this.req;
+    const res = this.res;
+    this.ctx.log(
+      `[uwsgi-ts] exception in Python app ${this.ctx.app.target} (pid: ${this.pid}) while serving ${req?.method} ${req?.url}:\n${traceback}${traceback.endsWith('\n') ? '' : '\n'}`,
+    );
+    if (req) req.failed = true;
+    if (res && !res.destroyed) {
+      if (res.headersSent) res.destroy();
+      else {
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/plain');
+        res.end('Internal Server Error\n');
+      }
+    }
+    this.done();
+  }
+
+  private done(): void {
+    this.req = undefined;
+    this.res = undefined;
+    this.onIdle(this);
+  }
+
+  private onApiFrame(kind: number, payload: Buffer): void {
+    if (kind === Frame.Log) {
+      const text = payload.toString('utf8');
+      this.ctx.log(text.endsWith('\n') ? text : `${text}\n`);
+      return;
+    }
+    if (kind !== Frame.Call) return;
+    const items = decodeList(payload);
+    const answer = answerCall(this.ctx.api, this, items);
+    if (answer instanceof Promise) {
+      answer.then((bytes) => this.apiChannel.write(encodeFrame(Frame.Answer, bytes)));
+    } else {
+      this.apiChannel.write(encodeFrame(Frame.Answer, answer));
+    }
+  }
+
+  private exit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited = true;
+    const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
+    if (this.settleLoad) {
+      this.settleLoad(
+        new UwsgiError('ERR_APP_LOAD', `the Python process for ${this.ctx.app.target} ${how} while loading`),
+      );
+      this.settleLoad = undefined;
+    }
+    const req = this.req;
+    const res = this.res;
+    if (req && res) {
+      this.ctx.log(
+        `[uwsgi-ts] the Python process (pid: ${this.pid}) of app ${this.ctx.app.target} ${how} while serving ${req.method} ${req.url}\n`,
+      );
+      req.failed = true;
+      if (!res.destroyed) {
+        if (res.headersSent) res.destroy();
+        else {
+          res.statusCode = 502;
+          res.setHeader('content-type', 'text/plain');
+          res.end('Bad Gateway\n');
+        }
+      }
+      this.req = undefined;
+      this.res = undefined;
+    }
+    this.onExit(this, this.loadedOk);
+  }
+}
