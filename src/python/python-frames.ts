@@ -76,7 +76,7 @@ export function frameHeader(kind: number, size: number): Buffer {
 
 // any char above U+00FF: the string is text, sent as UTF-8 (a decoded PATH_INFO), as WSGI wants
 // bytes seen through latin-1
-const WIDE = /[^\u0000-\u00ff]/;
+const WIDE = /[\u0100-\uffff]/;
 
 function byteString(value: string): string {
   return WIDE.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UwsgiError } from '../errors.js';
+import { decodePath } from '../worker/cgi-env.js';
 import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
 import { type ApiCaller, answerCall } from './python-api.js';
 import {
@@ -54,6 +55,21 @@ function hasBody(req: UwsgiRequest): boolean {
   const length = req.headers['content-length'];
   if (length !== undefined) return length !== '0';
   return req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * The percent-decoded bytes of a request path as a latin-1 string, when the path has escapes of
+ * non-ASCII bytes and `decoded` is what the UTF-8 decoding made of it (routing left it alone).
+ */
+export function rawPathInfo(url: string, mount: string, decoded: string | undefined): string | undefined {
+  // the dispatcher cut the mountpoint off req.url
+  const q = url.indexOf('?');
+  const path = mount + (q < 0 ? url : url.slice(0, q));
+  if (!/%[89a-fA-F][0-9a-fA-F]/.test(path) || decoded === undefined) return undefined;
+  if (decodePath(path) !== decoded) return undefined;
+  return path.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 export class PythonProcess {
@@ -131,12 +147,28 @@ export class PythonProcess {
     const mount = req.mountpoint;
     let scriptName: string | undefined;
     let pathInfo: string | undefined;
-    if (mount !== '') {
-      // the app sees its mountpoint as SCRIPT_NAME and the rest as PATH_INFO (manage-script-name)
-      scriptName = mount;
-      const path = vars.get('PATH_INFO') ?? '';
-      pathInfo = path.startsWith(mount) ? path.slice(mount.length) : path;
+    // over HTTP, PATH_INFO was decoded as UTF-8 text; WSGI wants the bytes seen through latin-1
+    const raw =
+      req.bridgedHead === undefined
+        ? rawPathInfo(req.url ?? '/', req.mountpoint, vars.get('PATH_INFO'))
+        : undefined;
+    if (mount !== '' || raw !== undefined) {
+      // a mounted app sees its mountpoint as SCRIPT_NAME and the rest as PATH_INFO
+      scriptName = mount !== '' ? mount : (vars.get('SCRIPT_NAME') ?? '');
+      const path = raw ?? vars.get('PATH_INFO') ?? '';
+      pathInfo = mount !== '' && path.startsWith(mount) ? path.slice(mount.length) : path;
     }
+    // a response ended while the app still works on it is harakiri's 504: the process is killed,
+    // as uWSGI kills a worker stuck past harakiri (a client that went away lets the app finish)
+    res.once('close', () => {
+      if (this.res !== res || !res.writableEnded) return;
+      this.ctx.log(
+        `[uwsgi-ts] killing the Python process (pid: ${this.pid}) of app ${this.ctx.app.target}: its request ${req.method} ${req.url} was ended while the app ran\n`,
+      );
+      this.req = undefined;
+      this.res = undefined;
+      this.kill();
+    });
     const channel = this.channel;
     channel.write(encodeRequestFrame(vars, body, scriptName, pathInfo));
     if (!body) return;
@@ -176,7 +208,8 @@ export class PythonProcess {
         if (!res.write(payload)) {
           // the client reads slower than the app writes: the app waits (its socket fills)
           this.channel.pause();
-          res.once('drain', () => this.channel.resume());
+          res.once('drain', this.resume);
+          res.once('close', this.resume);
         }
         return;
       case Frame.Finished:
@@ -220,7 +253,14 @@ export class PythonProcess {
     this.done();
   }
 
+  /** Reading the app's output again (the client drained, or went away). */
+  private readonly resume = (): void => {
+    this.channel.resume();
+  };
+
   private done(): void {
+    // a response ended before its drain event: the channel must not stay paused
+    this.channel.resume();
     this.req = undefined;
     this.res = undefined;
     this.onIdle(this);
