@@ -80,11 +80,9 @@ async function start(name, cmd, args, port, path = '/') {
 }
 
 function wrk(port, durationS, connections) {
-  const run = spawnSync(
-    'wrk',
-    ['-t1', `-c${connections}`, `-d${durationS}s`, `http://127.0.0.1:${port}/`],
-    { encoding: 'utf8' },
-  );
+  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${durationS}s`, `http://127.0.0.1:${port}/`], {
+    encoding: 'utf8',
+  });
   return parseWrk(run.stdout);
 }
 
@@ -99,7 +97,17 @@ export async function benchPythonHello({ rounds = 5, durationS = 5, connections 
       await start(
         'uwsgi-ts',
         process.execPath,
-        [cli, '--master', '--processes', '2', '--http-socket', `127.0.0.1:${port}`, '--wsgi-file', join(apps, 'hello.py'), '--disable-logging'],
+        [
+          cli,
+          '--master',
+          '--processes',
+          '2',
+          '--http-socket',
+          `127.0.0.1:${port}`,
+          '--wsgi-file',
+          join(apps, 'hello.py'),
+          '--disable-logging',
+        ],
         port,
       ),
     );
@@ -109,7 +117,18 @@ export async function benchPythonHello({ rounds = 5, durationS = 5, connections 
         await start(
           'uWSGI 2.0.21',
           'uwsgi',
-          ['--plugin', 'python3', '--master', '--processes', '2', '--http-socket', `127.0.0.1:${port}`, '--wsgi-file', join(apps, 'hello.py'), '--disable-logging'],
+          [
+            '--plugin',
+            'python3',
+            '--master',
+            '--processes',
+            '2',
+            '--http-socket',
+            `127.0.0.1:${port}`,
+            '--wsgi-file',
+            join(apps, 'hello.py'),
+            '--disable-logging',
+          ],
           port,
         ),
       );
@@ -120,7 +139,17 @@ export async function benchPythonHello({ rounds = 5, durationS = 5, connections 
         await start(
           'gunicorn sync',
           '/usr/bin/python3',
-          ['-m', 'gunicorn', '--workers', '2', '--bind', `127.0.0.1:${port}`, '--chdir', apps, 'hello:application'],
+          [
+            '-m',
+            'gunicorn',
+            '--workers',
+            '2',
+            '--bind',
+            `127.0.0.1:${port}`,
+            '--chdir',
+            apps,
+            'hello:application',
+          ],
           port,
         ),
       );
@@ -149,7 +178,16 @@ export async function benchPythonCacheGet(seconds = 2) {
   const server = await start(
     'uwsgi-ts cache',
     process.execPath,
-    [cli, '--http-socket', `127.0.0.1:${port}`, '--cache2', 'name=default,items=1000', '--wsgi-file', join(apps, 'py_cache_bench.py'), '--disable-logging'],
+    [
+      cli,
+      '--http-socket',
+      `127.0.0.1:${port}`,
+      '--cache2',
+      'name=default,items=1000',
+      '--wsgi-file',
+      join(apps, 'py_cache_bench.py'),
+      '--disable-logging',
+    ],
     port,
     '/ready',
   );
@@ -171,10 +209,16 @@ export function pythonHelloTable(result, cacheOps) {
     '|---|---|---|',
   ];
   for (const r of result.rows) {
-    lines.push(`| ${r.name} | ${Math.round(r.rps)} | ${r.name === 'uwsgi-ts' ? '' : `${(ours / r.rps).toFixed(2)}x`} |`);
+    lines.push(
+      `| ${r.name} | ${Math.round(r.rps)} | ${r.name === 'uwsgi-ts' ? '' : `${(ours / r.rps).toFixed(2)}x`} |`,
+    );
   }
   if (cacheOps !== undefined) {
-    lines.push('', `| Python \`uwsgi.cache_get\` (100-byte value), one process | ${Math.round(cacheOps)} ops/s |`, '|---|---|');
+    lines.push(
+      '',
+      `| Python \`uwsgi.cache_get\` (100-byte value), one process | ${Math.round(cacheOps)} ops/s |`,
+      '|---|---|',
+    );
   }
   return lines.join('\n');
 }

@@ -28,8 +28,6 @@ export interface NotServedYet {
 // uWSGI's Python loop engines: python3/pythonNN themselves are built in (src/python/)
 const PYTHON_LOOP_ENGINES = ['pypy', 'gevent', 'greenlet', 'asyncio', 'tornado'];
 
-const JS_APP = 'serve a JS/TS app with --app FILE (or mount = /PREFIX=FILE.js)';
-
 export const NOT_SERVED_YET = {
   // Python WSGI apps are served (src/python/); the spooler runs JS tasks only, and uWSGI's Python
   // loop engines (gevent, asyncio...) have no counterpart: a Python process serves one request

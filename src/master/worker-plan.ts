@@ -3,8 +3,8 @@
 
 import { hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
-import { pythonPart } from '../python/python-plan.js';
 import { workerLogging } from '../logging/log-config.js';
+import { pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
