@@ -145,6 +145,55 @@ def rpc(node, name, *args):
     return _call('rpc', node or '', name, *args)
 
 
+_rpc_functions = {}
+_rpc_thread = None
+
+
+def register_rpc(name, func, argc=0):
+    """Registers func as RPC function `name` of this worker: JS apps, other Python apps and remote
+    nodes call it through uwsgi.rpc()/rpc(); it runs in this process's RPC thread (fd 5)."""
+    global _rpc_thread
+    if not callable(func):
+        raise TypeError('register_rpc(): the function is not callable')
+    _rpc_functions[name] = func
+    if _rpc_thread is None:
+        import threading
+
+        _rpc_thread = threading.Thread(target=_serve_rpc, name='uwsgi-ts rpc', daemon=True)
+        _rpc_thread.start()
+    _call('register_rpc', name)
+    return True
+
+
+def _serve_rpc():
+    import traceback
+
+    from uwsgi_ts.channel import Channel, ChannelClosed
+
+    channel = Channel(5)
+    while True:
+        try:
+            kind, payload = channel.read()
+        except ChannelClosed:
+            return
+        items = decode_list(payload)
+        name = items[0].decode('utf-8', 'replace') if items else ''
+        func = _rpc_functions.get(name)
+        try:
+            if func is None:
+                raise LookupError('no Python RPC function named %r' % name)
+            result = func(*items[1:])
+            if result is None:
+                result = b''
+            elif isinstance(result, str):
+                result = result.encode('utf-8')
+            answer = b'B' + bytes(result)
+        except Exception as err:
+            _api.log('RPC function %s raised:\n%s' % (name, traceback.format_exc()))
+            answer = b'E' + ('%s: %s' % (type(err).__name__, err)).encode('utf-8', 'replace')
+        channel.send(b'A', answer)
+
+
 def rpc_list():
     return tuple(_call('rpc_list'))
 
@@ -200,7 +249,7 @@ def cache_div(key, amount=2, expires=0, cache=None):
 
 # --- known uWSGI functions not served yet: a clear error instead of a missing name ---
 _NOT_SERVED = (
-    'register_rpc', 'register_signal', 'add_timer', 'add_rb_timer', 'add_cron', 'add_file_monitor',
+    'register_signal', 'add_timer', 'add_rb_timer', 'add_cron', 'add_file_monitor',
     'signal_wait', 'signal_received', 'mule_msg', 'mule_get_msg', 'spool', 'send_to_spooler',
     'sharedarea_read', 'sharedarea_write', 'sharedarea_readbyte', 'sharedarea_writebyte',
     'sharedarea_inc', 'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',

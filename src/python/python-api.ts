@@ -30,9 +30,16 @@ export interface ApiCaller {
   totalRequests(): number;
 }
 
+/** What a call may ask of its app's process pool (python-app.ts). */
+export interface PoolCalls {
+  /** `proc` serves RPC function `name` (uwsgi.register_rpc). */
+  registerRpc(name: string, proc: CallingProcess): void;
+}
+
 /** The process making the call: its current request's response (set_user_harakiri). */
 export interface CallingProcess {
   readonly res: unknown;
+  readonly pool: PoolCalls;
 }
 
 type Answer = Buffer | Promise<Buffer>;
@@ -100,6 +107,10 @@ const CALLS: Readonly<Record<string, Call>> = {
       key(name).toString('utf8'),
       ...args,
     ).then((value) => bytes(value)),
+  register_rpc: ([name], _api, proc) => {
+    proc.pool.registerRpc(key(name).toString('utf8'), proc);
+    return TRUE;
+  },
   rpc_list: () => list(rpcList().map((s) => Buffer.from(s, 'utf8'))),
 };
 

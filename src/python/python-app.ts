@@ -3,11 +3,12 @@
 // all are busy, as in a uWSGI worker's queue. A process that dies is replaced; its request gets a
 // 502 (the worker, its log line, harakiri and recycling stay the JS side's: README "Python (WSGI)").
 
+import { registerRpc } from '../api/rpc.js';
 import { UwsgiError } from '../errors.js';
 import type { LoadedApp } from '../worker/app-loader.js';
 import type { AppSpec } from '../worker/plan.js';
 import { UwsgiRequest, type UwsgiResponse } from '../worker/request.js';
-import type { ApiCaller } from './python-api.js';
+import type { ApiCaller, CallingProcess, PoolCalls } from './python-api.js';
 import type { PythonPlan } from './python-plan.js';
 import { type ProcessContext, PythonProcess } from './python-process.js';
 
@@ -24,7 +25,9 @@ const RESPAWN_BACKOFF_MS = 1000;
 const everyProcess = new Set<PythonProcess>();
 let exitHook = false;
 
-export class PythonApp {
+export class PythonApp implements PoolCalls {
+  /** RPC functions this app's processes serve, and which processes (uwsgi.register_rpc). */
+  private readonly rpcProviders = new Map<string, PythonProcess[]>();
   private readonly idle: PythonProcess[] = [];
   private readonly queue: Array<[UwsgiRequest, UwsgiResponse]> = [];
   private readonly ctx: ProcessContext;
@@ -87,6 +90,7 @@ export class PythonApp {
   private spawn(): PythonProcess {
     const proc = new PythonProcess(
       this.ctx,
+      this,
       (p) => this.next(p),
       (p, wasLoaded) => this.exited(p, wasLoaded),
     );
@@ -110,6 +114,26 @@ export class PythonApp {
       return;
     }
     this.idle.push(proc);
+  }
+
+  registerRpc(name: string, proc: CallingProcess): void {
+    const providers = this.rpcProviders.get(name);
+    if (providers) {
+      providers.push(proc as PythonProcess);
+      return;
+    }
+    this.rpcProviders.set(name, [proc as PythonProcess]);
+    // one function in the worker's registry, whichever of the app's processes runs it
+    registerRpc(name, (...args) => this.callRpc(name, args));
+  }
+
+  /** An idle process that serves `name` if there is one, else any live one. */
+  private callRpc(name: string, args: readonly Buffer[]): Promise<Buffer> {
+    const live = (this.rpcProviders.get(name) ?? []).filter((p) => !p.exited);
+    this.rpcProviders.set(name, live);
+    const proc = live.find((p) => p.req === undefined) ?? live[0];
+    if (!proc) return Promise.reject(new Error(`no live Python process serves RPC function ${name}`));
+    return proc.callRpc(name, args);
   }
 
   private exited(proc: PythonProcess, wasLoaded: boolean): void {

@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { UwsgiError } from '../errors.js';
 import { decodePath } from '../worker/cgi-env.js';
 import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
-import { type ApiCaller, answerCall } from './python-api.js';
+import { type ApiCaller, answerCall, type PoolCalls } from './python-api.js';
 import {
   decodeHead,
   decodeList,
   encodeFrame,
+  encodeList,
   encodeRequestFrame,
   Frame,
   FrameReader,
@@ -81,12 +82,16 @@ export class PythonProcess {
   exited = false;
   private readonly channel: Socket;
   private readonly apiChannel: Socket;
+  /** fd 5: RPC calls into the process's RPC thread (uwsgi.register_rpc), answered in order. */
+  private readonly rpcChannel: Socket;
+  private readonly rpcWaiting: Array<{ resolve: (b: Buffer) => void; reject: (e: Error) => void }> = [];
   private readonly reader: FrameReader;
   private loadedOk = false;
   private settleLoad: ((err: Error | undefined) => void) | undefined;
 
   constructor(
     private readonly ctx: ProcessContext,
+    readonly pool: PoolCalls,
     /** Called when the current request is done (or failed): the pool hands out the next one. */
     private readonly onIdle: (proc: PythonProcess) => void,
     private readonly onExit: (proc: PythonProcess, wasLoaded: boolean) => void,
@@ -112,11 +117,20 @@ export class PythonProcess {
       startedOn: Math.floor(Date.now() / 1000),
     };
     this.child = spawn(plan.executable, [PYTHON_ENTRY], {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, UWSGI_TS_PYTHON: JSON.stringify(conf), PYTHONUNBUFFERED: '1' },
     });
     this.channel = this.child.stdio[3] as Socket;
     this.apiChannel = this.child.stdio[4] as Socket;
+    this.rpcChannel = (this.child.stdio as unknown as Socket[])[5] as Socket;
+    this.rpcChannel.on('error', () => {});
+    const rpcReader = new FrameReader((_kind, payload) => {
+      const waiter = this.rpcWaiting.shift();
+      if (!waiter) return;
+      if (payload[0] === 0x42) waiter.resolve(Buffer.from(payload.subarray(1)));
+      else waiter.reject(new Error(payload.subarray(1).toString('utf8')));
+    });
+    this.rpcChannel.on('data', (chunk: Buffer) => rpcReader.push(chunk));
     this.reader = new FrameReader((kind, payload) => this.onFrame(kind, payload));
     this.loaded = new Promise<void>((resolve, reject) => {
       this.settleLoad = (err) => (err ? reject(err) : resolve());
@@ -186,6 +200,15 @@ export class PythonProcess {
     req.on('error', () => {
       // the client went away mid-body: the app sees the body end there
       if (this.req === req) channel.write(END_FRAME);
+    });
+  }
+
+  /** Calls RPC function `name` in this process's RPC thread. */
+  callRpc(name: string, args: readonly Buffer[]): Promise<Buffer> {
+    if (this.exited) return Promise.reject(new Error(`the Python process of RPC function ${name} is gone`));
+    return new Promise((resolve, reject) => {
+      this.rpcWaiting.push({ resolve, reject });
+      this.rpcChannel.write(encodeFrame(Frame.Call, encodeList([Buffer.from(name, 'utf8'), ...args])));
     });
   }
 
@@ -284,6 +307,8 @@ export class PythonProcess {
 
   private exit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
+    for (const waiter of this.rpcWaiting.splice(0))
+      waiter.reject(new Error('the Python process died during the RPC call'));
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
     if (this.settleLoad) {
       this.settleLoad(

@@ -102,7 +102,7 @@ test('a graceful reload under load picks up changed Python code; no request fail
   assert.ok(result.ok > 50, `requests served under load: ${result.ok}`);
 });
 
-test('a Python mount and a JS mount in one instance see each other cache writes at once', {
+test('a Python mount and a JS mount in one instance: shared cache writes at once, RPC both ways', {
   timeout: 40_000,
 }, async (t) => {
   const server = await startServer(
@@ -145,6 +145,9 @@ test('a Python mount and a JS mount in one instance see each other cache writes 
   assert.equal(info['script_name'], '/py');
   assert.equal(info['path_info'], '/info');
   assert.ok(Number(info['total_requests']) >= 1);
+  // RPC both ways: a JS rpc() runs the Python @rpc function, uwsgi.rpc() runs a JS one
+  assert.equal((await get(port, '/js/callpy')).body, 'python says hello to js,bytes');
+  assert.equal((await get(port, '/py/calljs')).body, 'js says hello to py,raw');
   assert.match((await get(port, '/py/refused')).body, /uwsgi\.mule_msg is not served by uwsgi-ts yet/);
 });
 
