@@ -139,6 +139,10 @@ def main():
         channel.send(b'X', exception_text('unable to load app %s' % conf['target']).encode('utf-8', 'replace'))
         sys.exit(1)
     channel.send(b'K')
+    if conf.get('autoreload'):
+        from .autoreload import watch
+
+        watch(conf['autoreload'], api, conf.get('autoreloadIgnore', []))
     try:
         serve(app, channel, api, conf)
     except ChannelClosed:

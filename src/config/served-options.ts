@@ -226,6 +226,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'single-interpreter',
   'wsgi-disable-file-wrapper',
   'wsgi-manage-chunked-input',
+  'py-autoreload',
+  'py-auto-reload-ignore',
   // logging (reference §2.5, §9; src/logging/)
   'logto',
   'disable-logging',

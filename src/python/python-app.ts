@@ -53,6 +53,7 @@ export class PythonApp implements PoolCalls {
       node: worker.hostname,
       log: worker.log,
       api: worker.api,
+      first: true,
     };
     if (!exitHook) {
       exitHook = true;
@@ -87,14 +88,19 @@ export class PythonApp implements PoolCalls {
     proc.serve(req, res, UwsgiRequest.varsOf(req));
   }
 
+  /** The process that runs py-autoreload's watcher (a replacement takes over). */
+  private watcher: PythonProcess | undefined = undefined;
+
   private spawn(): PythonProcess {
+    const first = this.watcher === undefined;
     const proc = new PythonProcess(
-      this.ctx,
+      { ...this.ctx, first },
       this,
       (p) => this.next(p),
       (p, wasLoaded) => this.exited(p, wasLoaded),
     );
     everyProcess.add(proc);
+    if (first) this.watcher = proc;
     proc.loaded.then(
       () => this.next(proc),
       () => {},
@@ -138,6 +144,7 @@ export class PythonApp implements PoolCalls {
 
   private exited(proc: PythonProcess, wasLoaded: boolean): void {
     everyProcess.delete(proc);
+    if (this.watcher === proc) this.watcher = undefined;
     const at = this.idle.indexOf(proc);
     if (at >= 0) this.idle.splice(at, 1);
     if (this.closed || process.exitCode !== undefined) return;

@@ -25,6 +25,10 @@ export interface PythonPlan {
   readonly numproc: number;
   readonly bufferSize: number;
   readonly programName: string | undefined;
+  /** py-autoreload: seconds between checks of the loaded modules' files; 0 = off. */
+  readonly autoreload: number;
+  /** py-auto-reload-ignore: file names the watcher leaves alone. */
+  readonly autoreloadIgnore: readonly string[];
   /** Our own version, for the log line. */
   readonly serverVersion: string;
 }
@@ -66,6 +70,8 @@ export function pythonPlan(c: Config, apps: readonly AppSpec[]): PythonPlan | un
     numproc: c.value('processes'),
     bufferSize: c.value('buffer-size'),
     programName: c.value('py-programname'),
+    autoreload: c.value('py-autoreload') ?? 0,
+    autoreloadIgnore: c.all('py-auto-reload-ignore').map((o) => o.value),
     serverVersion: VERSION,
   };
 }

@@ -47,6 +47,8 @@ export interface ProcessContext {
   readonly node: string;
   readonly log: (line: string) => void;
   readonly api: ApiCaller;
+  /** The app's first process in this worker (py-autoreload runs there). */
+  readonly first: boolean;
 }
 
 const END_FRAME = encodeFrame(Frame.BodyEnd);
@@ -114,6 +116,9 @@ export class PythonProcess {
       workerId: ctx.workerId,
       masterPid: ctx.masterPid,
       cores: plan.slots,
+      // one watcher per instance: the first process of worker 1 (any change reloads them all)
+      autoreload: ctx.workerId === 1 && ctx.first ? plan.autoreload : 0,
+      autoreloadIgnore: plan.autoreloadIgnore,
       startedOn: Math.floor(Date.now() / 1000),
     };
     this.child = spawn(plan.executable, [PYTHON_ENTRY], {

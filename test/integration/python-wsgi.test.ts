@@ -2,8 +2,12 @@
 // the traceback in the log, PEP 3333's rules seen from a probe app, and request bodies echoed
 // byte-identical (1 MB with content-length, 25 MB chunked with wsgi-manage-chunked-input).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { tempFiles } from '../helpers/cli.js';
 import { httpGet as get } from '../helpers/http.js';
 import { PYTHON_PATH, send } from '../helpers/python.js';
 import { startServer } from '../helpers/server.js';
@@ -167,4 +171,58 @@ test('25 MB chunked with wsgi-manage-chunked-input (seed 004) arrives byte-ident
   const reply = await send(server.port, 'POST', '/sha', body, { chunked: true, timeoutMs: 50_000 });
   assert.equal(reply.status, 200);
   assert.equal(reply.body.toString(), createHash('sha256').update(body).digest('hex'));
+});
+
+test('virtualenv, pyargv, pythonpath and import set up the interpreter as uWSGI does', {
+  timeout: 60_000,
+}, async (t) => {
+  const tmp = tempFiles({});
+  t.after(tmp.cleanup);
+  const venv = join(tmp.dir, 'venv');
+  execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', venv], { stdio: 'ignore' });
+  const server = await serve([
+    '--virtualenv',
+    venv,
+    '--pyargv',
+    'one two',
+    '--pythonpath',
+    resolve(DIR),
+    '--import',
+    'startup_mod',
+    '--wsgi-file',
+    `${DIR}/opts.py`,
+  ]);
+  t.after(() => server.close());
+  const report = JSON.parse((await get(server.port, '/')).body) as {
+    argv: string[];
+    prefix: string;
+    imported: boolean;
+    path: string[];
+  };
+  assert.deepEqual(report.argv.slice(1), ['one', 'two']);
+  assert.equal(realpathSync(report.prefix), realpathSync(venv));
+  assert.equal(report.imported, true);
+  assert.equal(report.path[0], resolve(DIR));
+});
+
+test('py-autoreload: a changed module file reloads the instance gracefully', {
+  timeout: 60_000,
+}, async (t) => {
+  const source = (v: number) =>
+    `def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'v${v}']\n`;
+  const tmp = tempFiles({ 'app.py': source(0) });
+  t.after(tmp.cleanup);
+  const server = await serve(['--master', '--py-autoreload', '1', '--wsgi-file', join(tmp.dir, 'app.py')]);
+  t.after(() => server.close());
+  assert.equal((await get(server.port, '/')).body, 'v0');
+  await new Promise((r) => setTimeout(r, 1100));
+  writeFileSync(join(tmp.dir, 'app.py'), source(1));
+  await server.waitFor(/\[uwsgi-python-reloader\] module\/file .*app\.py has been modified/, 20_000);
+  const deadline = Date.now() + 30_000;
+  let body = '';
+  while (Date.now() < deadline && body !== 'v1') {
+    body = (await get(server.port, '/')).body;
+    if (body !== 'v1') await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(body, 'v1');
 });
