@@ -34,6 +34,29 @@ test('harakiri ends a Python request stuck in time.sleep; its process is replace
   assert.notEqual(after.body, before, 'a fresh Python process');
 });
 
+test('uwsgi.set_user_harakiri() bounds one request; wsgi-disable-file-wrapper takes the wrapper away', {
+  timeout: 40_000,
+}, async (t) => {
+  const server = await startServer(
+    [
+      '--master',
+      '--http-socket',
+      '127.0.0.1:0',
+      '--wsgi-file',
+      `${DIR}/boom.py`,
+      '--wsgi-disable-file-wrapper',
+    ],
+    { env: ENV },
+  );
+  t.after(() => server.close());
+  const started = Date.now();
+  const stuck = await get(server.port, '/user-harakiri', 30_000);
+  assert.equal(stuck.status, 504);
+  assert.ok(Date.now() - started < 20_000, 'ended by the user harakiri, not by the sleep');
+  await server.waitFor(/HARAKIRI: GET \/user-harakiri .* ran past its user harakiri of 1 seconds/);
+  assert.equal((await get(server.port, '/wrapper')).body, 'False');
+});
+
 test('max-requests recycles the worker and its Python process', { timeout: 40_000 }, async (t) => {
   const server = await startServer(
     [
