@@ -66,5 +66,5 @@ test('three Flask apps on /app1 /app2 /app3 behind nginx, from the snippet ini',
   // Flask's own 404 for a path below a mountpoint: the app saw PATH_INFO without the mountpoint
   assert.equal((await get(nginx.port, '/app2/nothing')).status, 404);
   assert.doesNotMatch(server.log(), /not supported|Traceback/);
-  assert.match(server.log(), /WSGI app 2 \(mountpoint='\/app3'\) ready/);
+  await server.waitFor(/WSGI app 2 \(mountpoint='\/app3'\) ready/);
 });

@@ -82,7 +82,7 @@ test('max-requests recycles the worker and its Python process', { timeout: 40_00
     await sleep(200);
   }
   assert.ok(seen.size >= 2, `several Python processes served: ${[...seen].join(', ')}`);
-  assert.match(server.log(), /The work of process 1 is done \(max-requests 3\)\. Seeya!/);
+  await server.waitFor(/The work of process 1 is done \(max-requests 3\)\. Seeya!/);
 });
 
 test('a graceful reload under load picks up changed Python code; no request fails', {
