@@ -10,7 +10,7 @@ import type { AppSpec } from '../worker/plan.js';
 import { UwsgiRequest, type UwsgiResponse } from '../worker/request.js';
 import type { ApiCaller, CallingProcess, PoolCalls } from './python-api.js';
 import type { PythonPlan } from './python-plan.js';
-import { type ProcessContext, PythonProcess } from './python-process.js';
+import { type Exchange, type ProcessContext, PythonProcess } from './python-process.js';
 
 export interface PythonWorkerContext {
   readonly workerId: number;
@@ -28,7 +28,8 @@ let exitHook = false;
 export class PythonApp implements PoolCalls {
   /** RPC functions this app's processes serve, and which processes (uwsgi.register_rpc). */
   private readonly rpcProviders = new Map<string, PythonProcess[]>();
-  private readonly idle: PythonProcess[] = [];
+  /** Every live process of the app in this worker. */
+  private readonly procs: PythonProcess[] = [];
   private readonly queue: Array<[UwsgiRequest, UwsgiResponse]> = [];
   private readonly ctx: ProcessContext;
   /** The app failed to load: its processes are not replaced. */
@@ -79,10 +80,19 @@ export class PythonApp implements PoolCalls {
   readonly handler = (req: unknown, res: unknown): void => {
     const request = req as UwsgiRequest;
     const response = res as UwsgiResponse;
-    const proc = this.idle.pop();
+    const proc = this.queue.length === 0 ? this.pick() : undefined;
     if (proc) this.start(proc, request, response);
     else this.queue.push([request, response]);
   };
+
+  /** The process with the fewest requests that can take one more, if any. */
+  private pick(): PythonProcess | undefined {
+    let best: PythonProcess | undefined;
+    for (const proc of this.procs) {
+      if (proc.canTake() && (best === undefined || proc.inflight.length < best.inflight.length)) best = proc;
+    }
+    return best;
+  }
 
   private start(proc: PythonProcess, req: UwsgiRequest, res: UwsgiResponse): void {
     proc.serve(req, res, UwsgiRequest.varsOf(req));
@@ -97,9 +107,10 @@ export class PythonApp implements PoolCalls {
       { ...this.ctx, first },
       this,
       (p) => this.next(p),
-      (p, wasLoaded) => this.exited(p, wasLoaded),
+      (p, wasLoaded, waiting) => this.exited(p, wasLoaded, waiting),
     );
     everyProcess.add(proc);
+    this.procs.push(proc);
     if (first) this.watcher = proc;
     proc.loaded.then(
       () => this.next(proc),
@@ -108,18 +119,13 @@ export class PythonApp implements PoolCalls {
     return proc;
   }
 
-  /** A process is free: the oldest waiting request whose client is still there, else idle. */
+  /** A process can take more: the oldest waiting requests whose clients are still there. */
   private next(proc: PythonProcess): void {
-    if (proc.exited) return;
-    for (;;) {
-      const item = this.queue.shift();
-      if (!item) break;
-      const [req, res] = item;
+    while (this.queue.length > 0 && proc.canTake()) {
+      const [req, res] = this.queue.shift() as [UwsgiRequest, UwsgiResponse];
       if (res.destroyed || res.writableEnded) continue;
       this.start(proc, req, res);
-      return;
     }
-    this.idle.push(proc);
   }
 
   registerRpc(name: string, proc: CallingProcess): void {
@@ -137,16 +143,19 @@ export class PythonApp implements PoolCalls {
   private callRpc(name: string, args: readonly Buffer[]): Promise<Buffer> {
     const live = (this.rpcProviders.get(name) ?? []).filter((p) => !p.exited);
     this.rpcProviders.set(name, live);
-    const proc = live.find((p) => p.req === undefined) ?? live[0];
+    const proc = live.find((p) => p.inflight.length === 0) ?? live[0];
     if (!proc) return Promise.reject(new Error(`no live Python process serves RPC function ${name}`));
     return proc.callRpc(name, args);
   }
 
-  private exited(proc: PythonProcess, wasLoaded: boolean): void {
+  private exited(proc: PythonProcess, wasLoaded: boolean, waiting: readonly Exchange[]): void {
     everyProcess.delete(proc);
     if (this.watcher === proc) this.watcher = undefined;
-    const at = this.idle.indexOf(proc);
-    if (at >= 0) this.idle.splice(at, 1);
+    const at = this.procs.indexOf(proc);
+    if (at >= 0) this.procs.splice(at, 1);
+    // never started by the app: first in line again, for the next process that can take them
+    this.queue.unshift(...waiting.map((e): [UwsgiRequest, UwsgiResponse] => [e.req, e.res]));
+    for (const other of this.procs) this.next(other);
     if (this.closed || process.exitCode !== undefined) return;
     this.ctx.log(
       `[uwsgi-ts] respawning the Python process of app ${this.ctx.app.target} (old pid: ${proc.pid})\n`,

@@ -53,6 +53,16 @@ export interface ProcessContext {
 
 const END_FRAME = encodeFrame(Frame.BodyEnd);
 
+function badGateway(res: UwsgiResponse): void {
+  if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) res.destroy();
+  else {
+    res.statusCode = 502;
+    res.setHeader('content-type', 'text/plain');
+    res.end('Bad Gateway\n');
+  }
+}
+
 /** Whether a request has a body to stream (a bridged request always carries content-length). */
 function hasBody(req: UwsgiRequest): boolean {
   const length = req.headers['content-length'];
@@ -75,12 +85,28 @@ export function rawPathInfo(url: string, mount: string, decoded: string | undefi
   );
 }
 
+/** Requests a process may hold at once: the one it runs and the ones waiting behind it. */
+export const PIPELINE_DEPTH = 8;
+
+export interface Exchange {
+  readonly req: UwsgiRequest;
+  readonly res: UwsgiResponse;
+  /** Every body frame and the end mark are written: a request may be pipelined behind it. */
+  bodySent: boolean;
+  /** The response was ended by someone else (harakiri) or the process is gone: output dropped. */
+  abandoned: boolean;
+}
+
 export class PythonProcess {
   readonly child: ChildProcess;
   /** Resolves when the app is loaded; rejects with the load traceback. */
   readonly loaded: Promise<void>;
-  req: UwsgiRequest | undefined = undefined;
-  res: UwsgiResponse | undefined = undefined;
+  /**
+   * Requests sent and not finished, oldest first: the first is the one the app runs, the others
+   * wait in the socket (pipelined, so that the process never waits for the worker between two
+   * requests: bench/RESULTS.md "Python hello").
+   */
+  readonly inflight: Exchange[] = [];
   exited = false;
   private readonly channel: Socket;
   private readonly apiChannel: Socket;
@@ -94,9 +120,10 @@ export class PythonProcess {
   constructor(
     private readonly ctx: ProcessContext,
     readonly pool: PoolCalls,
-    /** Called when the current request is done (or failed): the pool hands out the next one. */
+    /** Called when the process can take more (a request done, a body sent): the pool hands out more. */
     private readonly onIdle: (proc: PythonProcess) => void,
-    private readonly onExit: (proc: PythonProcess, wasLoaded: boolean) => void,
+    /** `waiting`: pipelined body-less requests the app never started, for another process. */
+    private readonly onExit: (proc: PythonProcess, wasLoaded: boolean, waiting: Exchange[]) => void,
   ) {
     const { plan, app } = ctx;
     const conf = {
@@ -140,7 +167,16 @@ export class PythonProcess {
     this.loaded = new Promise<void>((resolve, reject) => {
       this.settleLoad = (err) => (err ? reject(err) : resolve());
     });
-    this.channel.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    this.channel.on('data', (chunk: Buffer) => {
+      this.reader.push(chunk);
+      // what the app sent so far goes out now (a streamed response is not held back)
+      const held = this.held;
+      if (held !== undefined) {
+        this.held = undefined;
+        const current = this.inflight[0];
+        if (current && !current.abandoned && !current.res.destroyed) this.write(current.res, held);
+      }
+    });
     this.channel.on('error', () => {});
     this.apiChannel.on('error', () => {});
     const apiReader = new FrameReader((kind, payload) => this.onApiFrame(kind, payload));
@@ -158,11 +194,27 @@ export class PythonProcess {
     return this.child.pid ?? 0;
   }
 
+  /** The response of the request the app runs now (uwsgi.set_user_harakiri). */
+  get res(): UwsgiResponse | undefined {
+    return this.inflight[0]?.res;
+  }
+
+  /** Whether one more request may be sent now. */
+  canTake(): boolean {
+    const n = this.inflight.length;
+    return (
+      !this.exited &&
+      this.loadedOk &&
+      n < PIPELINE_DEPTH &&
+      (n === 0 || (this.inflight[n - 1] as Exchange).bodySent)
+    );
+  }
+
   /** Sends one request; the body streams as the client sends it. */
   serve(req: UwsgiRequest, res: UwsgiResponse, vars: ReadonlyMap<string, string>): void {
-    this.req = req;
-    this.res = res;
     const body = hasBody(req);
+    const exchange: Exchange = { req, res, bodySent: !body, abandoned: false };
+    this.inflight.push(exchange);
     const mount = req.mountpoint;
     let scriptName: string | undefined;
     let pathInfo: string | undefined;
@@ -180,32 +232,36 @@ export class PythonProcess {
     // a response ended while the app still works on it is harakiri's 504: the process is killed,
     // as uWSGI kills a worker stuck past harakiri (a client that went away lets the app finish)
     res.once('close', () => {
-      if (this.res !== res || !res.writableEnded) return;
+      if (!res.writableEnded || !this.inflight.includes(exchange)) return;
+      exchange.abandoned = true;
+      if (this.inflight[0] !== exchange) return;
       this.ctx.log(
         `[uwsgi-ts] killing the Python process (pid: ${this.pid}) of app ${this.ctx.app.target}: its request ${req.method} ${req.url} was ended while the app ran\n`,
       );
-      this.req = undefined;
-      this.res = undefined;
       this.kill();
     });
     const channel = this.channel;
     channel.write(encodeRequestFrame(vars, body, scriptName, pathInfo));
     if (!body) return;
+    const ended = () => {
+      if (exchange.bodySent) return;
+      exchange.bodySent = true;
+      if (!this.exited) {
+        channel.write(END_FRAME);
+        this.onIdle(this);
+      }
+    };
     req.on('data', (chunk: Buffer) => {
-      if (this.req !== req) return;
+      if (this.exited || exchange.bodySent) return;
       channel.write(frameHeader(Frame.Body, chunk.length));
       if (!channel.write(chunk)) {
         req.pause();
         channel.once('drain', () => req.resume());
       }
     });
-    req.on('end', () => {
-      if (this.req === req) channel.write(END_FRAME);
-    });
-    req.on('error', () => {
-      // the client went away mid-body: the app sees the body end there
-      if (this.req === req) channel.write(END_FRAME);
-    });
+    req.on('end', ended);
+    // the client went away mid-body: the app sees the body end there
+    req.on('error', ended);
   }
 
   /** Calls RPC function `name` in this process's RPC thread. */
@@ -223,7 +279,8 @@ export class PythonProcess {
   }
 
   private onFrame(kind: number, payload: Buffer): void {
-    const res = this.res;
+    const current = this.inflight[0];
+    const res = current === undefined || current.abandoned ? undefined : current.res;
     switch (kind) {
       case Frame.Head: {
         if (!res || res.destroyed) return;
@@ -233,17 +290,21 @@ export class PythonProcess {
       }
       case Frame.Data:
         if (!res || res.destroyed) return;
-        if (!res.write(payload)) {
-          // the client reads slower than the app writes: the app waits (its socket fills)
-          this.channel.pause();
-          res.once('drain', this.resume);
-          res.once('close', this.resume);
-        }
+        // held until the next frame: a body chunk followed by the end goes out with res.end(),
+        // one write for head and body (a hello costs one syscall, not two)
+        if (this.held !== undefined) this.write(res, this.held);
+        this.held = payload;
         return;
-      case Frame.Finished:
-        if (res && !res.destroyed) res.end();
+      case Frame.Finished: {
+        const held = this.held;
+        this.held = undefined;
+        if (res && !res.destroyed) {
+          if (held !== undefined) res.end(held);
+          else res.end();
+        }
         this.done();
         return;
+      }
       case Frame.Failed:
         this.failed(payload.toString('utf8'));
         return;
@@ -264,8 +325,13 @@ export class PythonProcess {
       this.settleLoad = undefined;
       return;
     }
-    const req = this.req;
-    const res = this.res;
+    const current = this.inflight[0];
+    const req = current?.req;
+    const res = current === undefined || current.abandoned ? undefined : current.res;
+    // what the app sent before it raised goes out first (then the connection is cut)
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && res && !res.destroyed) res.write(held);
     this.ctx.log(
       `[uwsgi-ts] exception in Python app ${this.ctx.app.target} (pid: ${this.pid}) while serving ${req?.method} ${req?.url}:\n${traceback}${traceback.endsWith('\n') ? '' : '\n'}`,
     );
@@ -281,6 +347,18 @@ export class PythonProcess {
     this.done();
   }
 
+  /** A body chunk of the current response, held until the next frame (see Frame.Data). */
+  private held: Buffer | undefined = undefined;
+
+  private write(res: UwsgiResponse, chunk: Buffer): void {
+    if (!res.write(chunk)) {
+      // the client reads slower than the app writes: the app waits (its socket fills)
+      this.channel.pause();
+      res.once('drain', this.resume);
+      res.once('close', this.resume);
+    }
+  }
+
   /** Reading the app's output again (the client drained, or went away). */
   private readonly resume = (): void => {
     this.channel.resume();
@@ -288,9 +366,8 @@ export class PythonProcess {
 
   private done(): void {
     // a response ended before its drain event: the channel must not stay paused
-    this.channel.resume();
-    this.req = undefined;
-    this.res = undefined;
+    if (this.channel.isPaused()) this.channel.resume();
+    this.inflight.shift();
     this.onIdle(this);
   }
 
@@ -321,24 +398,23 @@ export class PythonProcess {
       );
       this.settleLoad = undefined;
     }
-    const req = this.req;
-    const res = this.res;
-    if (req && res) {
+    this.held = undefined;
+    const [current, ...rest] = this.inflight.splice(0);
+    if (current && !current.abandoned) {
+      const { req, res } = current;
       this.ctx.log(
         `[uwsgi-ts] the Python process (pid: ${this.pid}) of app ${this.ctx.app.target} ${how} while serving ${req.method} ${req.url}\n`,
       );
       req.failed = true;
-      if (!res.destroyed) {
-        if (res.headersSent) res.destroy();
-        else {
-          res.statusCode = 502;
-          res.setHeader('content-type', 'text/plain');
-          res.end('Bad Gateway\n');
-        }
-      }
-      this.req = undefined;
-      this.res = undefined;
+      badGateway(res);
     }
-    this.onExit(this, this.loadedOk);
+    // the requests waiting behind it were never started: a body-less one goes to another process
+    const waiting: Exchange[] = [];
+    for (const exchange of rest) {
+      if (exchange.abandoned) continue;
+      if (!hasBody(exchange.req)) waiting.push(exchange);
+      else badGateway(exchange.res);
+    }
+    this.onExit(this, this.loadedOk, waiting);
   }
 }
