@@ -241,6 +241,12 @@ export class PythonProcess {
       this.kill();
     });
     const channel = this.channel;
+    if (!this.corked) {
+      // the requests of one event-loop turn reach the process in one write (one wake-up)
+      this.corked = true;
+      channel.cork();
+      setImmediate(this.uncork);
+    }
     channel.write(encodeRequestFrame(vars, body, scriptName, pathInfo));
     if (!body) return;
     const ended = () => {
@@ -346,6 +352,12 @@ export class PythonProcess {
     }
     this.done();
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.channel.uncork();
+  };
 
   /** A body chunk of the current response, held until the next frame (see Frame.Data). */
   private held: Buffer | undefined = undefined;
