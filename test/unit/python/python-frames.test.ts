@@ -36,11 +36,7 @@ test('frames come out whole whatever the chunking', () => {
   for (let i = 0; i <= stream.length; i++) {
     assert.deepEqual(frames([stream.subarray(0, i), stream.subarray(i)]), whole, `split at ${i}`);
   }
-  assert.deepEqual(
-    frames([...stream].map((b) => Buffer.from([b]))),
-    whole,
-    'one byte at a time',
-  );
+  assert.deepEqual(frames([...stream].map((b) => Buffer.from([b]))), whole, 'one byte at a time');
 });
 
 test('a request frame is a uwsgi vars block; the mount sets SCRIPT_NAME and PATH_INFO', () => {
@@ -62,7 +58,11 @@ test('a request frame is a uwsgi vars block; the mount sets SCRIPT_NAME and PATH
     seen.set(key, frame.toString('latin1', p + 2, p + 2 + vl));
     p += 2 + vl;
   }
-  assert.deepEqual(Object.fromEntries(seen), { REQUEST_METHOD: 'GET', PATH_INFO: '/x', SCRIPT_NAME: '/app1' });
+  assert.deepEqual(Object.fromEntries(seen), {
+    REQUEST_METHOD: 'GET',
+    PATH_INFO: '/x',
+    SCRIPT_NAME: '/app1',
+  });
   assert.equal(encodeRequestFrame(vars, true, undefined, undefined)[0], Frame.Request);
   // text beyond latin-1 goes as UTF-8 bytes
   const wide = encodeRequestFrame(new Map([['PATH_INFO', '/\u20ac']]), false, undefined, undefined);
