@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
 import { workerLogging } from '../logging/log-config.js';
-import { pythonPart } from '../python/python-plan.js';
+import { allPython, pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
@@ -67,7 +67,8 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     logging: workerLogging(c, ctx.logsOwned),
     threads: c.value('threads'),
     async: c.value('async'),
-    maxConcurrent: bounded ? cores : 0,
+    // Python apps bound their own concurrency (threads processes each, src/python/python-app.ts)
+    maxConcurrent: bounded && !allPython(apps) ? cores : 0,
     procname: base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
     hostname: hostname(),
     rpcMax: c.value('rpc-max'),
