@@ -225,3 +225,24 @@ test('py-autoreload: a changed module file reloads the instance gracefully', {
   }
   assert.equal(body, 'v1');
 });
+
+test('threads = 2 serves two slow requests at once; a 20 MB streamed response arrives intact', {
+  timeout: 60_000,
+}, async (t) => {
+  const server = await serve(['--threads', '2', '--wsgi-file', `${DIR}/boom.py`]);
+  t.after(() => server.close());
+  const started = Date.now();
+  const [a, b] = await Promise.all([get(server.port, '/sleep?3'), get(server.port, '/sleep?3')]);
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200);
+  assert.notEqual(a.body, b.body, 'two Python processes');
+  assert.ok(Date.now() - started < 5500, `both in about 3 s, not 6 s: ${Date.now() - started} ms`);
+  const size = 20 * 1024 * 1024;
+  const big = await send(server.port, 'GET', `/big?${size}`, undefined, { timeoutMs: 50_000 });
+  assert.equal(big.status, 200);
+  assert.equal(big.body.length, size);
+  for (let i = 0; i < size / 65536; i++) {
+    assert.equal(big.body[i * 65536], i % 251);
+    assert.equal(big.body[i * 65536 + 65535], i % 251);
+  }
+});
