@@ -2,7 +2,7 @@
 // stuck in time.sleep", max-requests, a graceful reload under load, and a Python app beside a JS
 // app in one instance sharing the cache), plus the `uwsgi` module and uwsgidecorators (point 2).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -219,3 +219,32 @@ function load(
   });
   return Promise.all(loops).then(() => agent.destroy());
 }
+
+test('the uwsgi module answers as uWSGI 2.0.21 does (recorded: uwsgi-2.0.21-module.json)', {
+  timeout: 40_000,
+}, async (t) => {
+  const recorded = JSON.parse(readFileSync(join(DIR, 'uwsgi-2.0.21-module.json'), 'utf8')) as {
+    answer: string;
+  };
+  const server = await startServer(
+    [
+      '--master',
+      '--http-socket',
+      '127.0.0.1:0',
+      '--wsgi-file',
+      'module_probe.py',
+      '--processes',
+      '2',
+      '--pyargv',
+      'a b',
+      '--cache2',
+      'name=x,items=10',
+      '--enable-threads',
+    ],
+    { env: ENV, cwd: DIR },
+  );
+  t.after(() => server.close());
+  const reply = await get(server.port, '/');
+  // uwsgi.opt holds the option as given: port 0 here, the recorded run's port there
+  assert.equal(reply.body.replace("b'127.0.0.1:0'", "b'127.0.0.1:PORT'"), recorded.answer);
+});
