@@ -85,12 +85,13 @@ test('max-requests recycles the worker and its Python process', { timeout: 40_00
   await server.waitFor(/The work of process 1 is done \(max-requests 3\)\. Seeya!/);
 });
 
-test('a graceful reload under load picks up changed Python code; no request fails', {
+test('graceful and chain reloads under load pick up changed Python code; no request fails', {
   timeout: 90_000,
 }, async (t) => {
-  const tmp = tempFiles({ 'app.py': versionApp(0), 'reload.touch': '' });
+  const tmp = tempFiles({ 'app.py': versionApp(0), 'reload.touch': '', 'chain.touch': '' });
   t.after(tmp.cleanup);
   const touch = join(tmp.dir, 'reload.touch');
+  const chain = join(tmp.dir, 'chain.touch');
   const server = await startServer(
     [
       '--master',
@@ -102,6 +103,8 @@ test('a graceful reload under load picks up changed Python code; no request fail
       join(tmp.dir, 'app.py'),
       '--touch-reload',
       touch,
+      '--touch-chain-reload',
+      chain,
       '--disable-logging',
     ],
     { env: ENV },
@@ -110,11 +113,12 @@ test('a graceful reload under load picks up changed Python code; no request fail
   const result = { ok: 0, failed: [] as string[], latest: '' };
   let stop = false;
   const running = load(server.port, () => stop, result);
-  for (const version of [1, 2]) {
+  for (const version of [1, 2, 3]) {
     await sleep(1500);
     writeFileSync(join(tmp.dir, 'app.py'), versionApp(version));
     if (version === 1) writeFileSync(touch, String(Date.now()));
-    else process.kill(server.pid, 'SIGHUP');
+    else if (version === 2) process.kill(server.pid, 'SIGHUP');
+    else writeFileSync(chain, String(Date.now()));
     const deadline = Date.now() + 30_000;
     while (result.latest !== `v${version}` && Date.now() < deadline) await sleep(100);
     assert.equal(result.latest, `v${version}`, `the new code answers after reload ${version}`);
