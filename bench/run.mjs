@@ -11,6 +11,7 @@ import { benchConfigLoad } from './config-load.mjs';
 import { benchEmperor, emperorTable } from './emperor.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
+import { benchPythonCacheGet, benchPythonHello, pythonHelloTable } from './python-hello.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
 import { benchSpooler, spoolerTable } from './spooler.mjs';
 import { benchStaticFiles, staticFilesTable } from './static-files.mjs';
@@ -92,6 +93,13 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   // the same hello app behind the cookbook's cache route (every request a hit), against it plain
   console.log('\n### Cache route\n');
   console.log(cacheRouteTable(await benchCacheRoute()));
+  // the Python hello app: uwsgi-ts vs uWSGI 2.0.21 vs gunicorn sync, and Python's cache_get
+  console.log('\n### Python hello\n');
+  {
+    const quick = process.env['BENCH_QUICK'] !== undefined;
+    const hello = await benchPythonHello(quick ? { rounds: 3, durationS: 2 } : {});
+    console.log(pythonHelloTable(hello, await benchPythonCacheGet(quick ? 1 : 2)));
+  }
   // a 4 KB and a 1 MB file: uwsgi-ts check-static vs uWSGI with offload-threads vs nginx
   console.log('\n### Static files\n');
   console.log(staticFilesTable(await benchStaticFiles()));

@@ -25,32 +25,20 @@ export interface NotServedYet {
   readonly appExtensions: readonly string[];
 }
 
-// uWSGI's python plugins and the loop engines built on them (Debian: python3, python311...)
-const PYTHON_PLUGINS = [
-  'python',
-  'python2',
-  'python27',
-  'python3',
-  ...Array.from({ length: 10 }, (_, i) => `python3${i + 5}`),
-  'pypy',
-  'gevent',
-  'greenlet',
-  'asyncio',
-  'tornado',
-];
-
-const JS_APP = 'serve a JS/TS app with --app FILE (or mount = /PREFIX=FILE.js)';
+// uWSGI's Python loop engines: python3/pythonNN themselves are built in (src/python/)
+const PYTHON_LOOP_ENGINES = ['pypy', 'gevent', 'greenlet', 'asyncio', 'tornado'];
 
 export const NOT_SERVED_YET = {
-  python: {
-    capability: 'Python WSGI apps',
-    instead: JS_APP,
-    subsystems: ['python'],
+  // Python WSGI apps are served (src/python/); the spooler runs JS tasks only, and uWSGI's Python
+  // loop engines (gevent, asyncio...) have no counterpart: a Python process serves one request
+  'python-spooler': {
+    capability: 'Python spooler tasks and Python loop engines',
+    instead: 'spool from a JS/TS app (src/api/spool.ts), or serve the WSGI app with processes/threads',
+    subsystems: [],
     options: ['spooler-import'],
     insteadFor: {},
-    plugins: PYTHON_PLUGINS,
-    // uWSGI's python plugin mounts a file ending in .py or .wsgi as a wsgi-file
-    appExtensions: ['.py', '.wsgi'],
+    plugins: PYTHON_LOOP_ENGINES,
+    appExtensions: [],
   },
   cgi: {
     capability: 'CGI scripts',

@@ -649,6 +649,8 @@ export const OPTIONS = [
   { name: 'wsgi-strict', arg: 'none', kind: 'flag', subsystem: 'python', help: 'follow PEP 3333 strictly, without shortcuts' },
   { name: 'wsgi-accept-buffer', aliases: ['wsgi-accept-buffers'], arg: 'none', kind: 'flag', subsystem: 'python', help: 'accept buffer objects as response chunks' },
   { name: 'wsgi-disable-file-wrapper', arg: 'none', kind: 'flag', subsystem: 'python', help: 'turn wsgi.file_wrapper off' },
+  // uWSGI 2.1's option (seed 004): a chunked body reaches wsgi.input de-chunked (always so here)
+  { name: 'wsgi-manage-chunked-input', arg: 'none', kind: 'flag', subsystem: 'python', help: 'let wsgi.input read a chunked request body' },
   { name: 'python-version', arg: 'none', kind: 'flag', immediate: true, subsystem: 'python', help: 'print the python version and exit' },
   { name: 'python-raw', arg: 'required', kind: 'path', subsystem: 'python', help: 'python file that handles raw requests' },
   { name: 'py-sharedarea', arg: 'required', kind: 'int', list: true, subsystem: 'python', help: 'sharedarea backed by a bytearray of N bytes' },

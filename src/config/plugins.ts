@@ -11,6 +11,10 @@ export const BUILT_IN_PLUGINS: ReadonlySet<string> = new Set([
   'cache',
   'carbon',
   'cheaper_busyness',
+  // Python WSGI apps (src/python/): uWSGI's python plugins by every name Debian ships
+  'python',
+  'python3',
+  ...Array.from({ length: 10 }, (_, i) => `python3${i + 5}`),
   'clock_monotonic',
   'clock_realtime',
   'logfile',

@@ -6,6 +6,7 @@
 
 import { extname } from 'node:path';
 import { UwsgiError } from '../errors.js';
+import { PYTHON_APP_EXTENSIONS } from '../python/python-files.js';
 import type { ConfigWarning } from './loader.js';
 import {
   appFileNotServed,
@@ -95,7 +96,7 @@ const app =
     const ext = extname(file).toLowerCase();
     const row = appFileNotServed(ext);
     if (row) throw notServed(`app file "${file}" of option "${option}"`, row, row.instead, ctx.where);
-    if (ctx.strict && !JS_APP_EXTENSIONS.has(ext)) {
+    if (ctx.strict && !JS_APP_EXTENSIONS.has(ext) && !PYTHON_APP_EXTENSIONS.has(ext)) {
       throw new UwsgiError(
         'ERR_CONFIG_NO_LOADER',
         `[strict-mode] no app loader accepts "${file}" (${option}, ${ctx.where}): give a ${[...JS_APP_EXTENSIONS].join(' ')} file`,

@@ -5,15 +5,18 @@ import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import { isPythonFile } from '../python/python-files.js';
+import { pythonAppSpecs } from '../python/python-plan.js';
 import type { AppSpec } from '../worker/plan.js';
 
 /** `file[:callable]`: the last `:` after the last `/` names the export. */
 function appSpec(mountpoint: string, value: string): AppSpec {
   const colon = value.lastIndexOf(':');
-  if (colon > value.lastIndexOf('/') && colon > 1) {
-    return { mountpoint, file: value.slice(0, colon), callable: value.slice(colon + 1) };
-  }
-  return { mountpoint, file: value, callable: undefined };
+  const split = colon > value.lastIndexOf('/') && colon > 1;
+  const file = split ? value.slice(0, colon) : value;
+  const callable = split ? value.slice(colon + 1) : undefined;
+  // a .py/.wsgi file is a Python wsgi-file (uWSGI's python plugin mounts it so)
+  return isPythonFile(file) ? { mountpoint, file, callable, python: 'file' } : { mountpoint, file, callable };
 }
 
 export function appSpecs(config: Config): AppSpec[] {
@@ -21,7 +24,10 @@ export function appSpecs(config: Config): AppSpec[] {
   const callable = config.get('callable')?.value;
   for (const entry of config.entries) {
     const name = findOption(entry.key)?.name;
-    if (name === 'app') {
+    const python = name === undefined ? undefined : pythonAppSpecs(config, name, entry.value);
+    if (python) {
+      apps.push(python);
+    } else if (name === 'app') {
       const spec = appSpec('', entry.value);
       apps.push(spec.callable === undefined && callable ? { ...spec, callable } : spec);
     } else if (name === 'mount') {

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
 import { workerLogging } from '../logging/log-config.js';
+import { allPython, pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
@@ -66,7 +67,8 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     logging: workerLogging(c, ctx.logsOwned),
     threads: c.value('threads'),
     async: c.value('async'),
-    maxConcurrent: bounded ? cores : 0,
+    // Python apps bound their own concurrency (threads processes each, src/python/python-app.ts)
+    maxConcurrent: bounded && !allPython(apps) ? cores : 0,
     procname: base === undefined ? (prefix ? `${prefix}uWSGI worker ${id}` : undefined) : `${prefix}${base}`,
     hostname: hostname(),
     rpcMax: c.value('rpc-max'),
@@ -85,6 +87,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     ...spoolPart(c),
     ...staticPart(c),
     ...routingPart(c),
+    ...pythonPart(c, apps),
     recycle: {
       maxRequests: maxRequests > 0 ? maxRequests + id * c.value('max-requests-delta') : 0,
       reloadOnRssMB: c.value('reload-on-rss'),

@@ -101,7 +101,8 @@ class Mule {
       // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too;
       // an app that listen()s itself must not take its port in the mule (listen-capture.ts)
       installListenCapture();
-      for (const spec of plan.apps) await loadApp(spec, plan.appStyle, process.cwd());
+      // Python apps run in their workers' Python processes only (README "Python (WSGI)")
+      for (const spec of plan.apps) if (!spec.python) await loadApp(spec, plan.appStyle, process.cwd());
     }
     this.loaded = true;
     this.keepAlive();

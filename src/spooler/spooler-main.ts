@@ -77,6 +77,7 @@ class Spooler {
     installListenCapture();
     // the apps register their tasks at import time; one that does not load costs only its tasks
     for (const spec of plan.apps) {
+      if (spec.python) continue;
       try {
         await loadApp(spec, plan.appStyle, process.cwd());
       } catch (err) {

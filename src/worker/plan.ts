@@ -6,6 +6,7 @@ import type { HookPlan } from '../hooks/hook-plan.js';
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
+import type { PythonPlan } from '../python/python-plan.js';
 import type { RoutingPlan } from '../routing/routing-plan.js';
 import type { SharedPlan } from '../shared/shared-plan.js';
 import type { SpoolerProcessPlan, SpoolTargets } from '../spooler/spooler-config.js';
@@ -19,6 +20,8 @@ export interface AppSpec {
   readonly file: string;
   /** Export to use; undefined: the default export, else `application`. */
   readonly callable: string | undefined;
+  /** A Python WSGI app (src/python/): a wsgi-file (`file`) or a module name (`module`). */
+  readonly python?: 'file' | 'module';
 }
 
 export interface WorkerPlan {
@@ -89,4 +92,6 @@ export interface WorkerPlan {
   readonly static?: StaticPlan;
   /** reload-mercy in seconds: open WebSockets are closed (1001) just before it runs out. */
   readonly mercySeconds?: number;
+  /** Python WSGI apps (src/python/python-plan.ts); absent when no app is a Python one. */
+  readonly python?: PythonPlan;
 }

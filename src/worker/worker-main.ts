@@ -14,6 +14,7 @@ import { runHooks } from '../hooks/run-hooks.js';
 import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import type { NativeHandle } from '../net/native-handle.js';
+import { loadPythonApp } from '../python/python-app.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
@@ -163,11 +164,20 @@ class Worker {
     for (const [id, spec] of plan.apps.entries()) {
       const started = Date.now();
       try {
-        apps.push(await loadApp(spec, plan.appStyle, process.cwd(), (line) => this.log(line)));
+        apps.push(
+          spec.python
+            ? await loadPythonApp(spec, plan.python, {
+                workerId: plan.id,
+                hostname: plan.hostname,
+                log: (line) => this.log(line),
+                api: { totalRequests: () => this.dispatcher?.requests ?? 0 },
+              })
+            : await loadApp(spec, plan.appStyle, process.cwd(), (line) => this.log(line)),
+        );
         const seconds = Math.floor((Date.now() - started) / 1000);
         const fallback = id === 0 && !plan.noDefaultApp ? ' (default app)' : '';
         this.log(
-          `JS app ${id} (mountpoint='${spec.mountpoint}') ready in ${seconds} seconds on pid: ${process.pid}${fallback}\n`,
+          `${spec.python ? 'WSGI' : 'JS'} app ${id} (mountpoint='${spec.mountpoint}') ready in ${seconds} seconds on pid: ${process.pid}${fallback}\n`,
         );
       } catch (err) {
         this.log(

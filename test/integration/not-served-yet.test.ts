@@ -82,24 +82,17 @@ const row = (name: keyof typeof NOT_SERVED_YET): NotServedYet => NOT_SERVED_YET[
 
 /** The options issue 11 point 5 names, whatever rows they fall in. */
 const NAMED: readonly Case[] = [
-  optionCase(row('python'), 'wsgi-file', 'app.py'),
-  optionCase(row('python'), 'module', 'app:application'),
-  { ...optionCase(row('python'), 'mount'), value: '/x=app.py', names: 'app file "app.py"' },
+  // Python WSGI apps are served since issue 14 (src/python/); Python spooler tasks are not
+  optionCase(row('python-spooler'), 'spooler-import', 'tasks.py'),
   optionCase(row('gateways'), 'http', '127.0.0.1:0'),
   optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'fastrouter', '127.0.0.1:0'),
   optionCase(row('cgi'), 'cgi', '/cgi-bin=/srv/cgi'),
   {
-    ...optionCase(row('python'), 'plugin'),
-    value: 'python',
-    names: 'plugin "python"',
-    instead: row('python').instead,
-  },
-  {
-    ...optionCase(row('python'), 'need-plugin'),
-    value: 'python',
-    names: 'plugin "python"',
-    instead: row('python').instead,
+    ...optionCase(row('python-spooler'), 'plugin'),
+    value: 'gevent',
+    names: 'plugin "gevent"',
+    instead: row('python-spooler').instead,
   },
   optionCase(row('plugin-files'), 'plugins-dir', '/usr/lib/uwsgi/plugins'),
 ].map((c) => ({ ...c, title: `issue 11: ${c.option} = ${c.value}` }));
@@ -189,15 +182,18 @@ describe('plugins with no counterpart behave as uWSGI 2.0.21', { concurrency: 2 
 });
 
 describe('if-plugin holds for built-in plugins only', () => {
-  it('skips a block for python3, keeps one for router_cache', { timeout: 20_000 }, async () => {
+  it('skips a block for psgi, keeps one for router_cache and python3', { timeout: 20_000 }, async () => {
     const { dir, cleanup } = tempFiles({
       'app.ini': [
         '[uwsgi]',
+        'if-plugin = psgi',
+        'psgi = app.pl',
+        'endif =',
+        'if-not-plugin = psgi',
+        'app = app.mjs',
+        'endif =',
         'if-plugin = python3',
         'module = app:application',
-        'endif =',
-        'if-not-plugin = python3',
-        'app = app.mjs',
         'endif =',
         'if-plugin = router_cache',
         'cache2 = name=c,items=10',
@@ -208,7 +204,8 @@ describe('if-plugin holds for built-in plugins only', () => {
     try {
       const run = await runCli(['--dry-run', 'app.ini'], { cwd: dir });
       assert.equal(run.code, 0, run.stderr);
-      assert.doesNotMatch(run.stderr, /^module = /m);
+      assert.doesNotMatch(run.stderr, /^psgi = /m);
+      assert.match(run.stderr, /^module = app:application$/m);
       assert.match(run.stderr, /^app = app\.mjs$/m);
       assert.match(run.stderr, /^cache2 = name=c,items=10$/m);
     } finally {

@@ -151,8 +151,10 @@ test('app files: the export after the last colon is not part of the file', () =>
   assert.equal(appFile('mount', '/x=app.py'), 'app.py');
   assert.equal(appFile('mount', '/x=lib/app.mjs:handler'), 'lib/app.mjs');
   assert.equal(appFile('app', 'dir:v2/app.ts'), 'dir:v2/app.ts');
-  assert.equal(refusal(['--mount', '/x=app.wsgi']), 'ERR_CONFIG_NOT_SERVED_YET');
-  assert.equal(refusal(['--app', 'app.py:application']), 'ERR_CONFIG_NOT_SERVED_YET');
+  // Python apps are served (src/python/), under --strict too
+  assert.equal(refusal(['--mount', '/x=app.wsgi']), undefined);
+  assert.equal(refusal(['--strict', '--app', 'app.py:application']), undefined);
+  assert.equal(refusal(['--spooler-import', 'tasks.py']), 'ERR_CONFIG_NOT_SERVED_YET');
   assert.equal(refusal(['--mount', '/x=app']), undefined);
   assert.equal(refusal(['--mount', 'app.mjs']), 'ERR_CONFIG_BAD_VALUE');
   assert.equal(refusal(['--strict', '--mount', '/x=app']), 'ERR_CONFIG_NO_LOADER');
