@@ -52,15 +52,6 @@ export const NOT_SERVED_YET = {
     // uWSGI's python plugin mounts a file ending in .py or .wsgi as a wsgi-file
     appExtensions: ['.py', '.wsgi'],
   },
-  cgi: {
-    capability: 'CGI scripts',
-    instead: 'serve a JS/TS app with --app, or run the scripts behind another CGI server',
-    subsystems: ['cgi'],
-    options: [],
-    insteadFor: {},
-    plugins: ['cgi'],
-    appExtensions: [],
-  },
   gateways: {
     capability: 'the HTTP/HTTPS router, fastrouter, rawrouter, sslrouter and subscriptions',
     instead: 'bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',

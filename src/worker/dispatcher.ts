@@ -10,9 +10,10 @@ import { decodePath } from './cgi-env.js';
 import { serveFetch } from './fetch-adapter.js';
 import { LoggedRequestFacts } from './logged-request.js';
 import { turnStartMs, turnStartPerf } from './loop-clock.js';
+import { modifierHandlers, type ServeRequest } from './modifier-table.js';
 import { buildMountTable, type MountTable } from './mounts.js';
 import type { WorkerPlan } from './plan.js';
-import type { UwsgiRequest, UwsgiResponse } from './request.js';
+import { UwsgiRequest, type UwsgiResponse } from './request.js';
 import type { RequestRouter } from './request-router.js';
 
 export interface DispatcherOptions {
@@ -84,6 +85,7 @@ export class Dispatcher {
       options.onStart !== undefined ||
       options.onFinish !== undefined;
     this.mounts = buildMountTable(slots, options.plan);
+    this.handlers = modifierHandlers(options.plan, (req, res) => this.serveApp(req, res), options.log);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
     this.single =
@@ -103,6 +105,8 @@ export class Dispatcher {
   private readonly onException: ((thrown: unknown) => void) | undefined;
   private readonly router: RequestRouter | undefined;
   private readonly statics: StaticServer | undefined;
+  /** The handler of each modifier1 (src/worker/modifier-table.ts); 0 is serveApp. */
+  private readonly handlers: ReadonlyArray<ServeRequest | undefined>;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -113,6 +117,9 @@ export class Dispatcher {
     }
     if (this.draining) res.shouldKeepAlive = false;
     req.envContext = context;
+    // the packet's modifier1 (uwsgi sockets), else the one its socket's protocol forces
+    const m1 = req.bridgedHead?.modifier1 || context.modifier1;
+    if (m1) req.modifier1 = m1;
     this.requests++;
     // one store, so that the app API can find "the current request" without AsyncLocalStorage
     this.latest = res;
@@ -138,11 +145,38 @@ export class Dispatcher {
     this.serve(req, res);
   }
 
-  /** Picks the app by mountpoint, enforces limit-post and calls the app (after routing, if any). */
+  /** Static files, then the handler of the request's modifier1 (after routing, if any). */
   serve(req: UwsgiRequest, res: UwsgiResponse): void {
-    // uWSGI's order (reference §2.7): routing, then check-static / static-map, then the app
+    // uWSGI's order (reference §2.7): routing, then check-static / static-map, then the plugin
     if (this.statics?.intercept(req, res)) return;
+    const m1 = req.modifier1;
+    if (m1 === 0) {
+      this.serveApp(req, res);
+      return;
+    }
+    const handler = this.handlers[m1];
+    if (handler === undefined) {
+      // uWSGI 2.0.21 (observed, http-socket-modifier1 9 without the cgi plugin): this line, no
+      // answer, no request log line
+      this.log(`-- unavailable modifier requested: ${m1} --\n`);
+      req.noLog = true;
+      res.destroy();
+      return;
+    }
+    handler(req, res);
+  }
+
+  /**
+   * The default app (modifier1 0/30): picked by UWSGI_APPID (`setapp`, a front end's param) when
+   * it names a mountpoint, else by mountpoint; limit-post, then the app in its style.
+   */
+  private serveApp(req: UwsgiRequest, res: UwsgiResponse): void {
     let slot = this.single;
+    const appId = UwsgiRequest.varsBuilt(req) ? req.vars.get('UWSGI_APPID') : undefined;
+    if (appId !== undefined) {
+      const named = this.slots.find((s) => s.app.spec.mountpoint === appId);
+      if (named !== undefined) slot = named;
+    }
     if (!slot) {
       const vars = req.vars;
       const pick = this.mounts.select(

@@ -2,6 +2,7 @@
 // IPC: the worker never re-reads config files (they may have changed, and exec:// may not be
 // repeatable).
 
+import type { CgiPlan } from '../cgi/cgi-plan.js';
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
@@ -33,6 +34,8 @@ export interface WorkerPlan {
     readonly index: number;
     readonly protocol: SocketProtocol;
     readonly tls?: TlsFiles;
+    /** The modifier1 forced on its requests (`http-socket-modifier1`...); absent: the packet's, or 0. */
+    readonly modifier1?: number;
   }>;
   readonly apps: readonly AppSpec[];
   readonly appStyle: AppStyle;
@@ -82,4 +85,6 @@ export interface WorkerPlan {
   readonly routing?: RoutingPlan;
   /** Static files (src/static/static-plan.ts); absent when no static option is set. */
   readonly static?: StaticPlan;
+  /** CGI scripts, modifier1 9 (src/cgi/cgi-plan.ts); absent when no `cgi` is configured. */
+  readonly cgi?: CgiPlan;
 }
