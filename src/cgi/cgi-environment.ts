@@ -35,8 +35,8 @@ export function cgiEnvironment(
   env['SCRIPT_NAME'] = script.scriptName;
   env['SCRIPT_FILENAME'] = script.filename;
   env['PATH_INFO'] = script.pathInfo;
-  env['PATH_TRANSLATED'] = script.pathInfo === '' ? '' : `${script.root}${script.pathInfo}`;
-  env['DOCUMENT_ROOT'] = script.root;
+  env['PATH_TRANSLATED'] = script.pathInfo === '' ? '' : `${script.translatedBase}${script.pathInfo}`;
+  env['DOCUMENT_ROOT'] = script.documentRoot;
   env['REDIRECT_STATUS'] = '200';
   for (const name of unset) delete env[name];
   return env;

@@ -6,7 +6,6 @@
 // end); then its whole group is killed. Nothing here blocks the worker: fs.promises and streams.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname } from 'node:path';
 import { decodePath } from '../worker/cgi-env.js';
 import { UwsgiRequest, type UwsgiResponse } from '../worker/request.js';
 import { cgiEnvironment } from './cgi-environment.js';
@@ -81,10 +80,11 @@ export class CgiHandler {
         res.end(REASONS[r.status]);
         return;
       case 'slash': {
+        // the same path with its slash, the query kept (observed)
         const uri = vars.get('REQUEST_URI') ?? req.url ?? '/';
         const q = uri.indexOf('?');
         res.shouldKeepAlive = false;
-        res.writeHead(301, { Location: `${q < 0 ? uri : uri.slice(0, q)}/` });
+        res.writeHead(301, { Location: q < 0 ? `${uri}/` : `${uri.slice(0, q)}/${uri.slice(q)}` });
         res.end();
         return;
       }
@@ -103,7 +103,7 @@ export class CgiHandler {
     let child: ChildProcess;
     try {
       child = spawn(program, args, {
-        cwd: dirname(script.filename),
+        cwd: script.cwd,
         env: cgiEnvironment(vars, script, plan.unset),
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -21,8 +21,12 @@ export interface CgiScript {
   readonly scriptName: string;
   /** What followed the script in the URL ('' when nothing). */
   readonly pathInfo: string;
-  /** The mount's directory (DOCUMENT_ROOT; a single-script mount: the script's directory). */
-  readonly root: string;
+  /** DOCUMENT_ROOT: the mount's directory; for a single-script mount the server's own (observed). */
+  readonly documentRoot: string;
+  /** What PATH_INFO is appended to for PATH_TRANSLATED (a single-script mount: the script). */
+  readonly translatedBase: string;
+  /** Where the script runs: its directory; a single-script mount: the server's (observed). */
+  readonly cwd: string;
   /** The program and arguments to spawn: the script itself, or its helper then the script. */
   readonly argv: readonly string[];
 }
@@ -95,7 +99,7 @@ export class CgiResolver {
     if (top === undefined) return notFound(`${mount.path} does not exist`);
     if (top.isFile()) {
       // a single script under its mountpoint: everything after the mountpoint is PATH_INFO
-      return this.checked(mount.path, mount.mountpoint, rest, dirname(mount.path), top, false);
+      return this.checked(mount.path, mount.mountpoint, rest, undefined, mount.mountpoint);
     }
     const segs = segmentsOf(rest);
     if (segs === undefined) return notFound('the path climbs above the cgi directory');
@@ -125,32 +129,40 @@ export class CgiResolver {
       if (!rest.endsWith('/')) return { kind: 'slash' };
       for (const index of this.plan.index) {
         const s = await statOf(`${file}/${index}`);
-        if (s?.isFile()) return this.checked(`${file}/${index}`, `${scriptName}/${index}`, '', root, s, true);
+        if (s?.isFile())
+          return this.checked(`${file}/${index}`, `${scriptName}/${index}`, '', root, mount.mountpoint);
       }
       return notFound('a directory without a cgi-index script');
     }
     if (!found.isFile()) return notFound('not a regular file');
-    return this.checked(file, scriptName, pathInfo, root, found, true);
+    return this.checked(file, scriptName, pathInfo, root, mount.mountpoint);
   }
 
-  /** The real-path, extension and permission checks, then what to spawn. */
+  /**
+   * The real-path, extension and permission checks, then what to spawn. In a directory the script
+   * is named by its real path (observed: a symlink inside the directory runs as its target, with
+   * the target's SCRIPT_NAME and SCRIPT_FILENAME); `root` is undefined for a single-script mount.
+   */
   private async checked(
-    file: string,
+    named: string,
     scriptName: string,
     pathInfo: string,
-    root: string,
-    _s: Stats,
-    contained: boolean,
+    root: string | undefined,
+    mountpoint: string,
   ): Promise<CgiResolution> {
-    if (contained) {
+    let file = named;
+    if (root !== undefined) {
       let real: string;
       try {
-        real = await realpath(file);
+        real = await realpath(named);
       } catch {
         return notFound('no such script');
       }
       const realRoot = await this.realRoot(root);
-      if (!under(real, realRoot) && !this.plan.safe.some((s) => under(real, s))) {
+      if (under(real, realRoot)) {
+        file = `${root}${real.slice(realRoot.length)}`;
+        scriptName = `${mountpoint}${real.slice(realRoot.length)}`;
+      } else if (!this.plan.safe.some((s) => under(real, s))) {
         return { kind: 'security', why: `${real} is not under ${realRoot}` };
       }
     }
@@ -169,7 +181,9 @@ export class CgiResolver {
       filename: file,
       scriptName,
       pathInfo,
-      root,
+      documentRoot: root ?? process.cwd(),
+      translatedBase: root ?? file,
+      cwd: root === undefined ? process.cwd() : dirname(file),
       argv: helper ? [...helper.argv, file] : [file],
     };
   }
