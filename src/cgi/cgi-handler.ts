@@ -49,6 +49,21 @@ class LineLog {
   }
 }
 
+/** Scripts running now: a worker that exits takes their process groups with it. */
+const running = new Set<ChildProcess>();
+let exitHooked = false;
+
+function track(child: ChildProcess): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const c of running) killGroup(c);
+    });
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 export class CgiHandler {
   private readonly resolver: CgiResolver;
 
@@ -112,6 +127,7 @@ export class CgiHandler {
       this.internal(res, `unable to run ${script.argv.join(' ')}: ${String(err)} [ERR_CGI_SPAWN]`);
       return;
     }
+    track(child);
     const stdin = child.stdin;
     const stdout = child.stdout;
     const stderr = child.stderr;
