@@ -43,7 +43,7 @@ describe('nginx uwsgi_pass with uwsgi_modifier1 9', { skip: !NGINX, timeout: 90_
     );
     writeFileSync(
       join(base, 'app.mjs'),
-      "export default (req, res) => { res.setHeader('content-type', 'text/plain'); res.end(`js app ${req.url}\\n`); };\n",
+      "export default (req, res) => { res.setHeader('content-type', 'text/plain'); res.end('js app ' + req.url + '\\n'); };\n",
     );
     const args = [
       '--socket',
