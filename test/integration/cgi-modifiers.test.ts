@@ -108,6 +108,8 @@ describe('modifier1 from the socket, from setmodifier1, and setapp', { timeout: 
       '^/scripts/ setmodifier1:9',
       '--route',
       '^/pick-b setapp:/b',
+      '--limit-post',
+      '1000',
     ]);
   });
   after(async () => {
@@ -126,6 +128,17 @@ describe('modifier1 from the socket, from setmodifier1, and setapp', { timeout: 
   it('scgi-modifier1 9: every request of the SCGI socket runs as CGI', async () => {
     const raw = (await exchange(server.ports[1] as number, scgiRequest('/scripts/hi.sh'))).toString();
     assert.match(raw, /cgi hi SCRIPT_NAME=\/scripts\/hi\.sh\n/);
+  });
+
+  it('limit-post holds for CGI requests too (413, the script never runs)', async () => {
+    const raw = (
+      await exchange(
+        server.ports[0] as number,
+        requestBytes({ path: '/scripts/hi.sh', method: 'POST', body: 'x'.repeat(2000) }),
+      )
+    ).toString();
+    assert.match(raw, /^HTTP\/1\.1 413 /);
+    await server.waitFor(/Invalid \(too big\) CONTENT_LENGTH\. skip\. \(2000 > limit-post 1000\)/, 5000);
   });
 
   it('setapp picks the app by its mountpoint (UWSGI_APPID)', async () => {
