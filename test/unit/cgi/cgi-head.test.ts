@@ -2,17 +2,19 @@
 // and the option parsers (src/cgi/cgi-plan.ts): bytes in, decisions out, no process spawned.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CgiHeadParser } from '../../../src/cgi/cgi-head.js';
+import { CgiHeadParser, type CgiHeadResult } from '../../../src/cgi/cgi-head.js';
 import { parseCgiHelper, parseCgiMount } from '../../../src/cgi/cgi-plan.js';
 import { pickMount, segmentsOf } from '../../../src/cgi/cgi-resolve.js';
 
 function parse(...chunks: string[]) {
   const p = new CgiHeadParser(65536);
-  let last: ReturnType<CgiHeadParser['push']> = { state: 'more' };
+  let last = { state: 'more' } as CgiHeadResult;
   for (const c of chunks) {
     const bytes = Buffer.from(c, 'latin1');
     // after the head, what follows is body: the handler stops feeding the parser
-    if (last.state === 'done') last = { ...last, rest: Buffer.concat([last.rest, bytes]) };
+    const done: CgiHeadResult = last;
+    if (done.state === 'done')
+      last = { state: 'done', head: done.head, rest: Buffer.concat([done.rest, bytes]) };
     else last = p.push(bytes);
   }
   return last;
