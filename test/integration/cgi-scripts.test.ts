@@ -89,6 +89,12 @@ describe('examples 1-6: a CGI directory, allowed extensions, helpers, threads', 
       ),
     );
     write(
+      join(dir, 'abandoned.sh'),
+      SH(
+        `echo $$ > "${join(base, 'abandoned.pid')}"\nprintf "Content-Type: text/plain\\n\\nwaiting\\n"\nwhile :; do sleep 1; done`,
+      ),
+    );
+    write(
       join(dir, 'slow.sh'),
       SH('printf "Content-Type: text/plain\\n\\n"\nfor i in 1 2 3 4 5; do echo tick $i; sleep 1; done'),
     );
@@ -221,6 +227,23 @@ describe('examples 1-6: a CGI directory, allowed extensions, helpers, threads', 
   it('cgi-timeout measures silence, as uWSGI: a script printing every second runs past it', async () => {
     const a = await ask(server, { path: '/slow.sh' }, server.ports[1]);
     assert.equal(a.body, 'tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n');
+  });
+
+  it('a script whose client went away is killed at once (no cgi-do-not-kill-on-error)', async () => {
+    const pidFile = join(base, 'abandoned.pid');
+    await exchange(server.ports[1] as number, requestBytes({ path: '/abandoned.sh' }), 1000);
+    assert.ok(existsSync(pidFile), 'the script ran');
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    let alive = true;
+    for (let i = 0; i < 30 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        alive = false;
+      }
+    }
+    assert.equal(alive, false, `script ${pid} outlived its client`);
   });
 
   it('a script looping forever is killed at cgi-timeout with its process group; the instance keeps serving', async () => {
