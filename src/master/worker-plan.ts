@@ -9,7 +9,7 @@ import type { SocketProtocol } from '../net/socket-protocol.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
-import { FORCED_MODIFIER_OPTION } from '../worker/modifier-table.js';
+import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-table.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import { compileRouting } from '../worker/routing-host.js';
 import type { MasterContext } from './master-context.js';
@@ -101,9 +101,13 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
 }
 
 /** CGI (src/cgi/cgi-plan.ts), only when a `cgi` mount or cgi-from-docroot is set. */
-function cgiPart(c: Config): Pick<WorkerPlan, 'cgi'> {
+function cgiPart(c: Config): Pick<WorkerPlan, 'cgi' | 'modifierMoves'> {
   const plan = cgiPlan(c);
-  return plan ? { cgi: plan } : {};
+  const items = (['plugins', 'need-plugins'] as const).flatMap((name) =>
+    c.all(name).flatMap((o) => String(o.value).split(',')),
+  );
+  const moves = pluginModifierMoves(items);
+  return { ...(plan ? { cgi: plan } : {}), ...(moves.length > 0 ? { modifierMoves: moves } : {}) };
 }
 
 /** The modifier1 a socket's protocol option forces (src/worker/modifier-table.ts). */

@@ -85,7 +85,8 @@ export class Dispatcher {
       options.onStart !== undefined ||
       options.onFinish !== undefined;
     this.mounts = buildMountTable(slots, options.plan);
-    this.handlers = modifierHandlers(options.plan, (req, res) => this.serveApp(req, res), options.log);
+    this.app = (req, res) => this.serveApp(req, res);
+    this.handlers = modifierHandlers(options.plan, this.app, options.log);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
     this.single =
@@ -105,8 +106,9 @@ export class Dispatcher {
   private readonly onException: ((thrown: unknown) => void) | undefined;
   private readonly router: RequestRouter | undefined;
   private readonly statics: StaticServer | undefined;
-  /** The handler of each modifier1 (src/worker/modifier-table.ts); 0 is serveApp. */
+  /** The handler of each modifier1 (src/worker/modifier-table.ts); 0 and 30 are `app` unless moved. */
   private readonly handlers: ReadonlyArray<ServeRequest | undefined>;
+  private readonly app: ServeRequest;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -150,10 +152,6 @@ export class Dispatcher {
     // uWSGI's order (reference §2.7): routing, then check-static / static-map, then the plugin
     if (this.statics?.intercept(req, res)) return;
     const m1 = req.modifier1;
-    if (m1 === 0) {
-      this.serveApp(req, res);
-      return;
-    }
     const handler = this.handlers[m1];
     if (handler === undefined) {
       // uWSGI 2.0.21 (observed, http-socket-modifier1 9 without the cgi plugin): this line, no
@@ -163,7 +161,8 @@ export class Dispatcher {
       res.destroy();
       return;
     }
-    if (this.plan.limitPost > 0 && this.tooBig(req, res)) return;
+    // the app's own path checks limit-post after picking the app (its log line names the app's URL)
+    if (this.plan.limitPost > 0 && handler !== this.app && this.tooBig(req, res)) return;
     handler(req, res);
   }
 

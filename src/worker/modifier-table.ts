@@ -34,10 +34,33 @@ export const MODIFIER_ROWS: Readonly<Record<number, ModifierRow>> = {
   },
 };
 
+/**
+ * The modifier1 a request plugin answers unless `plugins = N:NAME` moves it to N (uWSGI's syntax;
+ * unbit/uwsgi's own t/runner runs `--plugins 0:cgi`: observed on 2.0.21, CGI then answers
+ * modifier1 0 and no longer 9).
+ */
+export const PLUGIN_MODIFIER: Readonly<Record<string, number>> = { cgi: 9 };
+
+/** `[to, from]` for each `N:NAME` item of the plugin options whose NAME has a row here. */
+export function pluginModifierMoves(items: readonly string[]): Array<readonly [number, number]> {
+  const moves: Array<readonly [number, number]> = [];
+  for (const item of items) {
+    const m = /^\s*(\d+):\s*([A-Za-z0-9_]+)\s*$/.exec(item);
+    const from = m ? PLUGIN_MODIFIER[m[2] as string] : undefined;
+    if (m && from !== undefined && Number(m[1]) <= 255) moves.push([Number(m[1]), from]);
+  }
+  return moves;
+}
+
 /** The modifiers a worker with this plan serves (the uwsgi socket refuses the others at once). */
 export function servedModifiers(plan: WorkerPlan): ReadonlySet<number> {
   const out = new Set<number>();
   for (const [m, row] of Object.entries(MODIFIER_ROWS)) if (row.available(plan)) out.add(Number(m));
+  for (const [to, from] of plan.modifierMoves ?? []) {
+    if (!out.has(from)) continue;
+    out.delete(from);
+    out.add(to);
+  }
   return out;
 }
 
@@ -50,6 +73,12 @@ export function modifierHandlers(
   const table: Array<ServeRequest | undefined> = new Array(256).fill(undefined);
   for (const [m, row] of Object.entries(MODIFIER_ROWS)) {
     if (row.available(plan)) table[Number(m)] = row.make(plan, app, log);
+  }
+  for (const [to, from] of plan.modifierMoves ?? []) {
+    const handler = table[from];
+    if (handler === undefined) continue;
+    table[from] = undefined;
+    table[to] = handler;
   }
   return table;
 }

@@ -87,4 +87,6 @@ export interface WorkerPlan {
   readonly static?: StaticPlan;
   /** CGI scripts, modifier1 9 (src/cgi/cgi-plan.ts); absent when no `cgi` is configured. */
   readonly cgi?: CgiPlan;
+  /** `plugins = N:NAME`: [to, from] modifier1 moves of request plugins (src/worker/modifier-table.ts). */
+  readonly modifierMoves?: ReadonlyArray<readonly [number, number]>;
 }

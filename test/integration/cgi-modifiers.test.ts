@@ -146,3 +146,52 @@ describe('modifier1 from the socket, from setmodifier1, and setapp', { timeout: 
     assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\napp b \/pick-b\n$/);
   });
 });
+
+describe("plugins = 0:cgi moves CGI to modifier1 0 (unbit/uwsgi t/runner's cgi case)", {
+  timeout: 60_000,
+}, () => {
+  let server: RunningServer;
+  before(async () => {
+    // t/runner's test_cgi_helloworld: `--plugins 0:cgi --cgi hello.cgi`, GET /foobar/say_hello
+    // (its `--need-app=0` is refused by uWSGI 2.0.21 too: a flag takes no value there)
+    const script = join(base, 'hello.cgi');
+    writeFileSync(
+      script,
+      '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "Hello world!"\necho "PATH_INFO=$PATH_INFO"\n',
+      {
+        mode: 0o755,
+      },
+    );
+    server = await startServer([
+      '--http-socket',
+      '127.0.0.1:0',
+      '--socket',
+      '127.0.0.1:0',
+      '--plugins',
+      '0:cgi',
+      '--cgi',
+      script,
+    ]);
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it("answers t/runner's request as uWSGI does", async () => {
+    const raw = (
+      await exchange(server.ports[0] as number, requestBytes({ path: '/foobar/say_hello' }))
+    ).toString();
+    assert.match(
+      raw,
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n(?:[0-9a-f]+\r\n)?Hello world!\nPATH_INFO=\/foobar\/say_hello\n/,
+    );
+  });
+
+  it('modifier1 0 packets run the script; 9 is no longer served (observed on 2.0.21)', async () => {
+    const zero = (await exchange(server.ports[1] as number, uwsgiPacket(nginxVars('/x'), 0))).toString();
+    assert.match(zero, /Hello world!\nPATH_INFO=\/x\n$/);
+    const nine = await exchange(server.ports[1] as number, uwsgiPacket(nginxVars('/x'), 9));
+    assert.equal(nine.length, 0);
+    await server.waitFor(/-- unavailable modifier requested: 9 --/, 5000);
+  });
+});
