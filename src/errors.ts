@@ -110,6 +110,11 @@ export const ERROR_CODES = {
   ERR_EMPEROR_MONITOR: 'an `emperor` source whose scheme has no monitor in uwsgi-ts (pg://, zmq://...)',
   ERR_EMPEROR_NOT_SUPPORTED:
     'an Emperor option uwsgi-ts refuses by name (emperor-use-clone, emperor-broodlord...), with what to use instead',
+  ERR_CGI_SECURITY:
+    'a CGI script path that resolves outside its directory (a symlink out, not under cgi-safe)',
+  ERR_CGI_SPAWN: 'a CGI script (or its cgi-helper) that could not be started',
+  ERR_CGI_HEADERS: 'a CGI script whose output has no valid header block',
+  ERR_CGI_TIMEOUT: 'a CGI script still running at cgi-timeout (killed with its process group)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -40,15 +40,6 @@ export const NOT_SERVED_YET = {
     plugins: PYTHON_LOOP_ENGINES,
     appExtensions: [],
   },
-  cgi: {
-    capability: 'CGI scripts',
-    instead: 'serve a JS/TS app with --app, or run the scripts behind another CGI server',
-    subsystems: ['cgi'],
-    options: [],
-    insteadFor: {},
-    plugins: ['cgi'],
-    appExtensions: [],
-  },
   gateways: {
     capability: 'the HTTP/HTTPS router, fastrouter, rawrouter, sslrouter and subscriptions',
     instead: 'bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',

@@ -323,6 +323,25 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'need-plugin',
   'need-plugins',
   // (plugins-dir is refused: not-served-yet.ts)
+  // modifier1 forced per socket protocol (src/worker/modifier-table.ts)
+  'http-socket-modifier1',
+  'https-socket-modifier1',
+  'fastcgi-modifier1',
+  'scgi-modifier1',
+  // CGI, modifier1 9 (src/cgi/; cgi-loadlib and cgi-async-max-attempts are not: README "CGI")
+  'cgi',
+  'cgi-map-helper',
+  'cgi-from-docroot',
+  'cgi-buffer-size',
+  'cgi-timeout',
+  'cgi-index',
+  'cgi-allowed-ext',
+  'cgi-unset',
+  'cgi-optimize',
+  'cgi-path-info',
+  'cgi-do-not-kill-on-error',
+  'cgi-close-stdin-on-eof',
+  'cgi-safe',
   'autoload',
 ]);
 

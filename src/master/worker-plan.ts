@@ -2,12 +2,15 @@
 // the config of now (a reload re-reads it, so a new generation gets the new values).
 
 import { hostname } from 'node:os';
+import { cgiPlan } from '../cgi/cgi-plan.js';
 import type { Config } from '../config/resolve.js';
 import { workerLogging } from '../logging/log-config.js';
+import type { SocketProtocol } from '../net/socket-protocol.js';
 import { allPython, pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
+import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-table.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import { compileRouting } from '../worker/routing-host.js';
 import type { MasterContext } from './master-context.js';
@@ -52,6 +55,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
       index: b.index,
       protocol: b.protocol,
       ...(b.tls ? { tls: b.tls } : {}),
+      ...forcedModifier(c, b.protocol),
     })),
     apps,
     appStyle: c.value('app-style') as AppStyle,
@@ -88,6 +92,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     ...staticPart(c),
     ...routingPart(c),
     ...pythonPart(c, apps),
+    ...cgiPart(c),
     recycle: {
       maxRequests: maxRequests > 0 ? maxRequests + id * c.value('max-requests-delta') : 0,
       reloadOnRssMB: c.value('reload-on-rss'),
@@ -98,6 +103,23 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
       minLifetimeS: c.value('min-worker-lifetime'),
     },
   };
+}
+
+/** CGI (src/cgi/cgi-plan.ts), only when a `cgi` mount or cgi-from-docroot is set. */
+function cgiPart(c: Config): Pick<WorkerPlan, 'cgi' | 'modifierMoves'> {
+  const plan = cgiPlan(c);
+  const items = (['plugins', 'need-plugins'] as const).flatMap((name) =>
+    c.all(name).flatMap((o) => String(o.value).split(',')),
+  );
+  const moves = pluginModifierMoves(items);
+  return { ...(plan ? { cgi: plan } : {}), ...(moves.length > 0 ? { modifierMoves: moves } : {}) };
+}
+
+/** The modifier1 a socket's protocol option forces (src/worker/modifier-table.ts). */
+function forcedModifier(c: Config, protocol: SocketProtocol): { modifier1?: number } {
+  const option = FORCED_MODIFIER_OPTION[protocol];
+  const m = option === undefined ? 0 : Number(c.value(option));
+  return m > 0 ? { modifier1: m } : {};
 }
 
 /** Where spool() writes (src/spooler/); absent without spoolers. */

@@ -20,6 +20,7 @@ import { type RequestEvents, UwsgiRequestParser } from '../protocol/uwsgi.js';
 import { BodySpool } from './body-spool.js';
 import { openExchange, type RequestHandler } from './exchange.js';
 import type { BridgeProtocol, ExchangeOwner, ExchangeSocket } from './exchange-socket.js';
+import { servedModifiers } from './modifier-table.js';
 import { isRawPacket, PACKET_HANDLERS } from './packet-handlers.js';
 import type { WorkerPlan } from './plan.js';
 import type { UwsgiResponse } from './request.js';
@@ -34,10 +35,9 @@ export interface BridgeOptions {
   readonly handle: RequestHandler;
   /** The response class (the counting UwsgiResponse, or Node's own when nothing counts). */
   readonly Response: typeof UwsgiResponse | typeof ServerResponse;
+  /** modifier1 values served as requests (src/worker/modifier-table.ts: 0, 30, 9 with CGI...). */
+  readonly modifiers?: ReadonlySet<number>;
 }
-
-/** modifier1 values served as requests: 0 (WSGI-style request) and 30 (same, PATH_INFO fixed). */
-const REQUEST_MODIFIERS = new Set([0, 30]);
 
 /** The names log lines give the protocols. */
 const PROTOCOL_NAMES: { readonly [P in BridgeProtocol]: string } = {
@@ -135,6 +135,7 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
   private peerText: string | undefined = undefined;
   private readonly parser: { push(chunk: Buffer): void; end(): void };
   private readonly timeoutMs: number;
+  private readonly modifiers: ReadonlySet<number>;
 
   constructor(
     private readonly socket: net.Socket,
@@ -142,6 +143,7 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
   ) {
     const { plan, protocol } = options;
     this.timeoutMs = plan.socketTimeout * 1000;
+    this.modifiers = options.modifiers as ReadonlySet<number>;
     this.parser =
       protocol === 'uwsgi'
         ? new UwsgiRequestParser(this, {
@@ -179,7 +181,7 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
   onHead(head: RequestHead): void {
     const { protocol, log } = this.options;
     if (protocol === 'uwsgi') {
-      if (!REQUEST_MODIFIERS.has(head.modifier1)) {
+      if (!this.modifiers.has(head.modifier1)) {
         log(`-- unavailable modifier requested: ${head.modifier1} --\n`);
         this.socket.destroy();
         return;
@@ -347,7 +349,8 @@ function timedOut(connection: BridgeConnection, moved: number): void {
 
 export function createBridgeServer(options: BridgeOptions): net.Server {
   // allowHalfOpen: a peer that shuts down its side after its request still gets the answer
+  const served = { ...options, modifiers: options.modifiers ?? servedModifiers(options.plan) };
   return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-    new BridgeConnection(socket, options);
+    new BridgeConnection(socket, served);
   });
 }

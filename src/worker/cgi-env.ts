@@ -7,6 +7,8 @@ import type { IncomingMessage } from 'node:http';
 export interface HttpEnvContext {
   readonly serverName: string;
   readonly https: boolean;
+  /** The socket's forced modifier1 (src/worker/modifier-table.ts); absent or 0: the packet's. */
+  readonly modifier1?: number;
 }
 
 /** Percent-decoding of PATH_INFO as uWSGI does it (invalid escapes are kept). */

@@ -10,9 +10,10 @@ import { decodePath } from './cgi-env.js';
 import { serveFetch } from './fetch-adapter.js';
 import { LoggedRequestFacts } from './logged-request.js';
 import { turnStartMs, turnStartPerf } from './loop-clock.js';
+import { modifierHandlers, type ServeRequest } from './modifier-table.js';
 import { buildMountTable, type MountTable } from './mounts.js';
 import type { WorkerPlan } from './plan.js';
-import type { UwsgiRequest, UwsgiResponse } from './request.js';
+import { UwsgiRequest, type UwsgiResponse } from './request.js';
 import type { RequestRouter } from './request-router.js';
 
 export interface DispatcherOptions {
@@ -84,6 +85,8 @@ export class Dispatcher {
       options.onStart !== undefined ||
       options.onFinish !== undefined;
     this.mounts = buildMountTable(slots, options.plan);
+    this.app = (req, res) => this.serveApp(req, res);
+    this.handlers = modifierHandlers(options.plan, this.app, options.log);
     this.slots = slots.map((s) => s.app);
     const only = slots[0];
     this.single =
@@ -103,6 +106,9 @@ export class Dispatcher {
   private readonly onException: ((thrown: unknown) => void) | undefined;
   private readonly router: RequestRouter | undefined;
   private readonly statics: StaticServer | undefined;
+  /** The handler of each modifier1 (src/worker/modifier-table.ts); 0 and 30 are `app` unless moved. */
+  private readonly handlers: ReadonlyArray<ServeRequest | undefined>;
+  private readonly app: ServeRequest;
 
   handle(req: UwsgiRequest, res: UwsgiResponse, context: HttpEnvContext): void {
     const max = this.plan.maxConcurrent;
@@ -113,6 +119,9 @@ export class Dispatcher {
     }
     if (this.draining) res.shouldKeepAlive = false;
     req.envContext = context;
+    // the packet's modifier1 (uwsgi sockets), else the one its socket's protocol forces
+    const m1 = req.bridgedHead?.modifier1 || context.modifier1;
+    if (m1) req.modifier1 = m1;
     this.requests++;
     // one store, so that the app API can find "the current request" without AsyncLocalStorage
     this.latest = res;
@@ -138,11 +147,36 @@ export class Dispatcher {
     this.serve(req, res);
   }
 
-  /** Picks the app by mountpoint, enforces limit-post and calls the app (after routing, if any). */
+  /** Static files, then the handler of the request's modifier1 (after routing, if any). */
   serve(req: UwsgiRequest, res: UwsgiResponse): void {
-    // uWSGI's order (reference §2.7): routing, then check-static / static-map, then the app
+    // uWSGI's order (reference §2.7): routing, then check-static / static-map, then the plugin
     if (this.statics?.intercept(req, res)) return;
+    const m1 = req.modifier1;
+    const handler = this.handlers[m1];
+    if (handler === undefined) {
+      // uWSGI 2.0.21 (observed, http-socket-modifier1 9 without the cgi plugin): this line, no
+      // answer, no request log line
+      this.log(`-- unavailable modifier requested: ${m1} --\n`);
+      req.noLog = true;
+      res.destroy();
+      return;
+    }
+    // the app's own path checks limit-post after picking the app (its log line names the app's URL)
+    if (this.plan.limitPost > 0 && handler !== this.app && this.tooBig(req, res)) return;
+    handler(req, res);
+  }
+
+  /**
+   * The default app (modifier1 0/30): picked by UWSGI_APPID (`setapp`, a front end's param) when
+   * it names a mountpoint, else by mountpoint; limit-post, then the app in its style.
+   */
+  private serveApp(req: UwsgiRequest, res: UwsgiResponse): void {
     let slot = this.single;
+    const appId = UwsgiRequest.varsBuilt(req) ? req.vars.get('UWSGI_APPID') : undefined;
+    if (appId !== undefined) {
+      const named = this.slots.find((s) => s.app.spec.mountpoint === appId);
+      if (named !== undefined) slot = named;
+    }
     if (!slot) {
       const vars = req.vars;
       const pick = this.mounts.select(
@@ -170,20 +204,7 @@ export class Dispatcher {
     }
     req.appId = slot.id;
     slot.requests++;
-    const limit = this.plan.limitPost;
-    if (limit > 0) {
-      const length = Number(req.headers['content-length'] ?? 0);
-      if (length > limit) {
-        this.log(
-          `Invalid (too big) CONTENT_LENGTH. skip. (${length} > limit-post ${limit}) for ${req.method} ${req.url}\n`,
-        );
-        res.statusCode = 413;
-        res.shouldKeepAlive = false;
-        res.setHeader('content-type', 'text/plain');
-        res.end('Request Entity Too Large\n');
-        return;
-      }
-    }
+    if (this.plan.limitPost > 0 && this.tooBig(req, res)) return;
     const { app } = slot;
     try {
       const result = app.style === 'node' ? app.handler(req, res) : serveFetch(app.handler, req, res);
@@ -193,6 +214,21 @@ export class Dispatcher {
     } catch (err) {
       this.failed(req, res, err);
     }
+  }
+
+  /** limit-post (uWSGI checks it in the core, for every modifier1): 413 when the body is larger. */
+  private tooBig(req: UwsgiRequest, res: UwsgiResponse): boolean {
+    const limit = this.plan.limitPost;
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length <= limit) return false;
+    this.log(
+      `Invalid (too big) CONTENT_LENGTH. skip. (${length} > limit-post ${limit}) for ${req.method} ${req.url}\n`,
+    );
+    res.statusCode = 413;
+    res.shouldKeepAlive = false;
+    res.setHeader('content-type', 'text/plain');
+    res.end('Request Entity Too Large\n');
+    return true;
   }
 
   private failed(req: UwsgiRequest, res: UwsgiResponse, err: unknown): void {

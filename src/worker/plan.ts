@@ -2,6 +2,7 @@
 // IPC: the worker never re-reads config files (they may have changed, and exec:// may not be
 // repeatable).
 
+import type { CgiPlan } from '../cgi/cgi-plan.js';
 import type { HookPlan } from '../hooks/hook-plan.js';
 import type { WorkerLogging } from '../logging/log-config.js';
 import type { TlsFiles } from '../net/bind.js';
@@ -39,6 +40,8 @@ export interface WorkerPlan {
     readonly index: number;
     readonly protocol: SocketProtocol;
     readonly tls?: TlsFiles;
+    /** The modifier1 forced on its requests (`http-socket-modifier1`...); absent: the packet's, or 0. */
+    readonly modifier1?: number;
   }>;
   readonly apps: readonly AppSpec[];
   readonly appStyle: AppStyle;
@@ -94,4 +97,8 @@ export interface WorkerPlan {
   readonly mercySeconds?: number;
   /** Python WSGI apps (src/python/python-plan.ts); absent when no app is a Python one. */
   readonly python?: PythonPlan;
+  /** CGI scripts, modifier1 9 (src/cgi/cgi-plan.ts); absent when no `cgi` is configured. */
+  readonly cgi?: CgiPlan;
+  /** `plugins = N:NAME`: [to, from] modifier1 moves of request plugins (src/worker/modifier-table.ts). */
+  readonly modifierMoves?: ReadonlyArray<readonly [number, number]>;
 }

@@ -264,6 +264,8 @@ export class RequestRouter {
         return;
       }
       if (o.vars !== undefined) applyRoutedVars(req, o.vars);
+      // setmodifier1: another handler serves it (src/worker/modifier-table.ts)
+      if (o.modifier1 !== undefined) req.modifier1 = o.modifier1;
       this.toApp(req, res, app, o);
     } catch (err) {
       this.failed(req, res, err);

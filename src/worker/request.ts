@@ -11,6 +11,8 @@ export class UwsgiRequest extends IncomingMessage {
   startPerf = 0;
   mountpoint = '';
   appId = -1;
+  /** Which handler serves it (src/worker/modifier-table.ts): the packet's, the socket's, or setmodifier1's. */
+  modifier1 = 0;
   /** The app threw or rejected while serving it (reload-on-exception). */
   failed = false;
   /** Set by the dispatcher before the app sees the request. */

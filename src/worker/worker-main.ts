@@ -345,7 +345,11 @@ class Worker {
     handle: NativeHandle,
     plan: WorkerPlan,
   ): Promise<void> {
-    const context: HttpEnvContext = { serverName: plan.hostname, https: socket.protocol === 'https' };
+    const context: HttpEnvContext = {
+      serverName: plan.hostname,
+      https: socket.protocol === 'https',
+      ...(socket.modifier1 ? { modifier1: socket.modifier1 } : {}),
+    };
     let server: net.Server;
     let httpServer: http.Server | undefined;
     if (socket.protocol === 'http' || socket.protocol === 'http11' || socket.protocol === 'https') {

@@ -87,7 +87,6 @@ const NAMED: readonly Case[] = [
   optionCase(row('gateways'), 'http', '127.0.0.1:0'),
   optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'fastrouter', '127.0.0.1:0'),
-  optionCase(row('cgi'), 'cgi', '/cgi-bin=/srv/cgi'),
   {
     ...optionCase(row('python-spooler'), 'plugin'),
     value: 'gevent',
