@@ -27,6 +27,23 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // uwsgi/FastCGI/SCGI sockets; http-socket bodies stream (README)
   'post-buffering',
   'umask',
+  // the HTTP router (reference §2.11, README "The HTTP router")
+  'http',
+  'http-to',
+  'http-processes',
+  'http-modifier1',
+  'http-modifier2',
+  'http-keepalive',
+  'http-auto-chunked',
+  'http-timeout',
+  'http-headers-timeout',
+  'http-connect-timeout',
+  'http-buffer-size',
+  'http-server-name-as-http-host',
+  'http-enable-proxy-protocol',
+  'http-stats',
+  'http-var',
+  'http-manage-expect',
   // processes (reference §2.2)
   'master',
   'processes',
