@@ -44,11 +44,11 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
     } else sockets.push({ protocol, address: parseAddress(entry.value, where), raw: entry.value, where });
   }
   // the HTTP router without http-to forwards to the workers over uwsgi: uWSGI binds a socket for
-  // that on 127.0.0.1:0 when none is configured (observed on 2.0.21), and so does this
-  const routerNeedsOne =
-    config.all('http').length > 0 &&
-    config.all('http-to').length === 0 &&
-    !sockets.some((s) => s.protocol === 'uwsgi');
+  // that on 127.0.0.1:0 when none is configured (observed on 2.0.21), and so does this; with
+  // http-to and no socket the workers get it too (uWSGI runs none then: a difference, README)
+  const routed = config.all('http').length > 0;
+  const toWorkers = config.all('http-to').length === 0 && !sockets.some((s) => s.protocol === 'uwsgi');
+  const routerNeedsOne = routed && (sockets.length === 0 || toWorkers);
   if (routerNeedsOne) {
     sockets.push({
       protocol: 'uwsgi',

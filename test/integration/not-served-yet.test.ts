@@ -85,7 +85,6 @@ const NAMED: readonly Case[] = [
   optionCase(row('python'), 'wsgi-file', 'app.py'),
   optionCase(row('python'), 'module', 'app:application'),
   { ...optionCase(row('python'), 'mount'), value: '/x=app.py', names: 'app file "app.py"' },
-  optionCase(row('gateways'), 'http', '127.0.0.1:0'),
   optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'fastrouter', '127.0.0.1:0'),
   optionCase(row('cgi'), 'cgi', '/cgi-bin=/srv/cgi'),
@@ -113,8 +112,8 @@ describe('a capability not served yet stops the start with one line', { concurre
   });
   after(() => tmp?.cleanup());
 
-  it('the issue names the http hint, and every row has cases', () => {
-    assert.match(insteadOf(row('gateways'), 'http'), /--http-socket/);
+  it('the issue names the https hint, and every row has cases', () => {
+    assert.match(insteadOf(row('gateways'), 'https'), /--https-socket/);
     for (const r of Object.values(NOT_SERVED_YET)) assert.ok(rowCases(r).length > 0, r.capability);
   });
 
@@ -159,10 +158,10 @@ describe('a capability not served yet stops the start with one line', { concurre
   });
 
   it('is refused under --dry-run too, after the config block is shown', { timeout: 20_000 }, async () => {
-    const run = await runCli(['--dry-run', '--http', ':9090']);
+    const run = await runCli(['--dry-run', '--https', ':9443,cert.pem,key.pem']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^http = :9090$/m);
-    assert.match(ownLines(run.stderr).join('\n'), /option "http" \(command line --http\).*--http-socket/);
+    assert.match(run.stderr, /^https = :9443,cert.pem,key.pem$/m);
+    assert.match(ownLines(run.stderr).join('\n'), /option "https" \(command line --https\).*--https-socket/);
   });
 });
 

@@ -207,6 +207,13 @@ function relay(
       fail(`bad response head: ${(err as Error).message}`);
       return;
     }
+    // the whole answer in the first read (the common small one): head and body in one write
+    if (!dechunk && h.contentLength !== undefined && h.rest.length === h.contentLength) {
+      finished = true;
+      res.end(h.rest);
+      backend.destroy();
+      return;
+    }
     deliver(h.rest);
   });
   backend.once('end', () => {
