@@ -43,15 +43,19 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
       });
     } else sockets.push({ protocol, address: parseAddress(entry.value, where), raw: entry.value, where });
   }
-  // the HTTP router without http-to forwards to the workers over uwsgi: uWSGI binds a socket for
-  // that on 127.0.0.1:0 when none is configured (observed on 2.0.21), and so does this; with
-  // http-to and no socket the workers get it too (uWSGI runs none then: a difference, README)
+  // the HTTP router without http-to forwards to the workers: uWSGI binds a uwsgi socket for that
+  // on 127.0.0.1:0 when none is configured (observed on 2.0.21); this binds one too, speaking
+  // FastCGI so that the router keeps its connections open (README "The HTTP router": uwsgi when
+  // http-modifier1/2 are set, the packet carries them). With http-to and no socket the workers
+  // get it too (uWSGI runs none then: a difference, README).
   const routed = config.all('http').length > 0;
-  const toWorkers = config.all('http-to').length === 0 && !sockets.some((s) => s.protocol === 'uwsgi');
+  const internal: SocketProtocol =
+    config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
+  const toWorkers = config.all('http-to').length === 0 && !sockets.some((s) => s.protocol === internal);
   const routerNeedsOne = routed && (sockets.length === 0 || toWorkers);
   if (routerNeedsOne) {
     sockets.push({
-      protocol: 'uwsgi',
+      protocol: internal,
       address: parseAddress('127.0.0.1:0', HIDDEN),
       raw: '127.0.0.1:0',
       where: HIDDEN,

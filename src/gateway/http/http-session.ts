@@ -8,11 +8,20 @@ import type net from 'node:net';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../../protocol/uwsgi.js';
 import type { BackendList } from '../backends.js';
 import { Dechunker } from './dechunk.js';
+import {
+  type ConnectionPool,
+  FastCgiAnswerParser,
+  fastCgiHead,
+  STDIN_END,
+  stdinRecords,
+} from './fastcgi-client.js';
 import { requestVars, type VarsContext } from './request-vars.js';
 import { ResponseHeadParser } from './response-head.js';
 
 export interface SessionContext {
   readonly backends: BackendList;
+  /** The instance's own workers over FastCGI keep-conn (fastcgi-client.ts), instead of `backends`. */
+  readonly pool: ConnectionPool | undefined;
   readonly vars: VarsContext;
   readonly modifier1: number;
   readonly modifier2: number;
@@ -93,6 +102,11 @@ export async function proxySession(
     ctx.vars,
     body?.length,
   );
+  if (res.destroyed || client.destroyed) return;
+  if (ctx.pool) {
+    viaPool(ctx, ctx.pool, req, res, vars, body, false);
+    return;
+  }
   let packet: Buffer;
   try {
     packet = encodeUwsgiPacket(ctx.modifier1, ctx.modifier2, encodeUwsgiVars(vars));
@@ -103,7 +117,6 @@ export async function proxySession(
     answer(res, 431, 'Request Header Fields Too Large');
     return;
   }
-  if (res.destroyed || client.destroyed) return;
   const connected = await ctx.backends.connect();
   if (!connected) {
     ctx.counters.errors++;
@@ -113,7 +126,76 @@ export async function proxySession(
     return;
   }
   const { socket: backend, backend: node } = connected;
-  relay(ctx, req, res, backend, node.name, packet, body);
+  relay(ctx, req, res, backend, node.name, body, {
+    head: [packet],
+    bodyChunk: (chunk) => [chunk],
+    bodyEnd: undefined,
+    decode: (chunk, emit) => emit(chunk),
+    done: () => backend.destroy(),
+    endsWithSocket: true,
+    retry: undefined,
+  });
+}
+
+/**
+ * A request to the own workers through the pool: a bodyless one (or a gathered body) on an open
+ * connection, retried once on a new one when a reused connection fails before any answer (the
+ * worker closed it: a reload); a streamed body on a new connection, never retried.
+ */
+function viaPool(
+  ctx: SessionContext,
+  pool: ConnectionPool,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  vars: Array<[string, string]>,
+  body: Buffer | undefined,
+  retried: boolean,
+): void {
+  const streamed =
+    body === undefined &&
+    req.headers['content-length'] !== undefined &&
+    req.headers['content-length'] !== '0';
+  const { socket: conn, reused } = pool.acquire(streamed || retried);
+  const keep = !streamed;
+  let head: Buffer;
+  try {
+    head = fastCgiHead(vars, keep, streamed);
+  } catch (err) {
+    conn.destroy();
+    ctx.log(`[uwsgi-http] request too large for the workers: ${(err as Error).message} -> 431\n`);
+    answer(res, 431, 'Request Header Fields Too Large');
+    return;
+  }
+  const parser = new FastCgiAnswerParser();
+  relay(ctx, req, res, conn, 'the workers', streamed ? undefined : (body ?? Buffer.alloc(0)), {
+    head:
+      body && body.length > 0
+        ? [head.subarray(0, head.length - 8), ...stdinRecords(body), STDIN_END]
+        : [head],
+    bodyChunk: stdinRecords,
+    bodyEnd: STDIN_END,
+    decode: (chunk, emit, end) => parser.push(chunk, (e) => (e.kind === 'stdout' ? emit(e.data) : end())),
+    done: (clean) => (clean && keep ? pool.release(conn) : conn.destroy()),
+    endsWithSocket: false,
+    retry: reused ? () => viaPool(ctx, pool, req, res, vars, body, true) : undefined,
+  });
+}
+
+interface Transport {
+  /** What goes first: the request's head (and a gathered body). */
+  readonly head: Buffer[];
+  /** A streamed body chunk, framed. */
+  bodyChunk(chunk: Buffer): Buffer[];
+  /** What ends a streamed body (FastCGI's empty STDIN); nothing for uwsgi (CONTENT_LENGTH says). */
+  readonly bodyEnd: Buffer | undefined;
+  /** The answer's bytes out of the backend's framing; `end` when the framing says it is over. */
+  decode(chunk: Buffer, emit: (data: Buffer) => void, end: () => void): void;
+  /** The exchange is over: `clean` when the connection may carry another. */
+  done(clean: boolean): void;
+  /** The answer ends when the backend closes (uwsgi). */
+  readonly endsWithSocket: boolean;
+  /** Try again elsewhere: the connection failed before any answer byte (a reused one). */
+  readonly retry: (() => void) | undefined;
 }
 
 function relay(
@@ -122,21 +204,30 @@ function relay(
   res: http.ServerResponse,
   backend: net.Socket,
   nodeName: string,
-  packet: Buffer,
   body: Buffer | undefined,
+  t: Transport,
 ): void {
+  /** A byte of the answer arrived (no retry after that). */
+  let answered = false;
+  /** The exchange is over for the backend connection. */
   let finished = false;
-  backend.setTimeout(ctx.timeoutMs, () => {
-    ctx.log(
-      `[uwsgi-http] backend ${nodeName} timed out after ${ctx.timeoutMs / 1000} s on ${req.method} ${req.url}\n`,
-    );
-    fail('timeout');
-  });
+  /** The client has the whole answer (it may come before the backend's framing ends). */
+  let delivered = false;
+  const close = (clean: boolean) => {
+    finished = true;
+    backend.removeAllListeners('drain');
+    t.done(clean);
+  };
   const fail = (why: string) => {
     if (finished) return;
-    finished = true;
+    if (!answered && t.retry && !delivered) {
+      close(false);
+      t.retry();
+      return;
+    }
+    close(false);
+    if (delivered) return;
     ctx.counters.errors++;
-    backend.destroy();
     if (!res.headersSent) {
       ctx.log(
         `[uwsgi-http] backend ${nodeName} failed before answering ${req.method} ${req.url}: ${why} -> 502\n`,
@@ -147,30 +238,41 @@ function relay(
       res.destroy();
     }
   };
+  backend.setTimeout(ctx.timeoutMs, () => {
+    ctx.log(
+      `[uwsgi-http] backend ${nodeName} timed out after ${ctx.timeoutMs / 1000} s on ${req.method} ${req.url}\n`,
+    );
+    fail('timeout');
+  });
   // the client went away: nothing to relay to
   res.once('close', () => {
-    if (!finished) {
-      finished = true;
-      backend.destroy();
-    }
+    if (!finished && !delivered) close(false);
   });
-  backend.write(packet);
-  if (body !== undefined) {
-    if (body.length > 0) backend.write(body);
-  } else {
-    // streamed with backpressure both ways; the backend reads CONTENT_LENGTH bytes
+  if (t.head.length === 1) backend.write(t.head[0] as Buffer);
+  else {
+    backend.cork();
+    for (const b of t.head) backend.write(b);
+    backend.uncork();
+  }
+  if (body === undefined) {
+    // streamed with backpressure both ways
     req.on('data', (chunk: Buffer) => {
-      if (!backend.write(chunk)) {
+      let ok = true;
+      for (const b of t.bodyChunk(chunk)) ok = backend.write(b);
+      if (!ok) {
         req.pause();
         backend.once('drain', () => req.resume());
       }
+    });
+    req.once('end', () => {
+      if (t.bodyEnd && !finished) backend.write(t.bodyEnd);
     });
   }
   const head = new ResponseHeadParser(RESPONSE_HEAD_LIMIT);
   let dechunk: Dechunker | undefined;
   let gotHead = false;
   const write = (chunk: Buffer) => {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 || delivered) return;
     if (!res.write(chunk)) {
       backend.pause();
       res.once('drain', () => backend.resume());
@@ -187,8 +289,8 @@ function relay(
     }
     for (const p of parts) write(p);
   };
-  backend.on('data', (chunk: Buffer) => {
-    if (finished) return;
+  const emit = (chunk: Buffer) => {
+    answered = true;
     if (gotHead) {
       deliver(chunk);
       return;
@@ -209,23 +311,34 @@ function relay(
     }
     // the whole answer in the first read (the common small one): head and body in one write
     if (!dechunk && h.contentLength !== undefined && h.rest.length === h.contentLength) {
-      finished = true;
+      delivered = true;
       res.end(h.rest);
-      backend.destroy();
+      if (t.endsWithSocket) close(false);
       return;
     }
     deliver(h.rest);
-  });
-  backend.once('end', () => {
+  };
+  const ended = () => {
     if (finished) return;
     if (!gotHead) {
       fail('closed without an answer');
       return;
     }
-    finished = true;
-    res.end();
+    const clean = t.endsWithSocket ? false : body !== undefined || req.complete;
+    close(clean);
+    if (!delivered) {
+      delivered = true;
+      res.end();
+    }
     // a body the backend did not read (it answered early): drop the rest
     req.resume();
+  };
+  backend.on('data', (chunk: Buffer) => {
+    if (!finished) t.decode(chunk, emit, ended);
+  });
+  backend.once('end', () => {
+    if (t.endsWithSocket) ended();
+    else fail('connection closed');
   });
   backend.once('error', (err: NodeJS.ErrnoException) =>
     fail(`${err.message}${err.code ? ` [${err.code}]` : ''}`),

@@ -55,21 +55,36 @@ export class ResponseHeadParser {
   }
 }
 
+/**
+ * An HTTP head (uwsgi backends), or a CGI one (the workers over FastCGI: `Status: 200 OK` as a
+ * header, 200 without it).
+ */
 export function parseHead(text: string, rest: Buffer): HeadResult {
   const lines = text.split('\r\n');
-  const m = STATUS_LINE.exec(lines[0] ?? '');
-  if (!m)
-    return { kind: 'bad', why: `no HTTP status line from the backend: "${(lines[0] ?? '').slice(0, 60)}"` };
+  const first = lines[0] ?? '';
+  const m = STATUS_LINE.exec(first);
+  if (!m && (first.startsWith('HTTP/') || !first.includes(':'))) {
+    return { kind: 'bad', why: `no HTTP status line from the backend: "${first.slice(0, 60)}"` };
+  }
+  let status = m ? Number(m[1]) : 200;
+  let reason = m ? (m[2] ?? '') : 'OK';
   const headers: string[] = [];
   let contentLength: number | undefined;
   let chunked = false;
-  for (let i = 1; i < lines.length; i++) {
+  for (let i = m ? 1 : 0; i < lines.length; i++) {
     const line = lines[i] as string;
     const colon = line.indexOf(':');
     if (colon <= 0) return { kind: 'bad', why: `bad header line from the backend: "${line.slice(0, 60)}"` };
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();
     const lower = name.toLowerCase();
+    if (!m && lower === 'status') {
+      const sm = /^(\d{3})(?: (.*))?$/.exec(value);
+      if (!sm) return { kind: 'bad', why: `bad Status header from the backend: "${value.slice(0, 60)}"` };
+      status = Number(sm[1]);
+      reason = sm[2] ?? '';
+      continue;
+    }
     if (lower === 'transfer-encoding') chunked = value.toLowerCase().includes('chunked');
     if (HOP_BY_HOP.has(lower)) continue;
     if (lower === 'content-length') {
@@ -79,5 +94,5 @@ export function parseHead(text: string, rest: Buffer): HeadResult {
     }
     headers.push(name, value);
   }
-  return { kind: 'head', status: Number(m[1]), reason: m[2] ?? '', headers, contentLength, chunked, rest };
+  return { kind: 'head', status, reason, headers, contentLength, chunked, rest };
 }

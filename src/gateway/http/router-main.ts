@@ -11,6 +11,7 @@ import type { NativeHandle } from '../../net/native-handle.js';
 import { BackendList } from '../backends.js';
 import { looksLikeProxyHeader, type ProxiedPeer, parseProxyHeader } from '../proxy-protocol.js';
 import { routerStatsJson } from '../router-stats.js';
+import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan } from './router-plan.js';
 
@@ -86,6 +87,7 @@ function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void
 function routerServer(p: HttpRouterPlan, port: number): http.Server {
   const ctx: SessionContext = {
     backends: new BackendList(p.backends, p.connectTimeoutMs, log),
+    pool: p.pooled && p.backends[0] ? new ConnectionPool(p.backends[0], p.poolIdleMs) : undefined,
     vars: {
       serverName: p.serverName,
       serverPort: String(port),

@@ -29,6 +29,10 @@ export interface HttpRouterPlan {
   readonly chunkedLimit: number;
   /** A stats socket handle follows for process 1. */
   readonly stats: boolean;
+  /** The backend is the own workers' FastCGI socket: keep-conn connections in a pool. */
+  readonly pooled: boolean;
+  /** An idle pooled connection is closed after this (below the workers' socket-timeout). */
+  readonly poolIdleMs: number;
 }
 
 /** Router addresses (`http = ...`), as written. */
@@ -59,6 +63,7 @@ export function httpRouterPlan(
   listeners: HttpRouterPlan['listeners'],
   backends: readonly Backend[],
   stats: boolean,
+  pooled: boolean,
 ): HttpRouterPlan {
   const timeout = config.value('http-timeout');
   const keepalive = optionalOn(config, 'http-keepalive');
@@ -85,5 +90,7 @@ export function httpRouterPlan(
     }),
     chunkedLimit: limitPost > 0 ? limitPost : 1024 * 1024 * 1024,
     stats,
+    pooled,
+    poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
   };
 }

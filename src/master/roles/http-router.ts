@@ -30,8 +30,12 @@ export const httpRouterRole: RoleRow = {
     const addresses = routerAddresses(c);
     if (addresses.length === 0) return undefined;
     let backends = staticBackends(c);
+    // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
+    // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does
+    const pooled =
+      backends.length === 0 && c.value('http-modifier1') === 0 && c.value('http-modifier2') === 0;
     if (backends.length === 0) {
-      const own = ctx.bound.find((b) => b.protocol === 'uwsgi');
+      const own = ctx.bound.find((b) => b.protocol === (pooled ? 'fastcgi' : 'uwsgi'));
       const a = own?.address;
       if (own && a && (a.kind === 'tcp' || a.kind === 'unix' || a.kind === 'abstract')) {
         const port = boundPort(own.handle);
@@ -53,6 +57,7 @@ export const httpRouterRole: RoleRow = {
           listeners.map((b, i) => ({ raw: addresses[i] ?? '', port: boundPort(b.handle) ?? 0 })),
           backends,
           id === 1 && stats !== undefined,
+          pooled,
         );
         safeSend(child, { t: 'router-plan', plan });
         for (const [index, b] of listeners.entries())
