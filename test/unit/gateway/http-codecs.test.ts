@@ -3,9 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Dechunker } from '../../../src/gateway/http/dechunk.js';
+import {
+  FastCgiAnswerParser,
+  fastCgiHead,
+  STDIN_END,
+  stdinRecords,
+} from '../../../src/gateway/http/fastcgi-client.js';
 import { decodePath, requestVars } from '../../../src/gateway/http/request-vars.js';
 import { ResponseHeadParser } from '../../../src/gateway/http/response-head.js';
 import { looksLikeProxyHeader, parseProxyHeader } from '../../../src/gateway/proxy-protocol.js';
+import { encodeEndRequest, encodeStdout, FastCgiConnectionParser } from '../../../src/protocol/fastcgi.js';
 
 describe('PROXY protocol headers', () => {
   it('v1 TCP4, UNKNOWN, partial, bad', () => {
@@ -127,5 +134,58 @@ describe("a backend's answer", () => {
       assert.equal(d.done, true);
     }
     assert.throws(() => new Dechunker().push(Buffer.from('zz\r\n')));
+  });
+});
+
+describe('the FastCGI way to the own workers', () => {
+  it('an answer split anywhere: STDOUT data in order, then the end', () => {
+    const answer = Buffer.concat([
+      ...encodeStdout(1, Buffer.from('Status: 200 OK\r\n\r\nhello')),
+      encodeEndRequest(1, 0, 0),
+    ]);
+    for (let cut = 1; cut < answer.length; cut++) {
+      const p = new FastCgiAnswerParser();
+      const got: string[] = [];
+      const out = (e: { kind: string; data?: Buffer }) =>
+        got.push(e.kind === 'stdout' ? String(e.data) : '<end>');
+      p.push(answer.subarray(0, cut), out);
+      p.push(answer.subarray(cut), out);
+      assert.equal(got.join(''), 'Status: 200 OK\r\n\r\nhello<end>', `cut at ${cut}`);
+    }
+  });
+  it("a request the workers' own parser reads back: vars, keep-conn, a streamed body", () => {
+    const heads: Array<{ keepConn: boolean; vars: Map<string, string> }> = [];
+    const bodies: Buffer[] = [];
+    let ended = 0;
+    const parser = new FastCgiConnectionParser({
+      onHead: (_id: number, head: { vars: Map<string, string> }, keepConn: boolean) =>
+        heads.push({ keepConn, vars: head.vars }),
+      onBody: (_id: number, chunk: Buffer) => bodies.push(Buffer.from(chunk)),
+      onBodyEnd: () => ended++,
+      onAbort: () => {},
+      onReject: () => assert.fail('rejected'),
+      onGetValues: () => {},
+      onUnknownType: () => {},
+      onError: (e: unknown) => assert.fail(String(e)),
+    } as never);
+    const body = Buffer.alloc(100_000, 7);
+    parser.push(
+      Buffer.concat([
+        fastCgiHead(
+          [
+            ['REQUEST_METHOD', 'POST'],
+            ['CONTENT_LENGTH', '100000'],
+          ],
+          true,
+          true,
+        ),
+        ...stdinRecords(body),
+        STDIN_END,
+      ]),
+    );
+    assert.equal(heads[0]?.keepConn, true);
+    assert.equal(heads[0]?.vars.get('REQUEST_METHOD'), 'POST');
+    assert.equal(Buffer.concat(bodies).equals(body), true);
+    assert.equal(ended, 1);
   });
 });
