@@ -63,7 +63,7 @@ export const NOT_SERVED_YET = {
   },
   gateways: {
     capability:
-      'the HTTPS router, WebSockets/raw bodies/gzip on the HTTP router, fastrouter, rawrouter, sslrouter and subscriptions',
+      'the HTTPS router, WebSockets/raw bodies/gzip on the HTTP router, some fastrouter options, rawrouter, sslrouter and subscriptions',
     instead:
       'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
@@ -72,7 +72,6 @@ export const NOT_SERVED_YET = {
       'fastrouter-harakiri',
       'rawrouter-harakiri',
       'sslrouter-harakiri',
-      'fastrouter-stats',
       'rawrouter-stats',
       'sslrouter-stats',
     ],
@@ -80,10 +79,9 @@ export const NOT_SERVED_YET = {
       https: 'use --https-socket ADDR,CERT,KEY',
       https2: 'use --https-socket ADDR,CERT,KEY',
       'http-to-https': 'use --https-socket, and a redirect-permanent route rule on the --http-socket',
-      fastrouter: 'use --socket ADDR (uwsgi protocol) behind nginx uwsgi_pass',
     },
     // `http` is served (the HTTP router)
-    plugins: ['fastrouter', 'rawrouter', 'sslrouter', 'corerouter'],
+    plugins: ['rawrouter', 'sslrouter', 'corerouter'],
     appExtensions: [],
   },
   // this row stays: uwsgi-ts builds every plugin it has in and loads no shared objects

@@ -44,6 +44,16 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'http-stats',
   'http-var',
   'http-manage-expect',
+  // the fastrouter (reference §2.11, README "The fastrouter")
+  'fastrouter',
+  'fastrouter-to',
+  'fastrouter-processes',
+  'fastrouter-use-pattern',
+  'fastrouter-use-base',
+  'fastrouter-fallback',
+  'fastrouter-timeout',
+  'fastrouter-buffer-size',
+  'fastrouter-stats',
   // processes (reference §2.2)
   'master',
   'processes',

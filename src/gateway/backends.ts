@@ -42,6 +42,8 @@ function connectOnce(backend: Backend, timeoutMs: number): Promise<net.Socket> {
 
 export class BackendList {
   private next = 0;
+  /** Requests each backend took, by name (the stats' `static_nodes` hits). */
+  readonly hits = new Map<string, number>();
 
   constructor(
     readonly backends: readonly Backend[],
@@ -49,15 +51,24 @@ export class BackendList {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** A connected socket to the next backend that answers, or undefined when none does. */
-  async connect(): Promise<{ socket: net.Socket; backend: Backend } | undefined> {
+  /** The static backends from the next one in the round, the others after it (failover order). */
+  order(): Backend[] {
     const n = this.backends.length;
+    if (n === 0) return [];
     const first = this.next;
-    this.next = (this.next + 1) % Math.max(1, n);
-    for (let i = 0; i < n; i++) {
-      const backend = this.backends[(first + i) % n] as Backend;
+    this.next = (this.next + 1) % n;
+    return Array.from({ length: n }, (_, i) => this.backends[(first + i) % n] as Backend);
+  }
+
+  /** A connected socket to the first of `order` (default: the round) that answers, or undefined. */
+  async connect(
+    order: readonly Backend[] = this.order(),
+  ): Promise<{ socket: net.Socket; backend: Backend } | undefined> {
+    for (const backend of order) {
       try {
-        return { socket: await connectOnce(backend, this.connectTimeoutMs), backend };
+        const socket = await connectOnce(backend, this.connectTimeoutMs);
+        this.hits.set(backend.name, (this.hits.get(backend.name) ?? 0) + 1);
+        return { socket, backend };
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         this.log(

@@ -5,12 +5,23 @@
 import { cwd } from 'node:process';
 import { VERSION } from '../version.js';
 
+export interface StaticNode {
+  readonly name: string;
+  readonly hits: number;
+}
+
 export function routerStatsJson(
   gateway: string,
   addresses: readonly string[],
   activeSessions: number,
+  staticNodes: readonly StaticNode[] = [],
 ): string {
   const q = (s: string) => JSON.stringify(s);
+  const node = (n: StaticNode) =>
+    `\t\t{\n\t\t\t"name":${q(n.name)},\n\t\t\t"hits":${n.hits},\n\t\t\t"grace":0\n\t\t}`;
+  // uWSGI lists `static_nodes` only when the gateway has static backends (`-to`)
+  const nodes =
+    staticNodes.length === 0 ? '' : `\t"static_nodes":[\n${staticNodes.map(node).join(',\n')}\n\t],\n`;
   return (
     '{\n' +
     `\t"version":${q(VERSION)},\n` +
@@ -20,6 +31,7 @@ export function routerStatsJson(
     `\t"cwd":${q(cwd())},\n` +
     `\t"active_sessions":${activeSessions},\n` +
     `\t${q(gateway)}:[\n${addresses.map(q).join(',\n')}\n\t],\n` +
+    nodes +
     '\t"cheap":0\n' +
     '}'
   );

@@ -3,6 +3,7 @@
 // file in src/master/roles/; the supervisor and the master do not change.
 
 import { daemonsRole } from './roles/daemons.js';
+import { fastrouterRole } from './roles/fastrouter.js';
 import { httpRouterRole } from './roles/http-router.js';
 import { mulesRole } from './roles/mules.js';
 import type { RoleRow } from './roles/role-row.js';
@@ -10,4 +11,11 @@ import { spoolersRole } from './roles/spoolers.js';
 import { workersRole } from './roles/workers.js';
 
 // the HTTP router after the workers: its first requests find them serving
-export const ROLES: readonly RoleRow[] = [workersRole, mulesRole, spoolersRole, daemonsRole, httpRouterRole];
+export const ROLES: readonly RoleRow[] = [
+  workersRole,
+  mulesRole,
+  spoolersRole,
+  daemonsRole,
+  httpRouterRole,
+  fastrouterRole,
+];

@@ -52,7 +52,10 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
   const internal: SocketProtocol =
     config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
   const toWorkers = config.all('http-to').length === 0 && !sockets.some((s) => s.protocol === internal);
-  const routerNeedsOne = routed && (sockets.length === 0 || toWorkers);
+  // a fastrouter alone has its backends elsewhere; the workers still get a socket to serve
+  const routerNeedsOne =
+    (routed && (sockets.length === 0 || toWorkers)) ||
+    (config.all('fastrouter').length > 0 && sockets.length === 0);
   if (routerNeedsOne) {
     sockets.push({
       protocol: internal,

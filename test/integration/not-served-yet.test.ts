@@ -86,7 +86,7 @@ const NAMED: readonly Case[] = [
   optionCase(row('python'), 'module', 'app:application'),
   { ...optionCase(row('python'), 'mount'), value: '/x=app.py', names: 'app file "app.py"' },
   optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
-  optionCase(row('gateways'), 'fastrouter', '127.0.0.1:0'),
+  optionCase(row('gateways'), 'rawrouter', '127.0.0.1:0'),
   optionCase(row('cgi'), 'cgi', '/cgi-bin=/srv/cgi'),
   {
     ...optionCase(row('python'), 'plugin'),

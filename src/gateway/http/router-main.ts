@@ -30,6 +30,8 @@ let plan: HttpRouterPlan | undefined;
 const servers: net.Server[] = [];
 const peers = new WeakMap<net.Socket, ProxiedPeer>();
 const counters = { sessions: 0, requests: 0, errors: 0 };
+/** The static backends, shared by every router socket of the process (one round, one hit count). */
+let backends = new BackendList([], 0, log);
 
 /** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
 function refuse(socket: net.Socket, status: number, why: string): void {
@@ -86,7 +88,7 @@ function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void
 
 function routerServer(p: HttpRouterPlan, port: number): http.Server {
   const ctx: SessionContext = {
-    backends: new BackendList(p.backends, p.connectTimeoutMs, log),
+    backends,
     pool: p.pooled && p.backends[0] ? new ConnectionPool(p.backends[0], p.poolIdleMs) : undefined,
     vars: {
       serverName: p.serverName,
@@ -148,6 +150,7 @@ function routerServer(p: HttpRouterPlan, port: number): http.Server {
 async function start(): Promise<void> {
   const p = plan;
   if (!p) throw new Error('router started without a plan');
+  backends = new BackendList(p.backends, p.connectTimeoutMs, log);
   for (const [index, listener] of p.listeners.entries()) {
     const handle = handles.get(index);
     if (!handle) throw new Error(`router socket ${index} was not passed`);
@@ -172,6 +175,7 @@ async function start(): Promise<void> {
           'http',
           p.listeners.map((l) => l.raw),
           counters.sessions,
+          p.pooled ? [] : p.backends.map((b) => ({ name: b.name, hits: backends.hits.get(b.name) ?? 0 })),
         ),
       );
     });

@@ -8,24 +8,31 @@ import type { ChildProcessLike } from '../../master/supervisor/child.js';
 import type { RoleSpec } from '../../master/supervisor/role.js';
 import { Supervisor } from '../../master/supervisor/supervisor.js';
 
-export const HTTP_ROUTER_ROLE: RoleSpec = {
-  noun: 'http',
-  handshake: true,
-  reload: 'restart',
-  backoff: { quickDeathMs: 1000, firstMs: 1000, maxMs: 10_000 },
-  lines: {
-    spawned: (id, pid) => `spawned uWSGI http ${id} (pid: ${pid})`,
-    respawned: (id, pid) => `respawned uWSGI http ${id} (pid: ${pid})`,
-    died: (id, pid, how) => `uWSGI http ${id} (pid: ${pid}) died${how}: respawning`,
-    diedForGood: (id, pid, how) => `uWSGI http ${id} (pid: ${pid}) died${how}`,
-    diedYoung: (id, pid, how) => `uWSGI http ${id} (pid: ${pid}) died at start${how}`,
-    replacementDied: (id, pid, how) => `the replacement of uWSGI http ${id} (pid: ${pid}) died${how}`,
-    buried: (id, pid) => `uWSGI http ${id} (pid: ${pid}) stopped`,
-    chainStep: (id, pid) => `replacing uWSGI http ${id} (pid: ${pid})`,
-  },
-};
+/** A gateway's role: uWSGI's lines with its name (`http`, `fastrouter`). */
+export function gatewayRole(name: string): RoleSpec {
+  return {
+    noun: name,
+    handshake: true,
+    reload: 'restart',
+    backoff: { quickDeathMs: 1000, firstMs: 1000, maxMs: 10_000 },
+    lines: {
+      spawned: (id, pid) => `spawned uWSGI ${name} ${id} (pid: ${pid})`,
+      respawned: (id, pid) => `respawned uWSGI ${name} ${id} (pid: ${pid})`,
+      died: (id, pid, how) => `uWSGI ${name} ${id} (pid: ${pid}) died${how}: respawning`,
+      diedForGood: (id, pid, how) => `uWSGI ${name} ${id} (pid: ${pid}) died${how}`,
+      diedYoung: (id, pid, how) => `uWSGI ${name} ${id} (pid: ${pid}) died at start${how}`,
+      replacementDied: (id, pid, how) => `the replacement of uWSGI ${name} ${id} (pid: ${pid}) died${how}`,
+      // uWSGI: gateway "uWSGI fastrouter 1" has been buried (pid: P)
+      buried: (id, pid) => `gateway "uWSGI ${name} ${id}" has been buried (pid: ${pid})`,
+      chainStep: (id, pid) => `replacing uWSGI ${name} ${id} (pid: ${pid})`,
+    },
+  };
+}
+
+export const HTTP_ROUTER_ROLE: RoleSpec = gatewayRole('http');
 
 export interface RouterPoolOptions {
+  readonly role?: RoleSpec;
   readonly processes: number;
   spawn(id: number): ChildProcessLike;
   readonly mercyMs: number;
@@ -37,7 +44,7 @@ export class RouterPool {
 
   constructor(private readonly options: RouterPoolOptions) {
     this.sup = new Supervisor<undefined>({
-      role: HTTP_ROUTER_ROLE,
+      role: options.role ?? HTTP_ROUTER_ROLE,
       spawn: (id) => options.spawn(id),
       onMessage: (slot, message) => {
         const t = (message as { t?: unknown } | null)?.t;
