@@ -44,6 +44,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'http-stats',
   'http-var',
   'http-manage-expect',
+  'http-subscription-server',
+  'subscription-tolerance',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',

@@ -51,7 +51,10 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
   const routed = config.all('http').length > 0;
   const internal: SocketProtocol =
     config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
-  const toWorkers = config.all('http-to').length === 0 && !sockets.some((s) => s.protocol === internal);
+  const toWorkers =
+    config.all('http-to').length === 0 &&
+    config.all('http-subscription-server').length === 0 &&
+    !sockets.some((s) => s.protocol === internal);
   // a fastrouter alone has its backends elsewhere; the workers still get a socket to serve
   const routerNeedsOne =
     (routed && (sockets.length === 0 || toWorkers)) ||

@@ -6,7 +6,8 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../../protocol/uwsgi.js';
-import type { BackendList } from '../backends.js';
+import type { Backend, BackendList } from '../backends.js';
+import type { SubscriptionTable } from '../subscriptions.js';
 import { Dechunker } from './dechunk.js';
 import {
   type ConnectionPool,
@@ -20,6 +21,8 @@ import { ResponseHeadParser } from './response-head.js';
 
 export interface SessionContext {
   readonly backends: BackendList;
+  /** Subscribed nodes by key (the Host header), instead of `backends` (subscriptions.ts). */
+  readonly subscriptions: SubscriptionTable | undefined;
   /** The instance's own workers over FastCGI keep-conn (fastcgi-client.ts), instead of `backends`. */
   readonly pool: ConnectionPool | undefined;
   readonly vars: VarsContext;
@@ -107,9 +110,29 @@ export async function proxySession(
     viaPool(ctx, ctx.pool, req, res, vars, body, false);
     return;
   }
+  // with a subscription server the Host header is the key: its nodes, the wrr pick first
+  let order: Backend[] | undefined;
+  let modifier1 = ctx.modifier1;
+  let modifier2 = ctx.modifier2;
+  if (ctx.subscriptions) {
+    const key = req.headers.host ?? '';
+    const nodes = ctx.subscriptions.order(key);
+    if (nodes.length === 0) {
+      ctx.counters.errors++;
+      ctx.log(
+        `[uwsgi-http] no node subscribed for key "${key}" (${req.method} ${req.url} from ${peer.address}) -> 502\n`,
+      );
+      answer(res, 502, 'Bad Gateway');
+      req.resume();
+      return;
+    }
+    order = nodes.map((n) => n.backend);
+    modifier1 = nodes[0]?.modifier1 ?? modifier1;
+    modifier2 = nodes[0]?.modifier2 ?? modifier2;
+  }
   let packet: Buffer;
   try {
-    packet = encodeUwsgiPacket(ctx.modifier1, ctx.modifier2, encodeUwsgiVars(vars));
+    packet = encodeUwsgiPacket(modifier1, modifier2, encodeUwsgiVars(vars));
   } catch (err) {
     ctx.log(
       `[uwsgi-http] request from ${peer.address} too large for a uwsgi packet: ${(err as Error).message} -> 431\n`,
@@ -117,7 +140,7 @@ export async function proxySession(
     answer(res, 431, 'Request Header Fields Too Large');
     return;
   }
-  const connected = await ctx.backends.connect();
+  const connected = await ctx.backends.connect(order);
   if (!connected) {
     ctx.counters.errors++;
     ctx.log(`[uwsgi-http] no backend answered for ${req.method} ${req.url} from ${peer.address} -> 502\n`);

@@ -4,13 +4,16 @@
 // parser reads the clients; every client is an event, so a slow one never holds another.
 // A stop drains: no new connections, in-flight requests finish, then exit.
 
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import { ownLogWriter } from '../../logging/worker-output.js';
+import { parseAddress } from '../../net/address.js';
 import type { NativeHandle } from '../../net/native-handle.js';
 import { BackendList } from '../backends.js';
 import { looksLikeProxyHeader, type ProxiedPeer, parseProxyHeader } from '../proxy-protocol.js';
 import { routerStatsJson } from '../router-stats.js';
+import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan } from './router-plan.js';
@@ -32,6 +35,8 @@ const peers = new WeakMap<net.Socket, ProxiedPeer>();
 const counters = { sessions: 0, requests: 0, errors: 0 };
 /** The static backends, shared by every router socket of the process (one round, one hit count). */
 let backends = new BackendList([], 0, log);
+/** Subscribed nodes (process 1 runs the subscription server). */
+let subscriptions: SubscriptionTable | undefined;
 
 /** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
 function refuse(socket: net.Socket, status: number, why: string): void {
@@ -89,6 +94,7 @@ function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void
 function routerServer(p: HttpRouterPlan, port: number): http.Server {
   const ctx: SessionContext = {
     backends,
+    subscriptions,
     pool: p.pooled && p.backends[0] ? new ConnectionPool(p.backends[0], p.poolIdleMs) : undefined,
     vars: {
       serverName: p.serverName,
@@ -151,6 +157,7 @@ async function start(): Promise<void> {
   const p = plan;
   if (!p) throw new Error('router started without a plan');
   backends = new BackendList(p.backends, p.connectTimeoutMs, log);
+  if (p.subscriptionServers.length > 0 && id === 1) await subscriptionServers(p);
   for (const [index, listener] of p.listeners.entries()) {
     const handle = handles.get(index);
     if (!handle) throw new Error(`router socket ${index} was not passed`);
@@ -173,7 +180,7 @@ async function start(): Promise<void> {
       socket.end(
         routerStatsJson(
           'http',
-          p.listeners.map((l) => l.raw),
+          [...p.listeners.map((l) => l.raw), ...p.subscriptionServers],
           counters.sessions,
           p.pooled ? [] : p.backends.map((b) => ({ name: b.name, hits: backends.hits.get(b.name) ?? 0 })),
         ),
@@ -186,6 +193,35 @@ async function start(): Promise<void> {
   }
   process.title = `uWSGI http ${id}`;
   process.send?.({ t: 'ready' });
+}
+
+/**
+ * Binds the subscription servers (UDP) in this process and keeps the table; logs uWSGI's line
+ * with the real port ("uWSGI http subscription server bound on ADDR fd N").
+ */
+async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
+  const table = new SubscriptionTable(p.subscriptionToleranceMs, log);
+  subscriptions = table;
+  for (const raw of p.subscriptionServers) {
+    const a = parseAddress(raw, 'http-subscription-server');
+    if (a.kind !== 'tcp') throw new Error(`http-subscription-server needs a UDP host:port: "${raw}"`);
+    const socket = dgram.createSocket(a.family === 6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(a.port, a.host, () => resolve());
+    });
+    socket.on('message', (packet) => {
+      const announce = parseAnnounce(packet);
+      if (typeof announce === 'string')
+        log(`[uwsgi-subscription for pid ${process.pid}] bad packet: ${announce}\n`);
+      else table.apply(announce);
+    });
+    const port = socket.address().port;
+    log(
+      `uWSGI http subscription server bound on ${raw.replace(/:\d+$/, `:${port}`)} fd ${(socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}\n`,
+    );
+  }
+  setInterval(() => table.expire(), 1000).unref();
 }
 
 function stop(): void {

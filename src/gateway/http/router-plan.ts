@@ -29,6 +29,9 @@ export interface HttpRouterPlan {
   readonly chunkedLimit: number;
   /** A stats socket handle follows for process 1. */
   readonly stats: boolean;
+  /** `http-subscription-server` addresses (UDP), served by process 1. */
+  readonly subscriptionServers: readonly string[];
+  readonly subscriptionToleranceMs: number;
   /** The backend is the own workers' FastCGI socket: keep-conn connections in a pool. */
   readonly pooled: boolean;
   /** An idle pooled connection is closed after this (below the workers' socket-timeout). */
@@ -90,6 +93,8 @@ export function httpRouterPlan(
     }),
     chunkedLimit: limitPost > 0 ? limitPost : 1024 * 1024 * 1024,
     stats,
+    subscriptionServers: config.all('http-subscription-server').map((o) => o.raw),
+    subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
     pooled,
     poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
   };

@@ -32,9 +32,14 @@ export const httpRouterRole: RoleRow = {
     let backends = staticBackends(c);
     // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
     // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does
+    // with a subscription server the nodes come from announces, not from the own workers
+    const subscribed = c.all('http-subscription-server').length > 0;
     const pooled =
-      backends.length === 0 && c.value('http-modifier1') === 0 && c.value('http-modifier2') === 0;
-    if (backends.length === 0) {
+      !subscribed &&
+      backends.length === 0 &&
+      c.value('http-modifier1') === 0 &&
+      c.value('http-modifier2') === 0;
+    if (backends.length === 0 && !subscribed) {
       const own = ctx.bound.find((b) => b.protocol === (pooled ? 'fastcgi' : 'uwsgi'));
       const a = own?.address;
       if (own && a && (a.kind === 'tcp' || a.kind === 'unix' || a.kind === 'abstract')) {
@@ -94,7 +99,7 @@ export const httpRouterRole: RoleRow = {
             `*** http stats server enabled on ${logged(statsAddress, stats)} fd: ${stats.handle.fd} ***`,
           );
         }
-        if (backends.length === 0)
+        if (backends.length === 0 && !subscribed)
           ctx.log('*** WARNING: the HTTP router has no backend: every request gets 502 ***');
         await pool.start();
       },

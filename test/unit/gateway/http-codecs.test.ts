@@ -12,6 +12,7 @@ import {
 import { decodePath, requestVars } from '../../../src/gateway/http/request-vars.js';
 import { ResponseHeadParser } from '../../../src/gateway/http/response-head.js';
 import { looksLikeProxyHeader, parseProxyHeader } from '../../../src/gateway/proxy-protocol.js';
+import { parseAnnounce, SubscriptionTable } from '../../../src/gateway/subscriptions.js';
 import { encodeEndRequest, encodeStdout, FastCgiConnectionParser } from '../../../src/protocol/fastcgi.js';
 
 describe('PROXY protocol headers', () => {
@@ -187,5 +188,52 @@ describe('the FastCGI way to the own workers', () => {
     assert.equal(heads[0]?.vars.get('REQUEST_METHOD'), 'POST');
     assert.equal(Buffer.concat(bodies).equals(body), true);
     assert.equal(ended, 1);
+  });
+});
+
+describe('subscription announces', () => {
+  // the bytes uWSGI 2.0.21's subscribe-to sent (test/fixtures/gateway/http-router-uwsgi-2.0.21.json)
+  const recorded = Buffer.from(
+    'e0660000' +
+      Buffer.from(
+        '\x03\x00key\x0b\x00foo.example\x07\x00address\x0f\x00127.0.0.1:18701\t\x00modifier1\x01\x000\t\x00modifier2\x01\x000\x05\x00cores\x01\x001\x04\x00load\x01\x000\x06\x00weight\x01\x000',
+        'latin1',
+      ).toString('hex'),
+    'hex',
+  );
+  it("reads uWSGI's packet; weight 0 counts as 1", () => {
+    const a = parseAnnounce(recorded);
+    assert.notEqual(typeof a, 'string');
+    if (typeof a === 'string') return;
+    assert.equal(a.key, 'foo.example');
+    assert.equal(a.address, '127.0.0.1:18701');
+    assert.equal(a.weight, 1);
+    assert.equal(a.unsubscribe, false);
+    assert.equal(typeof parseAnnounce(Buffer.from([0, 0, 0, 0])), 'string');
+  });
+  it('wrr by weight, expiry after the tolerance, unsubscribe', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const t = new SubscriptionTable(
+      3000,
+      (l) => lines.push(l),
+      () => now,
+    );
+    const base = { unsubscribe: false, key: 'k', modifier1: 0, modifier2: 0, cores: 1, load: 0 };
+    t.apply({ ...base, address: '127.0.0.1:1', weight: 2 });
+    t.apply({ ...base, address: '127.0.0.1:2', weight: 1 });
+    const picks = Array.from({ length: 6 }, () => t.order('k')[0]?.name);
+    assert.equal(picks.filter((p) => p === '127.0.0.1:1').length, 4);
+    now = 2000;
+    t.apply({ ...base, address: '127.0.0.1:2', weight: 1 });
+    now = 4000;
+    t.expire();
+    assert.deepEqual(
+      t.order('k').map((n) => n.name),
+      ['127.0.0.1:2'],
+    );
+    t.apply({ ...base, unsubscribe: true, address: '127.0.0.1:2', weight: 1 });
+    assert.deepEqual(t.order('k'), []);
+    assert.ok(lines.some((l) => l.includes('k => removing node 127.0.0.1:1 (no announce')));
   });
 });
