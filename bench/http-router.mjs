@@ -4,7 +4,7 @@
 // alike); the figure is the median round. uWSGI's router closes every connection (no keep-alive by
 // default): wrk reconnects and counts those closes as read errors, which are reported, not failed.
 
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, median, probe, startProcess, wrk } from './http-hello.mjs';
@@ -59,10 +59,11 @@ export async function benchHttpRouter(options = {}) {
   try {
     await add('ts-router', 'uwsgi-ts --http (router + 2 workers, JS hello)', ours('--http'));
     await add('ts-router-2', 'uwsgi-ts --http, http-processes 2', ours('--http', ['--http-processes', '2']));
+    // design 1 in the same run: a non-zero modifier makes the router use uwsgi, one connection per request
     await add(
-      'ts-router-unix',
-      'uwsgi-ts --http to the workers over a unix socket',
-      ours('--http', ['--socket', join(tmpdir(), `uwsgi-ts-bench-router-${process.pid}.sock`)]),
+      'ts-router-uwsgi',
+      'uwsgi-ts --http, design 1: uwsgi, a connection per request (http-modifier2 = 1)',
+      ours('--http', ['--http-modifier2', '1']),
     );
     await add('ts-direct', 'uwsgi-ts --http-socket (2 workers, direct)', ours('--http-socket'));
     await add('uwsgi-router', 'uWSGI 2.0.21 --http (router + 2 workers, Python hello)', async () => {
