@@ -34,6 +34,8 @@ export interface SessionContext {
   /** The client's address as the PROXY header gave it, else the socket's. */
   peerOf(socket: net.Socket): { address: string; port: number };
   log(line: string): void;
+  /** The router is stopping: answers close their connection. */
+  draining(): boolean;
   readonly counters: { sessions: number; requests: number; errors: number };
 }
 
@@ -79,7 +81,7 @@ export async function proxySession(
   res: http.ServerResponse,
 ): Promise<void> {
   ctx.counters.requests++;
-  if (!ctx.keepAlive) res.shouldKeepAlive = false;
+  if (!ctx.keepAlive || ctx.draining()) res.shouldKeepAlive = false;
   res.sendDate = false;
   const client = req.socket;
   const peer = ctx.peerOf(client);

@@ -31,6 +31,8 @@ const handles = new Map<number, NativeHandle>();
 let statsHandle: NativeHandle | undefined;
 let plan: HttpRouterPlan | undefined;
 const servers: net.Server[] = [];
+const httpServers: http.Server[] = [];
+let stopping = false;
 const peers = new WeakMap<net.Socket, ProxiedPeer>();
 const counters = { sessions: 0, requests: 0, errors: 0 };
 /** The static backends, shared by every router socket of the process (one round, one hit count). */
@@ -110,6 +112,7 @@ function routerServer(p: HttpRouterPlan, port: number): http.Server {
     peerOf: (socket) =>
       peers.get(socket) ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
     log,
+    draining: () => stopping,
     counters,
   };
   const server = http.createServer(
@@ -162,6 +165,7 @@ async function start(): Promise<void> {
     const handle = handles.get(index);
     if (!handle) throw new Error(`router socket ${index} was not passed`);
     const server = routerServer(p, listener.port);
+    httpServers.push(server);
     // accept with a plain net.Server: the first bytes are checked (PROXY) before HTTP parsing
     const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) =>
       admit(socket, server, p),
@@ -225,9 +229,16 @@ async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
 }
 
 function stop(): void {
+  if (stopping) return;
+  stopping = true;
   for (const s of servers) s.close();
-  // in-flight requests finish; an idle keep-alive client has nothing to wait for
-  const exit = () => (counters.sessions <= 0 ? process.exit(0) : setTimeout(exit, 100));
+  // in-flight requests finish (their answers say Connection: close); an idle keep-alive client
+  // has nothing to wait for: its connection is closed now, and any that turns idle later
+  const exit = () => {
+    for (const h of httpServers) h.closeIdleConnections();
+    if (counters.sessions <= 0) process.exit(0);
+    else setTimeout(exit, 100);
+  };
   exit();
 }
 
