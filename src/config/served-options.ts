@@ -46,6 +46,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'http-manage-expect',
   'http-subscription-server',
   'subscription-tolerance',
+  'subscribe-to',
+  'subscribe-freq',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',

@@ -102,6 +102,94 @@ describe('subscriptions to our HTTP router', { timeout: 120_000 }, () => {
     }
   });
 
+  it('our instance subscribes with subscribe-to and serves through our router', async () => {
+    const node = await startServer([
+      '--socket',
+      '127.0.0.1:0',
+      '--app',
+      ECHO,
+      '--master',
+      '--processes',
+      '1',
+      '--subscribe-to',
+      `127.0.0.1:${subPort}:js.example`,
+      '--subscribe-freq',
+      '1',
+    ]);
+    try {
+      await node.waitFor(new RegExp(`subscribing to 127\\.0\\.0\\.1:${subPort}:js\\.example`));
+      await router.waitFor(new RegExp(`js\\.example => new node: 127\\.0\\.0\\.1:${node.port}`), 15_000);
+      const r = await request(port, { path: '/js', headers: { Host: 'js.example' } });
+      assert.equal(r.status, 200);
+      await node.waitFor(/GET \/js/);
+    } finally {
+      await node.close();
+    }
+    // the stop unsubscribed it
+    await router.waitFor(/js\.example => removing node/, 10_000);
+  });
+
+  it("our instance subscribes to uWSGI 2.0.21's http-subscription-server and serves", { skip }, async () => {
+    const [httpPort, uSubPort] = [await freePort(), await freePort()];
+    const front = spawn(
+      'uwsgi',
+      [
+        '--plugin',
+        'http',
+        '--http',
+        `127.0.0.1:${httpPort}`,
+        '--http-subscription-server',
+        `127.0.0.1:${uSubPort}`,
+        '--master',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
+    let frontLog = '';
+    front.stdout?.on('data', (d) => {
+      frontLog += d;
+    });
+    front.stderr?.on('data', (d) => {
+      frontLog += d;
+    });
+    const node = await startServer([
+      '--socket',
+      '127.0.0.1:0',
+      '--app',
+      ECHO,
+      '--master',
+      '--processes',
+      '1',
+      '--subscribe-to',
+      `127.0.0.1:${uSubPort}:ts.example`,
+      '--subscribe-freq',
+      '1',
+    ]);
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status !== 200; i++) {
+        status = await request(httpPort, {
+          path: '/via-uwsgi',
+          headers: { Host: 'ts.example' },
+          timeoutMs: 3000,
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status !== 200) await new Promise((ok) => setTimeout(ok, 200));
+      }
+      assert.equal(status, 200, frontLog);
+      await node.waitFor(/GET \/via-uwsgi/);
+      assert.match(frontLog, new RegExp(`ts\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
+    } finally {
+      await node.close();
+      try {
+        process.kill(-(front.pid ?? 0), 'SIGINT');
+      } catch {
+        // gone
+      }
+    }
+  });
+
   it('uWSGI 2.0.21 subscribes with subscribe-to and serves; silent, it is dropped after the tolerance', {
     skip,
   }, async () => {
