@@ -4,6 +4,7 @@
 // it requests for the key.
 
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { announcePacket, parseSubscribeTo, type SubscribeTarget } from '../../gateway/subscribe-to.js';
 import { describeAddress } from '../../net/address.js';
 import { boundPort } from '../../net/native-handle.js';
@@ -16,7 +17,18 @@ export const subscribeService: ServiceRow = {
     const targets: SubscribeTarget[] = [];
     for (const o of ctx.config.all('subscribe-to')) {
       const t = parseSubscribeTo(o.raw);
-      if (t) targets.push(t);
+      if (t?.key.startsWith('@')) {
+        // `server:port:@keysfile`: one key a line (reference §2.11)
+        try {
+          const keys = readFileSync(t.key.slice(1), 'utf8')
+            .split('\n')
+            .map((k) => k.trim())
+            .filter(Boolean);
+          for (const key of keys) targets.push({ ...t, key, raw: t.raw.replace(/@[^:]*$/, key) });
+        } catch (err) {
+          ctx.log(`subscribe-to "${o.raw}": cannot read the keys file: ${(err as Error).message}`);
+        }
+      } else if (t) targets.push(t);
       else ctx.log(`invalid subscribe-to "${o.raw}": expected [ADDR=]SERVER:PORT:KEY`);
     }
     if (targets.length === 0) return undefined;
