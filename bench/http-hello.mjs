@@ -31,12 +31,12 @@ export const DEFAULTS = Object.freeze({
 });
 const QUICK = Object.freeze({ rounds: 3, durationS: 1, warmupS: 1 });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const has = (cmd, args) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const log = (msg) => process.stderr.write(`bench http: ${msg}\n`);
 
 /** A free loopback port: bind port 0, read it back, close. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);
@@ -63,7 +63,7 @@ function killGroup(pgid, signal) {
  * Starts `cmd args` in its own process group and resolves once `ready` appears in its output.
  * stop() sends SIGINT to the group (SIGTERM would make uWSGI 2.0 reload), SIGKILL after 5 s.
  */
-async function startProcess(name, cmd, args, ready, timeoutMs = 20_000) {
+export async function startProcess(name, cmd, args, ready, timeoutMs = 20_000) {
   const proc = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
   let tail = '';
@@ -151,7 +151,7 @@ function get(port) {
  * Waits until `GET /` answers 200 `Hello World` with Content-Length 11: every contender is checked
  * to send the same body, framed the same way (keep-alive needs the length, see apps/hello.py).
  */
-async function probe(name, port, timeoutMs = 10_000) {
+export async function probe(name, port, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
@@ -184,7 +184,7 @@ export function parseWrk(text) {
   };
 }
 
-function wrk(port, connections, threads, durationS) {
+export function wrk(port, connections, threads, durationS) {
   const args = [
     `-t${threads}`,
     `-c${connections}`,

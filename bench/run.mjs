@@ -10,6 +10,7 @@ import { benchCacheRoute, cacheRouteTable } from './cache-route.mjs';
 import { benchConfigLoad } from './config-load.mjs';
 import { benchEmperor, emperorTable } from './emperor.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
+import { benchHttpRouter, httpRouterTable } from './http-router.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 import { benchPythonCacheGet, benchPythonHello, pythonHelloTable } from './python-hello.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
@@ -84,6 +85,7 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   );
 } else {
   console.log(httpHelloTables(await benchHttpHello()));
+  console.log(httpRouterTable(await benchHttpRouter()));
   // the same hello app with stats, the request log to a file and harakiri on, against it bare
   console.log('\n### Ops overhead\n');
   console.log(opsOverheadTable(await benchOpsOverhead()));

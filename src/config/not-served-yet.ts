@@ -41,27 +41,26 @@ export const NOT_SERVED_YET = {
     appExtensions: [],
   },
   gateways: {
-    capability: 'the HTTP/HTTPS router, fastrouter, rawrouter, sslrouter and subscriptions',
-    instead: 'bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
+    capability:
+      'the HTTPS router, WebSockets/raw bodies/gzip on the HTTP router, some fastrouter options, rawrouter, sslrouter and subscriptions',
+    instead:
+      'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
     options: [
       'http-harakiri',
       'fastrouter-harakiri',
       'rawrouter-harakiri',
       'sslrouter-harakiri',
-      'http-stats',
-      'fastrouter-stats',
       'rawrouter-stats',
       'sslrouter-stats',
     ],
     insteadFor: {
-      http: 'use --http-socket ADDR (the workers parse HTTP themselves)',
       https: 'use --https-socket ADDR,CERT,KEY',
       https2: 'use --https-socket ADDR,CERT,KEY',
       'http-to-https': 'use --https-socket, and a redirect-permanent route rule on the --http-socket',
-      fastrouter: 'use --socket ADDR (uwsgi protocol) behind nginx uwsgi_pass',
     },
-    plugins: ['http', 'fastrouter', 'rawrouter', 'sslrouter', 'corerouter'],
+    // `http` is served (the HTTP router)
+    plugins: ['rawrouter', 'sslrouter', 'corerouter'],
     appExtensions: [],
   },
   // this row stays: uwsgi-ts builds every plugin it has in and loads no shared objects

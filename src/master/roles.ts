@@ -3,9 +3,19 @@
 // file in src/master/roles/; the supervisor and the master do not change.
 
 import { daemonsRole } from './roles/daemons.js';
+import { fastrouterRole } from './roles/fastrouter.js';
+import { httpRouterRole } from './roles/http-router.js';
 import { mulesRole } from './roles/mules.js';
 import type { RoleRow } from './roles/role-row.js';
 import { spoolersRole } from './roles/spoolers.js';
 import { workersRole } from './roles/workers.js';
 
-export const ROLES: readonly RoleRow[] = [workersRole, mulesRole, spoolersRole, daemonsRole];
+// the HTTP router after the workers: its first requests find them serving
+export const ROLES: readonly RoleRow[] = [
+  workersRole,
+  mulesRole,
+  spoolersRole,
+  daemonsRole,
+  httpRouterRole,
+  fastrouterRole,
+];

@@ -14,6 +14,7 @@ import { posixSignalsService } from './services/posix-signals.js';
 import { sharedService } from './services/shared.js';
 import { signalsService } from './services/signals.js';
 import { statsService } from './services/stats.js';
+import { subscribeService } from './services/subscribe.js';
 import { systemdNotifyService } from './services/systemd-notify.js';
 import { watchersService } from './services/watchers.js';
 
@@ -32,4 +33,5 @@ export const SERVICES: readonly ServiceRow[] = [
   harakiriService,
   memoryService,
   emperorLinkService,
+  subscribeService,
 ];

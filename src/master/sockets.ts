@@ -43,8 +43,35 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
       });
     } else sockets.push({ protocol, address: parseAddress(entry.value, where), raw: entry.value, where });
   }
+  // the HTTP router without http-to forwards to the workers: uWSGI binds a uwsgi socket for that
+  // on 127.0.0.1:0 when none is configured (observed on 2.0.21); this binds one too, speaking
+  // FastCGI so that the router keeps its connections open (README "The HTTP router": uwsgi when
+  // http-modifier1/2 are set, the packet carries them). With http-to and no socket the workers
+  // get it too (uWSGI runs none then: a difference, README).
+  const routed = config.all('http').length > 0;
+  const internal: SocketProtocol =
+    config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
+  const toWorkers =
+    config.all('http-to').length === 0 &&
+    config.all('http-subscription-server').length === 0 &&
+    !sockets.some((s) => s.protocol === internal);
+  // a fastrouter alone has its backends elsewhere; the workers still get a socket to serve
+  const routerNeedsOne =
+    (routed && (sockets.length === 0 || toWorkers)) ||
+    (config.all('fastrouter').length > 0 && sockets.length === 0);
+  if (routerNeedsOne) {
+    sockets.push({
+      protocol: internal,
+      address: parseAddress('127.0.0.1:0', HIDDEN),
+      raw: '127.0.0.1:0',
+      where: HIDDEN,
+    });
+  }
   return { sockets, shared };
 }
+
+/** Where the HTTP router's own uwsgi socket comes from (its log line says "port auto-assigned"). */
+const HIDDEN = 'for the HTTP router';
 
 /**
  * Listening sockets passed by systemd socket activation (LISTEN_FDS, fds from 3), keyed by the
@@ -112,7 +139,10 @@ export async function bindAll(c: Config, log: (line: string) => void): Promise<B
   for (const [i, request] of sockets.entries()) {
     const b = await bindSocket(i, request, { ...options, shared: sharedBound });
     bound.push(b);
-    log(`uwsgi socket ${i} ${b.inherited ? 'inherited' : 'bound to'} ${b.description} fd ${b.handle.fd}`);
+    const auto = request.where === HIDDEN ? ' (port auto-assigned)' : '';
+    log(
+      `uwsgi socket ${i} ${b.inherited ? 'inherited' : 'bound to'} ${b.description}${auto} fd ${b.handle.fd}`,
+    );
   }
   return bound;
 }

@@ -15,7 +15,7 @@ export interface RoleRunner {
 }
 
 export interface RoleRow {
-  readonly name: ChildRef['role'] | 'daemon';
+  readonly name: ChildRef['role'] | 'daemon' | 'gateway';
   /** Opens the role (undefined when the config runs none of it); `onMessage` is the master's table. */
   open(ctx: MasterContext, onMessage: (from: ChildRef, message: unknown) => void): RoleRunner | undefined;
 }

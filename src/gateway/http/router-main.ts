@@ -1,0 +1,270 @@
+// An HTTP router process (`http = ADDR`, reference §2.11; seed manual "The uWSGI HTTP/HTTPS
+// router"): it gets its plan and the router sockets the master bound, accepts HTTP/1.x clients
+// and forwards each request to a backend over the uwsgi protocol (http-session.ts). Node's HTTP
+// parser reads the clients; every client is an event, so a slow one never holds another.
+// A stop drains: no new connections, in-flight requests finish, then exit.
+
+import dgram from 'node:dgram';
+import http from 'node:http';
+import net from 'node:net';
+import { ownLogWriter } from '../../logging/worker-output.js';
+import { parseAddress } from '../../net/address.js';
+import type { NativeHandle } from '../../net/native-handle.js';
+import { BackendList } from '../backends.js';
+import { looksLikeProxyHeader, type ProxiedPeer, parseProxyHeader } from '../proxy-protocol.js';
+import { routerStatsJson } from '../router-stats.js';
+import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
+import { ConnectionPool } from './fastcgi-client.js';
+import { proxySession, type SessionContext } from './http-session.js';
+import type { HttpRouterPlan } from './router-plan.js';
+
+type RouterMessage =
+  | { t: 'router-plan'; plan: HttpRouterPlan }
+  | { t: 'router-socket'; index: number }
+  | { t: 'router-stats-socket' }
+  | { t: 'start' }
+  | { t: 'stop' };
+
+const id = Number(process.env['UWSGI_TS_ROUTER_ID'] ?? 1);
+const log = ownLogWriter();
+const handles = new Map<number, NativeHandle>();
+let statsHandle: NativeHandle | undefined;
+let plan: HttpRouterPlan | undefined;
+const servers: net.Server[] = [];
+const httpServers: http.Server[] = [];
+let stopping = false;
+const peers = new WeakMap<net.Socket, ProxiedPeer>();
+const counters = { sessions: 0, requests: 0, errors: 0 };
+/** The static backends, shared by every router socket of the process (one round, one hit count). */
+let backends = new BackendList([], 0, log);
+/** Subscribed nodes (process 1 runs the subscription server). */
+let subscriptions: SubscriptionTable | undefined;
+
+/** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
+function refuse(socket: net.Socket, status: number, why: string): void {
+  log(`[uwsgi-http] ${why} from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${status}\n`);
+  if (socket.writable && !socket.destroyed) {
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    );
+  } else socket.destroy();
+}
+
+const CLIENT_ERRORS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+  HPE_INVALID_METHOD: 400,
+};
+const GONE = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * Reads the first bytes of a connection: a PROXY header when enabled (the peer it names becomes
+ * REMOTE_ADDR), refused when not (a proxy configured against a router that does not expect it
+ * would otherwise have its header read as a request).
+ */
+function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    if (p.proxyProtocol) {
+      const h = parseProxyHeader(seen);
+      if (h.kind === 'more') return;
+      socket.off('data', onData);
+      if (h.kind === 'bad') return refuse(socket, 400, h.why);
+      if (h.kind === 'header') {
+        if (h.peer) peers.set(socket, h.peer);
+        seen = seen.subarray(h.length);
+      }
+    } else {
+      if (looksLikeProxyHeader(seen) && seen.length < 12 && seen.indexOf(10) < 0) return;
+      socket.off('data', onData);
+      if (looksLikeProxyHeader(seen))
+        return refuse(socket, 400, 'PROXY protocol header but http-enable-proxy-protocol is off');
+    }
+    socket.setTimeout(0);
+    socket.pause();
+    if (seen.length > 0) socket.unshift(seen);
+    server.emit('connection', socket);
+    socket.resume();
+  };
+  socket.on('data', onData);
+  socket.on('error', () => socket.destroy());
+  // a client that never sends its first bytes is dropped like one that never ends its head
+  socket.setTimeout(p.headersTimeoutMs, () => socket.destroy());
+}
+
+function routerServer(p: HttpRouterPlan, port: number): http.Server {
+  const ctx: SessionContext = {
+    backends,
+    subscriptions,
+    pool: p.pooled && p.backends[0] ? new ConnectionPool(p.backends[0], p.poolIdleMs) : undefined,
+    vars: {
+      serverName: p.serverName,
+      serverPort: String(port),
+      serverNameFromHost: p.serverNameFromHost,
+      extra: p.vars,
+    },
+    modifier1: p.modifier1,
+    modifier2: p.modifier2,
+    keepAlive: p.keepAlive,
+    timeoutMs: p.timeoutMs,
+    chunkedLimit: p.chunkedLimit,
+    peerOf: (socket) =>
+      peers.get(socket) ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+    log,
+    draining: () => stopping,
+    counters,
+  };
+  const server = http.createServer(
+    {
+      maxHeaderSize: p.bufferSize,
+      headersTimeout: p.headersTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: Math.min(p.timeoutMs, 60_000),
+      connectionsCheckingInterval: Math.min(1000, p.headersTimeoutMs),
+    },
+    (req, res) => {
+      proxySession(ctx, req, res).catch((err: unknown) => {
+        log(`[uwsgi-http] ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}\n`);
+        res.destroy();
+      });
+    },
+  );
+  server.on('checkContinue', (req, res) => {
+    const limit = p.manageExpect;
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (limit !== undefined && limit > 0 && length > limit) {
+      log(`[uwsgi-http] Expect: 100-continue with ${length} bytes over http-manage-expect ${limit} -> 417\n`);
+      res.shouldKeepAlive = false;
+      res.writeHead(417, { 'Content-Length': 0, Connection: 'close' });
+      res.end();
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+    const code = err.code ?? 'HPE_UNKNOWN';
+    if (GONE.has(code)) return socket.destroy();
+    refuse(socket, CLIENT_ERRORS[code] ?? 400, `bad HTTP request: ${err.message} (${code})`);
+  });
+  server.on('connection', (socket: net.Socket) => {
+    counters.sessions++;
+    socket.setNoDelay(true);
+    socket.once('close', () => counters.sessions--);
+  });
+  return server;
+}
+
+async function start(): Promise<void> {
+  const p = plan;
+  if (!p) throw new Error('router started without a plan');
+  backends = new BackendList(p.backends, p.connectTimeoutMs, log);
+  if (p.subscriptionServers.length > 0 && id === 1) await subscriptionServers(p);
+  for (const [index, listener] of p.listeners.entries()) {
+    const handle = handles.get(index);
+    if (!handle) throw new Error(`router socket ${index} was not passed`);
+    const server = routerServer(p, listener.port);
+    httpServers.push(server);
+    // accept with a plain net.Server: the first bytes are checked (PROXY) before HTTP parsing
+    const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) =>
+      admit(socket, server, p),
+    );
+    await new Promise<void>((resolve, reject) => {
+      acceptor.once('error', reject);
+      acceptor.listen(handle as unknown as net.Server, 1024, () => resolve());
+    });
+    servers.push(acceptor);
+    // the http.Server never listens itself: 'listening' starts its connection checks (headersTimeout)
+    server.emit('listening');
+  }
+  if (statsHandle && p.stats) {
+    const stats = net.createServer((socket) => {
+      socket.on('error', () => socket.destroy());
+      socket.end(
+        routerStatsJson(
+          'http',
+          [...p.listeners.map((l) => l.raw), ...p.subscriptionServers],
+          counters.sessions,
+          p.pooled ? [] : p.backends.map((b) => ({ name: b.name, hits: backends.hits.get(b.name) ?? 0 })),
+        ),
+      );
+    });
+    await new Promise<void>((resolve) =>
+      stats.listen(statsHandle as unknown as net.Server, 128, () => resolve()),
+    );
+    servers.push(stats);
+  }
+  process.title = `uWSGI http ${id}`;
+  process.send?.({ t: 'ready' });
+}
+
+/**
+ * Binds the subscription servers (UDP) in this process and keeps the table; logs uWSGI's line
+ * with the real port ("uWSGI http subscription server bound on ADDR fd N").
+ */
+async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
+  const table = new SubscriptionTable(p.subscriptionToleranceMs, log);
+  subscriptions = table;
+  for (const raw of p.subscriptionServers) {
+    const a = parseAddress(raw, 'http-subscription-server');
+    if (a.kind !== 'tcp') throw new Error(`http-subscription-server needs a UDP host:port: "${raw}"`);
+    const socket = dgram.createSocket(a.family === 6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(a.port, a.host, () => resolve());
+    });
+    socket.on('message', (packet) => {
+      const announce = parseAnnounce(packet);
+      if (typeof announce === 'string')
+        log(`[uwsgi-subscription for pid ${process.pid}] bad packet: ${announce}\n`);
+      else table.apply(announce);
+    });
+    const port = socket.address().port;
+    log(
+      `uWSGI http subscription server bound on ${raw.replace(/:\d+$/, `:${port}`)} fd ${(socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}\n`,
+    );
+  }
+  setInterval(() => table.expire(), 1000).unref();
+}
+
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  for (const s of servers) s.close();
+  // in-flight requests finish (their answers say Connection: close); an idle keep-alive client
+  // has nothing to wait for: its connection is closed now, and any that turns idle later
+  const exit = () => {
+    for (const h of httpServers) h.closeIdleConnections();
+    if (counters.sessions <= 0) process.exit(0);
+    else setTimeout(exit, 100);
+  };
+  exit();
+}
+
+process.on('message', (message: RouterMessage, handle?: unknown) => {
+  switch (message.t) {
+    case 'router-plan':
+      plan = message.plan;
+      break;
+    case 'router-socket':
+      handles.set(message.index, handle as NativeHandle);
+      break;
+    case 'router-stats-socket':
+      statsHandle = handle as NativeHandle;
+      break;
+    case 'start':
+      start().catch((err: unknown) => {
+        log(`http router ${id} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+      });
+      break;
+    case 'stop':
+      stop();
+      break;
+  }
+});
+// the master's death ends the router (its IPC channel closes)
+process.on('disconnect', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
+process.on('SIGTERM', () => stop());

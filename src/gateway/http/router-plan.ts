@@ -1,0 +1,101 @@
+// What one HTTP router process needs, read from the config by the master (reference §2.11) and
+// sent over IPC: plain data. The listening sockets travel beside it as handles.
+
+import { hostname } from 'node:os';
+import type { Config } from '../../config/resolve.js';
+import { UwsgiError } from '../../errors.js';
+import { parseAddress } from '../../net/address.js';
+import type { Backend, BackendAddress } from '../backends.js';
+
+export interface HttpRouterPlan {
+  /** Router sockets as written (`:9090`) and their bound ports, in the order of their handles. */
+  readonly listeners: ReadonlyArray<{ readonly raw: string; readonly port: number }>;
+  readonly backends: readonly Backend[];
+  readonly modifier1: number;
+  readonly modifier2: number;
+  readonly keepAlive: boolean;
+  readonly timeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Request head limit: over it the client gets 431 (uWSGI: the connection is dropped). */
+  readonly bufferSize: number;
+  readonly serverName: string;
+  readonly serverNameFromHost: boolean;
+  readonly proxyProtocol: boolean;
+  /** `http-manage-expect`: undefined when off, 0 without a limit, else the largest body accepted. */
+  readonly manageExpect: number | undefined;
+  readonly vars: ReadonlyArray<readonly [string, string]>;
+  /** The largest chunked request body the router gathers (limit-post, else 1 GB). */
+  readonly chunkedLimit: number;
+  /** A stats socket handle follows for process 1. */
+  readonly stats: boolean;
+  /** `http-subscription-server` addresses (UDP), served by process 1. */
+  readonly subscriptionServers: readonly string[];
+  readonly subscriptionToleranceMs: number;
+  /** The backend is the own workers' FastCGI socket: keep-conn connections in a pool. */
+  readonly pooled: boolean;
+  /** An idle pooled connection is closed after this (below the workers' socket-timeout). */
+  readonly poolIdleMs: number;
+}
+
+/** Router addresses (`http = ...`), as written. */
+export function routerAddresses(config: Config): string[] {
+  return config.all('http').map((o) => o.raw);
+}
+
+/** `http-to` backends; an empty list means the instance's own workers. */
+export function staticBackends(config: Config): Backend[] {
+  return config.all('http-to').map((o) => {
+    const address = parseAddress(o.raw, 'http-to');
+    if (address.kind !== 'tcp' && address.kind !== 'unix' && address.kind !== 'abstract') {
+      throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `http-to needs a TCP or unix address: "${o.raw}"`);
+    }
+    return { name: o.raw, address: address as BackendAddress };
+  });
+}
+
+/** An optional-value flag: given without a value or with a non-zero one. */
+function optionalOn(config: Config, name: 'http-keepalive' | 'http-manage-expect'): number | undefined {
+  const given = config.get(name);
+  if (!given) return undefined;
+  return given.raw.trim() === '' ? -1 : Number(given.raw);
+}
+
+export function httpRouterPlan(
+  config: Config,
+  listeners: HttpRouterPlan['listeners'],
+  backends: readonly Backend[],
+  stats: boolean,
+  pooled: boolean,
+): HttpRouterPlan {
+  const timeout = config.value('http-timeout');
+  const keepalive = optionalOn(config, 'http-keepalive');
+  const expect = optionalOn(config, 'http-manage-expect');
+  const limitPost = config.value('limit-post') ?? 0;
+  return {
+    listeners,
+    backends,
+    modifier1: config.value('http-modifier1'),
+    modifier2: config.value('http-modifier2'),
+    // on by default: the difference from uWSGI (README "The HTTP router")
+    keepAlive: keepalive === undefined || keepalive !== 0,
+    timeoutMs: timeout * 1000,
+    headersTimeoutMs: (config.value('http-headers-timeout') ?? timeout) * 1000,
+    connectTimeoutMs: (config.value('http-connect-timeout') ?? timeout) * 1000,
+    bufferSize: config.value('http-buffer-size') ?? config.value('buffer-size'),
+    serverName: hostname(),
+    serverNameFromHost: config.value('http-server-name-as-http-host') === true,
+    proxyProtocol: config.value('http-enable-proxy-protocol') === true,
+    manageExpect: expect === undefined ? undefined : Math.max(0, expect),
+    vars: config.all('http-var').map((o) => {
+      const eq = o.raw.indexOf('=');
+      return eq < 0 ? ([o.raw, ''] as const) : ([o.raw.slice(0, eq), o.raw.slice(eq + 1)] as const);
+    }),
+    chunkedLimit: limitPost > 0 ? limitPost : 1024 * 1024 * 1024,
+    stats,
+    subscriptionServers: config.all('http-subscription-server').map((o) => o.raw),
+    subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
+    pooled,
+    poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
+  };
+}

@@ -1,0 +1,201 @@
+// The subscription table of a router (seed manual "uWSGI Subscription Server"; reference §2.11):
+// instances announce themselves over UDP every `subscribe-freq` seconds with a uwsgi packet of
+// modifier1 224 (modifier2 0 subscribe, 1 unsubscribe) whose vars are key, address, modifier1,
+// modifier2, cores, load, weight (recorded from uWSGI 2.0.21's subscribe-to:
+// test/fixtures/gateway/http-router-uwsgi-2.0.21.json). A node that stops announcing is dropped
+// after `subscription-tolerance` seconds. Requests for a key go to its nodes by weighted round
+// robin (`wrr`, uWSGI's default). A codec and a table: the socket is the router's.
+
+import type { SocketAddress } from '../net/address.js';
+import { parseAddress } from '../net/address.js';
+import type { Backend, BackendAddress } from './backends.js';
+
+export const SUBSCRIPTION_MODIFIER1 = 224;
+
+export interface Announce {
+  readonly unsubscribe: boolean;
+  readonly key: string;
+  readonly address: string;
+  readonly modifier1: number;
+  readonly modifier2: number;
+  readonly weight: number;
+  readonly cores: number;
+  readonly load: number;
+}
+
+/** A subscription packet, or why it is not one. */
+export function parseAnnounce(packet: Buffer): Announce | string {
+  if (packet.length < 4) return 'short packet';
+  if (packet[0] !== SUBSCRIPTION_MODIFIER1) return `modifier1 ${packet[0]} is not a subscription`;
+  const size = packet.readUInt16LE(1);
+  if (packet.length < 4 + size) return 'truncated packet';
+  const vars = new Map<string, string>();
+  let at = 4;
+  const end = 4 + size;
+  while (at + 2 <= end) {
+    const kl = packet.readUInt16LE(at);
+    at += 2;
+    if (at + kl + 2 > end) return 'truncated vars';
+    const k = packet.toString('latin1', at, at + kl);
+    at += kl;
+    const vl = packet.readUInt16LE(at);
+    at += 2;
+    if (at + vl > end) return 'truncated vars';
+    vars.set(k, packet.toString('latin1', at, at + vl));
+    at += vl;
+  }
+  const key = vars.get('key');
+  const address = vars.get('address');
+  if (!key || !address) return 'no key or address';
+  const int = (name: string, fallback: number) => {
+    const n = Number(vars.get(name) ?? fallback);
+    return Number.isFinite(n) ? n : fallback;
+  };
+  return {
+    unsubscribe: packet[3] === 1,
+    key,
+    address,
+    modifier1: int('modifier1', 0),
+    modifier2: int('modifier2', 0),
+    // uWSGI sends weight 0 for "not set": a node weighs at least 1
+    weight: Math.max(1, int('weight', 1)),
+    cores: int('cores', 0),
+    load: int('load', 0),
+  };
+}
+
+export interface Node {
+  readonly name: string;
+  readonly backend: Backend;
+  modifier1: number;
+  modifier2: number;
+  weight: number;
+  cores: number;
+  load: number;
+  lastCheck: number;
+  requests: number;
+  /** wrr: the current weight (smooth weighted round robin). */
+  current: number;
+}
+
+interface Pool {
+  readonly key: string;
+  readonly nodes: Node[];
+  hits: number;
+}
+
+export class SubscriptionTable {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(
+    private readonly toleranceMs: number,
+    private readonly log: (line: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Applies one announce; logs uWSGI's lines for a new pool and a new node. */
+  apply(a: Announce): void {
+    const prefix = `[uwsgi-subscription for pid ${process.pid}]`;
+    let pool = this.pools.get(a.key);
+    if (a.unsubscribe) {
+      if (!pool) return;
+      const i = pool.nodes.findIndex((n) => n.name === a.address);
+      if (i >= 0) {
+        pool.nodes.splice(i, 1);
+        this.log(`${prefix} ${a.key} => removing node ${a.address}\n`);
+      }
+      if (pool.nodes.length === 0) this.pools.delete(a.key);
+      return;
+    }
+    let address: SocketAddress;
+    try {
+      address = parseAddress(a.address, 'subscription');
+    } catch {
+      this.log(`${prefix} ${a.key} => bad node address "${a.address}"\n`);
+      return;
+    }
+    if (address.kind !== 'tcp' && address.kind !== 'unix' && address.kind !== 'abstract') return;
+    if (!pool) {
+      pool = { key: a.key, nodes: [], hits: 0 };
+      this.pools.set(a.key, pool);
+      this.log(`${prefix} new pool: ${a.key}\n`);
+    }
+    let node = pool.nodes.find((n) => n.name === a.address);
+    if (!node) {
+      node = {
+        name: a.address,
+        backend: { name: a.address, address: address as BackendAddress },
+        modifier1: a.modifier1,
+        modifier2: a.modifier2,
+        weight: a.weight,
+        cores: a.cores,
+        load: a.load,
+        lastCheck: this.now(),
+        requests: 0,
+        current: 0,
+      };
+      pool.nodes.push(node);
+      this.log(`${prefix} ${a.key} => new node: ${a.address}\n`);
+    }
+    node.modifier1 = a.modifier1;
+    node.modifier2 = a.modifier2;
+    node.weight = a.weight;
+    node.cores = a.cores;
+    node.load = a.load;
+    node.lastCheck = this.now();
+  }
+
+  /** Drops the nodes silent for longer than the tolerance. */
+  expire(): void {
+    const limit = this.now() - this.toleranceMs;
+    for (const pool of this.pools.values()) {
+      for (let i = pool.nodes.length - 1; i >= 0; i--) {
+        const n = pool.nodes[i] as Node;
+        if (n.lastCheck < limit) {
+          pool.nodes.splice(i, 1);
+          this.log(
+            `[uwsgi-subscription for pid ${process.pid}] ${pool.key} => removing node ${n.name} (no announce for ${Math.round(this.toleranceMs / 1000)} seconds)\n`,
+          );
+        }
+      }
+      if (pool.nodes.length === 0) this.pools.delete(pool.key);
+    }
+  }
+
+  /** The nodes of `key` in the order to try: the wrr pick first, the others after it. */
+  order(key: string): Node[] {
+    const pool = this.pools.get(key);
+    if (!pool || pool.nodes.length === 0) return [];
+    pool.hits++;
+    // smooth weighted round robin: each node gains its weight, the richest is picked and pays the total
+    let total = 0;
+    let best = pool.nodes[0] as Node;
+    for (const n of pool.nodes) {
+      n.current += n.weight;
+      total += n.weight;
+      if (n.current > best.current) best = n;
+    }
+    best.current -= total;
+    best.requests++;
+    return [best, ...pool.nodes.filter((n) => n !== best)];
+  }
+
+  /** The stats' `subscriptions` rows, uWSGI's names. */
+  stats(): unknown[] {
+    return [...this.pools.values()].map((p) => ({
+      key: p.key,
+      hits: p.hits,
+      sni_enabled: 0,
+      nodes: p.nodes.map((n) => ({
+        name: n.name,
+        modifier1: n.modifier1,
+        modifier2: n.modifier2,
+        last_check: Math.floor(n.lastCheck / 1000),
+        requests: n.requests,
+        cores: n.cores,
+        load: n.load,
+        weight: n.weight,
+      })),
+    }));
+  }
+}

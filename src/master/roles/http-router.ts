@@ -1,0 +1,112 @@
+// The HTTP router role (src/gateway/http/): `http = ADDR` runs `http-processes` router processes
+// in front of the backends (`http-to`, else the instance's own workers through the uwsgi socket
+// the master binds for them: sockets.ts). The master binds the router sockets, as uWSGI does
+// ("uWSGI http bound on ADDR fd N"), so they outlive a router that dies and is respawned.
+
+import { fileURLToPath } from 'node:url';
+import type { BackendAddress } from '../../gateway/backends.js';
+import { httpRouterPlan, routerAddresses, staticBackends } from '../../gateway/http/router-plan.js';
+import { RouterPool } from '../../gateway/http/router-pool.js';
+import { describeAddress, parseAddress } from '../../net/address.js';
+import { type BoundSocket, bindSocket } from '../../net/bind.js';
+import { boundPort } from '../../net/native-handle.js';
+import { forkChild } from '../fork-child.js';
+import { safeSend } from '../supervisor/child.js';
+import { mercySeconds } from '../worker-plan.js';
+import type { RoleRow } from './role-row.js';
+
+const ROUTER_ENTRY = fileURLToPath(new URL('../../gateway/http/router-main.js', import.meta.url));
+
+/** `127.0.0.1:0` as uWSGI logs it, with the port the kernel gave (uWSGI keeps `:0`). */
+function logged(raw: string, b: BoundSocket): string {
+  const port = boundPort(b.handle);
+  return port !== undefined ? raw.replace(/:\d+$/, `:${port}`) : raw;
+}
+
+export const httpRouterRole: RoleRow = {
+  name: 'gateway',
+  open(ctx) {
+    const c = ctx.config;
+    const addresses = routerAddresses(c);
+    if (addresses.length === 0) return undefined;
+    let backends = staticBackends(c);
+    // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
+    // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does
+    // with a subscription server the nodes come from announces, not from the own workers
+    const subscribed = c.all('http-subscription-server').length > 0;
+    const pooled =
+      !subscribed &&
+      backends.length === 0 &&
+      c.value('http-modifier1') === 0 &&
+      c.value('http-modifier2') === 0;
+    if (backends.length === 0 && !subscribed) {
+      const own = ctx.bound.find((b) => b.protocol === (pooled ? 'fastcgi' : 'uwsgi'));
+      const a = own?.address;
+      if (own && a && (a.kind === 'tcp' || a.kind === 'unix' || a.kind === 'abstract')) {
+        const port = boundPort(own.handle);
+        const address = (a.kind === 'tcp' && port !== undefined ? { ...a, port } : a) as BackendAddress;
+        backends = [{ name: describeAddress(address).replace(/^\S+ address /, ''), address }];
+      }
+    }
+    const listeners: BoundSocket[] = [];
+    let stats: BoundSocket | undefined;
+    const inherited = new Map();
+    const pool = new RouterPool({
+      processes: Math.max(1, c.value('http-processes')),
+      mercyMs: mercySeconds(c) * 1000,
+      log: (line) => ctx.log(line),
+      spawn: (id) => {
+        const child = forkChild(ctx, ROUTER_ENTRY, { UWSGI_TS_ROUTER_ID: String(id) }, `http ${id}`);
+        const plan = httpRouterPlan(
+          ctx.config,
+          listeners.map((b, i) => ({ raw: addresses[i] ?? '', port: boundPort(b.handle) ?? 0 })),
+          backends,
+          id === 1 && stats !== undefined,
+          pooled,
+        );
+        safeSend(child, { t: 'router-plan', plan });
+        for (const [index, b] of listeners.entries())
+          safeSend(child, { t: 'router-socket', index }, b.handle);
+        if (id === 1 && stats) safeSend(child, { t: 'router-stats-socket' }, stats.handle);
+        safeSend(child, { t: 'start' });
+        return child;
+      },
+    });
+    return {
+      start: async () => {
+        for (const [i, raw] of addresses.entries()) {
+          const b = await bindSocket(
+            i,
+            { protocol: 'http', address: parseAddress(raw, 'http'), raw, where: 'http' },
+            { shared: [], inherited },
+          );
+          listeners.push(b);
+          ctx.log(`uWSGI http bound on ${logged(raw, b)} fd ${b.handle.fd}`);
+        }
+        const statsAddress = c.get('http-stats')?.raw;
+        if (statsAddress) {
+          stats = await bindSocket(
+            0,
+            {
+              protocol: 'http',
+              address: parseAddress(statsAddress, 'http-stats'),
+              raw: statsAddress,
+              where: 'http-stats',
+            },
+            { shared: [], inherited },
+          );
+          ctx.log(
+            `*** http stats server enabled on ${logged(statsAddress, stats)} fd: ${stats.handle.fd} ***`,
+          );
+        }
+        if (backends.length === 0 && !subscribed)
+          ctx.log('*** WARNING: the HTTP router has no backend: every request gets 502 ***');
+        await pool.start();
+      },
+      // uWSGI does not reload its gateways with the workers
+      reload: async () => {},
+      stop: (graceful) => pool.stop(graceful),
+      pids: () => pool.pids(),
+    };
+  },
+};
