@@ -178,3 +178,12 @@ test('options with nothing to do on Node stay accepted, without a warning', () =
   assert.deepEqual(config.warnings, []);
   assert.equal(config.value('offload-threads'), 4);
 });
+
+test('need-app takes the optional boolean uWSGI 2.1 writes (unbit/uwsgi t/runner: --need-app=0)', () => {
+  const value = (argv: readonly string[]) => loadConfig(argv, host).config.value('need-app');
+  assert.equal(value(['--need-app=0']), false);
+  assert.equal(value(['--need-app=False']), false);
+  assert.equal(value(['--need-app']), true);
+  assert.equal(value(['--need-app=1']), true);
+  assert.notEqual(value([]), true);
+});
