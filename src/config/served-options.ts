@@ -208,6 +208,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'file-serve-mode',
   'offload-threads',
   'rpc-max',
+  // attached daemons' stdin (src/daemon/daemon-process.ts)
+  'daemons-honour-stdin',
   // mules (src/mule/)
   'mule',
   'mules',

@@ -58,6 +58,8 @@ export class DaemonProcess extends EventEmitter implements ChildProcessLike {
     private readonly spec: DaemonSpec,
     stdio: 'inherit' | number,
     log: (line: string) => void,
+    /** daemons-honour-stdin: the master's stdin; else /dev/null, as uWSGI gives them. */
+    stdin: 'ignore' | 'inherit' = 'ignore',
   ) {
     super();
     const adopted = spec.pidfile ? pidFromFile(spec.pidfile) : undefined;
@@ -70,7 +72,7 @@ export class DaemonProcess extends EventEmitter implements ChildProcessLike {
     }
     const child = spawn('/bin/sh', ['-c', spec.cmd], {
       detached: true,
-      stdio: ['ignore', stdio, stdio],
+      stdio: [stdin, stdio, stdio],
       ...(spec.chdir !== undefined ? { cwd: spec.chdir } : {}),
       ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
       ...(spec.gid !== undefined ? { gid: spec.gid } : {}),

@@ -3,13 +3,14 @@
 // with doubling waits, and stopping the instance leaves no process of any daemon's tree in the
 // process table: a plain daemon, one that forks, and a smart-attach-daemon found by its pidfile.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO } from '../helpers/cli.js';
+import { CLI, REPO } from '../helpers/cli.js';
 import { startServer } from '../helpers/server.js';
 
 const APP = join(REPO, 'test/fixtures/spooler/app.mjs');
@@ -135,4 +136,32 @@ test('attach-daemon2 refuses a key Node cannot apply, naming it', { timeout: 30_
   ]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr + r.stdout, /ERR_DAEMON_CONFIG|attach-daemon2 key "ns"/);
+});
+
+test("daemons-honour-stdin gives the daemons the master's stdin; without it they read /dev/null", {
+  timeout: 60_000,
+}, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-daemons-stdin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const honour of [true, false]) {
+    const out = join(dir, `stdin-${honour}.txt`);
+    const args = [CLI, '--master', '--http-socket', '127.0.0.1:0', '--app', APP, '--disable-logging'];
+    args.push('--attach-daemon', `cat >> ${out}; sleep 60`);
+    if (honour) args.push('--daemons-honour-stdin');
+    const proc = spawn(process.execPath, args, { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    const exited = once(proc, 'exit');
+    let log = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    proc.stdin?.end('from the master stdin\n');
+    const end = Date.now() + 20_000;
+    while (!/spawning "cat >>/.test(log) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    // the daemon read its stdin to the end before its sleep
+    while (!existsSync(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    proc.kill('SIGINT');
+    await exited;
+    assert.equal(readFileSync(out, 'utf8'), honour ? 'from the master stdin\n' : '', log);
+  }
 });

@@ -2,6 +2,7 @@
 // groups of their own, respawned with throttling, stopped with their whole tree when the instance
 // stops (seed manual "Managing external daemons/services"). A reload leaves them running.
 
+import type { OptionName } from '../../config/option-table.js';
 import { daemonSpecs } from '../../daemon/daemon-config.js';
 import { DaemonPool } from '../../daemon/daemon-pool.js';
 import { DaemonProcess } from '../../daemon/daemon-process.js';
@@ -16,7 +17,13 @@ export const daemonsRole: RoleRow = {
     const pool = new DaemonPool({
       specs,
       spawn: (spec) =>
-        new DaemonProcess(spec, ctx.logFd === 2 ? 'inherit' : ctx.logFd, (line) => ctx.log(line)),
+        new DaemonProcess(
+          spec,
+          ctx.logFd === 2 ? 'inherit' : ctx.logFd,
+          (line) => ctx.log(line),
+          // an option of uWSGI's table (option-table-uwsgi.ts), read by name
+          ctx.config.all('daemons-honour-stdin' as OptionName).length > 0 ? 'inherit' : 'ignore',
+        ),
       mercyMs: mercySeconds(ctx.config) * 1000,
       log: (line) => ctx.log(line),
       onControlDeath: (spec) => {
