@@ -2,6 +2,7 @@
 // shared services it attached, with no dispatcher and a harakiri object made on first use (only
 // setUserHarakiri() needs one there).
 
+import { resolve } from 'node:path';
 import { installRuntime } from '../api/runtime.js';
 import { WorkerApi } from './api-runtime.js';
 import { WorkerHarakiri } from './harakiri.js';
@@ -16,7 +17,10 @@ export function installBackgroundRuntime(
 ): void {
   let harakiri: WorkerHarakiri | undefined;
   // a mule script or a spooler's module imports 'uwsgi-ts' as an app does (package-resolve.ts)
-  installPackageResolve();
+  const files = plan.apps.filter((a) => !a.python).map((a) => resolve(process.cwd(), a.file));
+  if (plan.mule?.script !== undefined) files.push(resolve(process.cwd(), plan.mule.script));
+  // a spooler may import modules no app names (spooler-import): unknown, so the hook goes in
+  installPackageResolve(plan.spooler ? [] : files);
   installRuntime(
     new WorkerApi({
       plan,

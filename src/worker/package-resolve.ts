@@ -8,8 +8,12 @@
 // starts a loader thread: ~9 MB of RSS and one thread per process, measured with a hello app
 // (71.7 MB vs 62.7 MB). Installing it only after an import failed does not work: Node keeps the
 // failed link of every module of the graph (an app's lib.mjs importing 'uwsgi-ts' fails again).
+// So on Node 20 the loader thread is started only when an app file of this process cannot find a
+// `uwsgi-ts` package by itself (an app inside the checkout, or one with uwsgi-ts in its
+// node_modules, needs none: any copy reaches the same runtime slot).
 
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NAME = 'uwsgi-ts';
@@ -31,8 +35,21 @@ interface ModuleApi {
 
 let installed = false;
 
-/** Installs the mapping once per process (a worker, a mule, a spooler), before any app loads. */
-export function installPackageResolve(): void {
+/** Whether `file` finds a `uwsgi-ts` package through node_modules from its own folder. */
+function findsPackage(file: string): boolean {
+  try {
+    createRequire(resolve(file)).resolve(NAME);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Installs the mapping once per process (a worker, a mule, a spooler), before any app loads.
+ * `files` are the JS/TS modules this process will import (apps, a mule script); none: unknown.
+ */
+export function installPackageResolve(files: readonly string[] = []): void {
   if (installed) return;
   installed = true;
   const require = createRequire(import.meta.url);
@@ -46,9 +63,12 @@ export function installPackageResolve(): void {
     });
     return;
   }
-  api.register?.(new URL('./package-resolve-hooks.js', import.meta.url).href, import.meta.url, {
-    data: { entry: ENTRY_URL },
-  });
+  // the loader thread only for an app that could not import the package otherwise
+  if (files.length === 0 || !files.every(findsPackage)) {
+    api.register?.(new URL('./package-resolve-hooks.js', import.meta.url).href, import.meta.url, {
+      data: { entry: ENTRY_URL },
+    });
+  }
   // require('uwsgi-ts') from a CommonJS app (Node 20.19+ loads the ESM entry through require())
   const Module = require('node:module') as {
     _resolveFilename: (request: string, ...rest: unknown[]) => string;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import { Server as NetServer } from 'node:net';
+import { resolve } from 'node:path';
 import { installRuntime } from '../api/runtime.js';
 import { isUwsgiError } from '../errors.js';
 import type { HookPhaseName } from '../hooks/hook-phases.js';
@@ -158,7 +159,7 @@ class Worker {
     // an app's own listen() is served on the instance's sockets (listen-capture.ts)
     installListenCapture();
     // `import ... from 'uwsgi-ts'` resolves wherever the app lives (package-resolve.ts)
-    installPackageResolve();
+    installPackageResolve(plan.apps.filter((a) => !a.python).map((a) => resolve(process.cwd(), a.file)));
     if (!(await this.hooks('post-fork')) || !(await this.hooks('pre-app'))) return;
     const apps: LoadedApp[] = [];
     for (const [id, spec] of plan.apps.entries()) {
