@@ -9,6 +9,11 @@
       "target_name": "uwsgi_ts_notify",
       "sources": ["native/notify.c"],
       "cflags": ["-O2", "-Wall"]
+    },
+    {
+      "target_name": "uwsgi_ts_listen",
+      "sources": ["native/listen.c"],
+      "cflags": ["-O2", "-Wall"]
     }
   ]
 }

@@ -1,0 +1,46 @@
+// The master puts its bound sockets in the listening state at once (native/listen.c), so a client
+// that connects while the first workers load their apps waits in the kernel's queue (up to
+// `listen`), as under uWSGI's master, instead of being refused. Without the addon (it failed to
+// build) the workers' own listen() does it, as before: connections are refused until the first
+// worker is ready. Sockets inherited from systemd or an Emperor are listening already.
+
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { BoundSocket } from './bind.js';
+
+const ADDON_PATH = fileURLToPath(new URL('../../build/Release/uwsgi_ts_listen.node', import.meta.url));
+
+interface ListenAddon {
+  listen(fd: number, backlog: number): void;
+}
+
+function addon(): ListenAddon | undefined {
+  try {
+    const value = createRequire(import.meta.url)(ADDON_PATH) as Partial<ListenAddon>;
+    return typeof value.listen === 'function' ? (value as ListenAddon) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Listens on every socket the master bound itself; how many it put in the listening state. */
+export function listenEarly(
+  bound: readonly BoundSocket[],
+  backlog: number,
+  log: (line: string) => void,
+): number {
+  const native = addon();
+  if (!native) return 0;
+  let listening = 0;
+  for (const b of bound) {
+    if (b.inherited || b.handle.fd < 0) continue;
+    try {
+      native.listen(b.handle.fd, backlog);
+      listening++;
+    } catch (err) {
+      // the workers' listen() will report it with the socket's name
+      log(`early listen on ${b.description}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return listening;
+}
