@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 const result = spawnSync('node-gyp', ['rebuild'], { stdio: 'inherit', shell: process.platform === 'win32' });
 if (result.status !== 0) {
   process.stderr.write(
-    '\nuwsgi-ts: WARNING: the shared memory addon could not be built (node-gyp needs python3, make and a C compiler).\n' +
-      'uwsgi-ts still works: caches, locks and the other shared services go through the master (slower).\n\n',
+    '\nuwsgi-ts: WARNING: the native addons (shared memory, listen, sd_notify) could not be built (node-gyp needs python3, make and a C compiler).\n' +
+      'uwsgi-ts still works: shared services go through the master (slower), connections are refused until the first worker is ready, sd_notify uses systemd-notify.\n\n',
   );
 }
