@@ -27,8 +27,8 @@ uwsgi --emperor "$T/v" --hook-emperor-start print:ESTART --hook-as-vassal print:
 E=$!
 sleep 5; touch "$T/v/a.ini"; sleep 5; rm "$T/v/a.ini"; sleep 4; kill -INT $E; wait $E
 grep -E '^running|^(ESTART|ASV|ASVX|ASE|ASEX|VSTOP|VRELOAD|VLOST|HOOK)|^command|start-hook|stop-hook|\[emperor\]|received message' "$T/log" \
-  | sed -e "s#$T#TMP#g" -e 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9]* [0-9:]* [0-9]* - //' -e 's/pid: [0-9]*/pid: N/' > "$OUT/uwsgi-2.0.21-emperor-hooks.log"
+  | sed -e "s#$T#TMP#g" -e 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9]* [0-9:]* [0-9]* - //' -e 's/pid: [0-9]*/pid: N/' > "$OUT/uwsgi-2.0.21-emperor-hooks.txt"
 uwsgi --emperor "$T/v" --hook-emperor-start 'exec:exit 3' > "$T/log2" 2>&1
 echo "exit status: $?" >> "$T/log2"
-grep -E '^running|FATAL|exit status|exited' "$T/log2" | sed -e 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9]* [0-9:]* [0-9]* - //' > "$OUT/uwsgi-2.0.21-emperor-start-fails.log"
+grep -E '^running|FATAL|exit status|exited' "$T/log2" | sed -e 's/^[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9]* [0-9:]* [0-9]* - //' > "$OUT/uwsgi-2.0.21-emperor-start-fails.txt"
 rm -rf "$T"

@@ -14,7 +14,7 @@ import { alive, emperorDir, startEmperor, until } from '../helpers/emperor.js';
 import { httpGet } from '../helpers/http.js';
 
 const FIXTURE = readFileSync(
-  join(REPO, 'test/fixtures/emperor-hooks/uwsgi-2.0.21-emperor-hooks.log'),
+  join(REPO, 'test/fixtures/emperor-hooks/uwsgi-2.0.21-emperor-hooks.txt'),
   'utf8',
 );
 
