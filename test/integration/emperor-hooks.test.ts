@@ -132,7 +132,7 @@ test('emperor-start, vassals-start-hook, as-vassal (the vassal own env and cwd),
   }
 });
 
-test('emperor-lost runs in a vassal whose Emperor is gone; a failing emperor-start ends the Emperor (exit 1)', {
+test('emperor-lost runs in a vassal whose Emperor is gone; a failing as-vassal hook gets the vassal throttled; a failing emperor-start ends the Emperor (exit 1)', {
   timeout: 60_000,
 }, async (t) => {
   const dir = emperorDir();
@@ -149,6 +149,17 @@ test('emperor-lost runs in a vassal whose Emperor is gone; a failing emperor-sta
   await until(() => existsSync(lost), 15_000, 'emperor-lost to run');
   assert.equal(readFileSync(lost, 'utf8'), 'lost\n');
   await until(async () => (await body(dir.socket('a'))) === undefined, 15_000, 'the vassal to stop');
+
+  // a failing as-vassal hook: that vassal dies young (exit 1) and is throttled like any other
+  const failingVassal = await startEmperor(dir, ['--hook-as-vassal', 'exec:exit 4']);
+  t.after(() => failingVassal.close());
+  await failingVassal.waitFor(/unloyal bad behaving vassal found: a\.ini throttling it/, 20_000);
+  assert.match(failingVassal.log(), /running "exec:exit 4" \(as-vassal\)\.\.\.\n/);
+  assert.match(
+    failingVassal.log(),
+    /FATAL hook failed, destroying instance\n(.*\n)*\[emperor\] curse the uwsgi instance a\.ini \(pid: \d+\), exit code 1/,
+  );
+  await failingVassal.close();
 
   const failing = await startEmperor(dir, ['--hook-emperor-start', 'exec:exit 3']);
   t.after(() => failing.close());
