@@ -50,13 +50,35 @@ function tree(pid) {
   return out;
 }
 
+const uwsgiTs = {
+  command: (vassals) => [process.execPath, [CLI, '--emperor', vassals, '--emperor-freq', '1']],
+  vassal: (root, i) => {
+    writeFileSync(join(root, 'hello.mjs'), "export default () => new Response('Hello World');\n");
+    return `[uwsgi]\nhttp-socket = ${join(root, `v${i}.sock`)}\napp = ${join(root, 'hello.mjs')}\nmaster = true\nprocesses = 1\nvacuum = true\n`;
+  },
+};
+
+// V8's compile cache (Node 22.1+): NODE_COMPILE_CACHE in the Emperor's environment reaches every
+// vassal master and worker (they inherit it). One dir for both rows: the first run fills it
+// ("cold": 50 vassals start before any process has written it), the second reads it ("warm", what
+// a restarted Emperor or a new vassal of a running box sees).
+const CACHE_DIR = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-compile-cache-'));
+const hasCompileCache = () => {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 1);
+};
+
 const CONTENDERS = {
-  'uwsgi-ts': {
-    command: (vassals) => [process.execPath, [CLI, '--emperor', vassals, '--emperor-freq', '1']],
-    vassal: (root, i) => {
-      writeFileSync(join(root, 'hello.mjs'), "export default () => new Response('Hello World');\n");
-      return `[uwsgi]\nhttp-socket = ${join(root, `v${i}.sock`)}\napp = ${join(root, 'hello.mjs')}\nmaster = true\nprocesses = 1\nvacuum = true\n`;
-    },
+  'uwsgi-ts': uwsgiTs,
+  'uwsgi-ts, NODE_COMPILE_CACHE cold': {
+    ...uwsgiTs,
+    available: hasCompileCache,
+    env: { NODE_COMPILE_CACHE: CACHE_DIR },
+  },
+  'uwsgi-ts, NODE_COMPILE_CACHE warm': {
+    ...uwsgiTs,
+    available: hasCompileCache,
+    env: { NODE_COMPILE_CACHE: CACHE_DIR },
   },
   'uWSGI 2.0.21': {
     available: () =>
@@ -80,7 +102,12 @@ export async function benchEmperor(count = 50, limitMs = 60_000) {
     const vassals = join(root, 'vassals');
     mkdirSync(vassals);
     const [cmd, args] = c.command(vassals);
-    const emperor = spawn(cmd, args, { cwd: root, stdio: 'ignore', detached: true });
+    const emperor = spawn(cmd, args, {
+      cwd: root,
+      stdio: 'ignore',
+      detached: true,
+      env: { ...process.env, ...(c.env ?? {}) },
+    });
     await sleep(1500);
     const configs = Array.from({ length: count }, (_, i) => c.vassal(root, i));
     const t0 = performance.now();
@@ -114,6 +141,7 @@ export async function benchEmperor(count = 50, limitMs = 60_000) {
     } catch {}
     rmSync(root, { recursive: true, force: true });
   }
+  rmSync(CACHE_DIR, { recursive: true, force: true });
   return rows;
 }
 

@@ -9,6 +9,7 @@ import { ALL_OPTIONS } from '../config/option-registry.js';
 import { BUILT_IN_PLUGINS, pluginNames } from '../config/plugins.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
+import { runAsVassal } from '../emperor/as-vassal.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
@@ -108,6 +109,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(meta());
     return 0;
   }
+  // a vassal runs its Emperor's vassals-start-hook and as-vassal hooks before its config is read
+  const asVassal = await runAsVassal(process.env);
+  if (asVassal !== undefined) return asVassal;
   try {
     const loader = readConfig(argv, processHost());
     const dryRun = argv.includes('--dry-run') || loader.lastFlag('dry-run');

@@ -342,6 +342,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'vassals-include',
   'vassals-include-before',
   'vassal-set',
+  'vassals-start-hook',
+  'vassals-stop-hook',
   'heartbeat',
   'emperor-tyrant',
   'emperor-tyrant-nofollow',

@@ -3,15 +3,20 @@
 // its file is touched, stops it when the file goes. Every vassal is a child of one generic
 // Supervisor (src/master/supervisor/), the vassal role's row giving its lines and its throttle.
 
+import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
+import type { HookPhaseName } from '../hooks/hook-phases.js';
+import { type HookPlan, hookPlan } from '../hooks/hook-plan.js';
+import { HookFailed, runHooks } from '../hooks/run-hooks.js';
 import { createLogSink } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
 import { type Slot, Supervisor } from '../master/supervisor/supervisor.js';
 import { type SdNotifier, sdNotifier } from '../os/sd-notify.js';
 import { watchdogEveryMs } from '../os/sd-watchdog.js';
 import { StatsServer } from '../stats/stats-server.js';
+import { AS_VASSAL_ENV, asVassalValue, vassalHookLines, vassalHookResult } from './as-vassal.js';
 import { EMPEROR_SIGNALS } from './emperor-signals.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
@@ -59,6 +64,10 @@ export class Emperor {
   private scanning = false;
   /** Tyrant mode: configs refused, by path and mtime (logged once each). */
   private readonly refused = new Set<string>();
+  /** The Emperor's hooks (emperor-start, as-vassal, as-emperor), read with its config. */
+  private readonly hooks: HookPlan;
+  /** vassals-stop-hook commands still running: the Emperor waits for them before it ends. */
+  private readonly stopHooks = new Set<Promise<void>>();
 
   constructor(options: EmperorOptions) {
     const { config } = options;
@@ -68,6 +77,7 @@ export class Emperor {
     // systemd Type=notify: the Emperor is the service's main process, not its vassals
     this.sd = sdNotifier(process.env, (line) => this.log(line));
     this.activated = activatedSockets(process.env);
+    this.hooks = hookPlan(config);
     for (const [name, why] of REFUSED) {
       const value = config.value(name);
       if (value !== undefined && value !== 0 && value !== false)
@@ -117,6 +127,11 @@ export class Emperor {
       await this.stats.start();
     }
     this.installSignals();
+    // uWSGI runs emperor-start once the Emperor is up, before its first scan; a failure is FATAL
+    if (!(await this.runHooks('emperor-start'))) {
+      await this.stop();
+      return 1;
+    }
     await this.scan();
     this.sd?.notify('READY=1');
     this.tellGoverning();
@@ -129,6 +144,62 @@ export class Emperor {
     return new Promise<number>((resolve) => {
       this.finish = resolve;
     });
+  }
+
+  /** Runs one of the Emperor's own phases; false when a hook failed (its FATAL line logged). */
+  private async runHooks(
+    phase: HookPhaseName,
+    extra: Omit<Parameters<typeof runHooks>[2], 'log'> = {},
+  ): Promise<boolean> {
+    try {
+      await runHooks(this.hooks, phase, { log: (line) => this.log(line), ...extra });
+      return true;
+    } catch (err) {
+      if (err instanceof HookFailed) return false;
+      throw err;
+    }
+  }
+
+  /** as-emperor: in the Emperor once vassal `name` was spawned, with its name and pid in the env. */
+  private asEmperor(name: string, pid: number, owner: VassalOwner | undefined): void {
+    if (!this.hooks['as-emperor']) return;
+    const uid = owner?.uid ?? process.getuid?.() ?? 0;
+    const gid = owner?.gid ?? process.getgid?.() ?? 0;
+    void this.runHooks('as-emperor', {
+      env: { ...process.env, UWSGI_VASSAL_CONFIG: name, UWSGI_VASSAL_PID: String(pid) },
+      commandLabel: `as-emperor for vassal "${name}" pid: ${pid} uid: ${uid} gid: ${gid}`,
+      reportExit: true,
+    }).then((ok) => {
+      // uWSGI would end the Emperor here; one vassal's hook does not take down the others
+      if (!ok) this.log(`[emperor] as-emperor hook failed for vassal ${name}: the vassal keeps running`);
+    });
+  }
+
+  /** vassals-stop-hook: PROGRAM NAME once a vassal died (uWSGI: after each death, and at the stop). */
+  private stopHook(vassal: Vassal): void {
+    const program = this.config.value('vassals-stop-hook');
+    if (!program) return;
+    const name = vassal.file.name;
+    this.log(vassalHookLines('stop', program, name));
+    const log = this.logFd === 2 ? 'inherit' : this.logFd;
+    const done = new Promise<void>((resolve) => {
+      const child = spawn(program, [name], {
+        cwd: vassal.file.dir,
+        env: { ...process.env, UWSGI_VASSALS_DIR: vassal.file.dir },
+        stdio: ['ignore', log, log],
+      });
+      child.on('error', (err) => {
+        this.log(`execvp(): ${err.message}`);
+        this.log(vassalHookResult('stop', name, 1));
+        resolve();
+      });
+      child.on('exit', (code) => {
+        this.log(vassalHookResult('stop', name, code ?? 1));
+        resolve();
+      });
+    });
+    this.stopHooks.add(done);
+    void done.then(() => this.stopHooks.delete(done));
   }
 
   /** One pass over the monitors (never two at once): new files start, touched ones reload, gone ones stop. */
@@ -257,6 +328,9 @@ export class Emperor {
     vassal.lastRun = Date.now();
     const owner = this.owners.get(id);
     const command = vassalCommand(this.config, vassal.file, owner, this.activated);
+    // vassals-start-hook and as-vassal run in the vassal's own process (src/emperor/as-vassal.ts)
+    const asVassal = asVassalValue(this.config, vassal.file.name, vassal.file.dir);
+    if (asVassal !== undefined) command.env[AS_VASSAL_ENV] = asVassal;
     const proc = new VassalProcess({
       command,
       logFd: this.logFd,
@@ -269,6 +343,8 @@ export class Emperor {
         `[emperor] cannot run vassal ${vassal.file.name}: ${err.message}${err.code ? ` [${err.code}]` : ''}`,
       ),
     );
+    if (proc.pid !== undefined) this.asEmperor(vassal.file.name, proc.pid, owner);
+    proc.on('exit', () => this.stopHook(vassal));
     // registered before the supervisor's own listener: an exiled vassal is not respawned
     proc.on('exit', (code: number | null) => {
       if (code !== EXILE_CODE) return;
@@ -364,8 +440,9 @@ export class Emperor {
         this.log(`[emperor] NO MERCY for vassal ${this.byId.get(slot.id)?.file.name ?? slot.id} !!!`);
     }, mercyMs - 50);
     late.unref();
-    this.stopping = this.supervisor.stop(mercyMs).then(() => {
+    this.stopping = this.supervisor.stop(mercyMs).then(async () => {
       clearTimeout(late);
+      await Promise.all([...this.stopHooks]);
       for (const [signal, handler] of this.signals.splice(0)) process.off(signal, handler);
       this.stats?.close();
       for (const monitor of this.monitors) monitor.close?.();

@@ -23,6 +23,15 @@ import { accountId } from '../os/accounts.js';
 export interface HookContext {
   /** A whole log line (no newline). */
   log(line: string): void;
+  /**
+   * The environment `putenv:` changes and `exec:` runs with, when not this process's own (the
+   * Emperor's as-emperor commands get UWSGI_VASSAL_CONFIG/UWSGI_VASSAL_PID in a copy).
+   */
+  readonly env?: Record<string, string | undefined>;
+  /** The label of an exec-* command's line instead of the phase's (as-emperor's names the vassal). */
+  readonly commandLabel?: string;
+  /** uWSGI logs `command "..." exited with code: N` after each as-emperor command. */
+  readonly reportExit?: boolean;
 }
 
 export interface HookAction {
@@ -60,7 +69,10 @@ function fsCall(call: string, path: string, fn: () => void): void {
 /** `sh -c COMMAND`, its output into the log line by line; a non-zero exit fails the hook. */
 export function runCommand(command: string, ctx: HookContext): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(ctx.env ? { env: ctx.env } : {}),
+    });
     const forward = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -77,6 +89,7 @@ export function runCommand(command: string, ctx: HookContext): Promise<void> {
     if (child.stderr) forward(child.stderr);
     child.on('error', (err) => reject(new Error(`command "${command}" could not start: ${err.message}`)));
     child.on('close', (code, signal) => {
+      if (ctx.reportExit && code !== null) ctx.log(`command "${command}" exited with code: ${code}`);
       if (code === 0) resolve();
       else if (signal) reject(new Error(`command "${command}" was killed by signal ${signal}`));
       else reject(new Error(`command "${command}" exited with non-zero code: ${code}`));
@@ -141,11 +154,12 @@ export const HOOK_ACTIONS: Readonly<Record<string, HookAction>> = {
   cd: { run: (arg) => fsCall('chdir', arg, () => process.chdir(arg)) },
   mkdir: { run: (arg) => fsCall('mkdir', arg, () => mkdirSync(arg, 0o777)) },
   putenv: {
-    run: (arg) => {
+    run: (arg, ctx) => {
       // putenv(3): NAME=VALUE sets, a bare NAME removes
+      const env = ctx.env ?? process.env;
       const eq = arg.indexOf('=');
-      if (eq > 0) process.env[arg.slice(0, eq)] = arg.slice(eq + 1);
-      else if (arg !== '') delete process.env[arg];
+      if (eq > 0) env[arg.slice(0, eq)] = arg.slice(eq + 1);
+      else if (arg !== '') delete env[arg];
     },
   },
   unlink: { run: (arg) => fsCall('unlink', arg, () => unlinkSync(arg)) },

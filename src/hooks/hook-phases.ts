@@ -6,7 +6,9 @@
 // master around the first workers' start (once, uWSGI's order), and with lazy-apps in each worker
 // around its own load, as uWSGI runs them with lazy-apps.
 
-export type HookWhere = 'master' | 'worker' | 'mule';
+// 'emperor': the Emperor's own process; 'vassal-spawn': a vassal's process before its config is
+// read (src/emperor/as-vassal.ts), where uWSGI runs them in the forked child before exec
+export type HookWhere = 'master' | 'worker' | 'mule' | 'emperor' | 'vassal-spawn';
 
 export interface HookPhase {
   /** The hook-* option (ACTION:ARGS lines). */
@@ -49,6 +51,27 @@ export const HOOK_PHASES = {
     where: 'master',
   },
   'as-mule': { hook: 'hook-as-mule', label: 'as-mule', where: 'mule' },
+  // The Emperor's phases (test/fixtures/emperor-hooks/, recorded from uWSGI 2.0.21): emperor-start
+  // once the Emperor is up, before its first scan; as-vassal in each vassal before it runs (its
+  // putenv/cd are the vassal's); as-emperor in the Emperor after each vassal started (its exec
+  // lines labelled `as-emperor for vassal "NAME" pid: N uid: N gid: N`, see run-hooks.ts).
+  'emperor-start': { hook: 'hook-emperor-start', label: 'emperor-start', where: 'emperor' },
+  'as-vassal': {
+    hook: 'hook-as-vassal',
+    exec: 'exec-as-vassal',
+    label: 'as-vassal',
+    where: 'vassal-spawn',
+  },
+  'as-emperor': {
+    hook: 'hook-as-emperor',
+    exec: 'exec-as-emperor',
+    label: 'as-emperor',
+    where: 'emperor',
+  },
+  // in a vassal's master: its Emperor sent stop (byte 0 or 2) / reload (byte 1), or the link broke
+  'emperor-stop': { hook: 'hook-emperor-stop', label: 'emperor-stop', where: 'master' },
+  'emperor-reload': { hook: 'hook-emperor-reload', label: 'emperor-reload', where: 'master' },
+  'emperor-lost': { hook: 'hook-emperor-lost', label: 'emperor-lost', where: 'master' },
 } as const satisfies Readonly<Record<string, HookPhase>>;
 
 export type HookPhaseName = keyof typeof HOOK_PHASES;

@@ -14,8 +14,9 @@ function credentials(): string {
   return `as uid: ${process.getuid?.() ?? 0} gid: ${process.getgid?.() ?? 0}`;
 }
 
-function label(phase: HookPhaseName, step: HookStep): string {
+function label(phase: HookPhaseName, step: HookStep, ctx: HookContext): string {
   const row: { label: string; execLabelIsIds?: boolean } = HOOK_PHASES[phase];
+  if (step.command && ctx.commandLabel !== undefined) return ctx.commandLabel;
   return step.command && row.execLabelIsIds ? credentials() : row.label;
 }
 
@@ -30,8 +31,9 @@ export async function runHooks(
   for (const step of steps) {
     const shown = step.private ? '--- PRIVATE HOOK ---' : `"${step.line}"`;
     // uWSGI puts a space before the dots of a command's line: `running "cmd" (as uid: 0 gid: 0) ...`
-    const ids = step.command && label(phase, step).startsWith('as uid');
-    ctx.log(`running ${shown} (${label(phase, step)})${ids ? ' ' : ''}...`);
+    const shownLabel = label(phase, step, ctx);
+    const ids = step.command && shownLabel.startsWith('as uid');
+    ctx.log(`running ${shown} (${shownLabel})${ids ? ' ' : ''}...`);
     try {
       await HOOK_ACTIONS[step.action]?.run(step.arg, ctx);
     } catch (err) {

@@ -10,6 +10,9 @@ import {
   TO_VASSAL,
   type ToVassal,
 } from '../../emperor/emperor-messages.js';
+import type { HookPhaseName } from '../../hooks/hook-phases.js';
+import { hookPlan } from '../../hooks/hook-plan.js';
+import { runHooks } from '../../hooks/run-hooks.js';
 import type { LifecycleOp } from '../lifecycle.js';
 import type { MasterContext, ServiceRow } from '../master-context.js';
 
@@ -17,6 +20,13 @@ const REQUESTS: Readonly<Record<ToVassal, LifecycleOp>> = {
   stop: 'kill',
   reload: 'reload',
   'graceful-stop': 'stop',
+};
+
+/** The hooks each message runs before it is obeyed (uWSGI 2.0.21: test/fixtures/emperor-hooks/). */
+const HOOKS_OF: Readonly<Record<ToVassal, HookPhaseName>> = {
+  stop: 'emperor-stop',
+  reload: 'emperor-reload',
+  'graceful-stop': 'emperor-stop',
 };
 
 export const emperorLinkService: ServiceRow = {
@@ -65,7 +75,8 @@ class EmperorLink {
       if (this.closing) return;
       this.closing = true;
       ctx.log('lost connection with my emperor !!!');
-      ctx.lifecycle.request('kill');
+      // a failing emperor-lost hook (FATAL logged) ends the instance all the same
+      void this.hooks('emperor-lost').finally(() => ctx.lifecycle.request('kill'));
     };
     socket.on('end', lost);
     socket.on('close', lost);
@@ -89,8 +100,21 @@ class EmperorLink {
     if (heartbeat > 0) this.every(heartbeat * 1000, () => this.send('heartbeat'));
   }
 
+  /** Runs one of the vassal's emperor-* phases; a failure is logged (FATAL) and ends nothing more. */
+  private async hooks(phase: HookPhaseName): Promise<void> {
+    try {
+      await runHooks(hookPlan(this.ctx.config), phase, { log: (line) => this.ctx.log(line) });
+    } catch {
+      // HookFailed: its lines are logged; the Emperor's request is obeyed all the same
+    }
+  }
+
   private obey(message: ToVassal): void {
     this.ctx.log(`received message ${TO_VASSAL[message]} from emperor`);
+    void this.hooks(HOOKS_OF[message]).finally(() => this.carryOut(message));
+  }
+
+  private carryOut(message: ToVassal): void {
     this.ctx.lifecycle.request(REQUESTS[message]);
     // a uWSGI vassal says `accepting` again once a reload is over (test/fixtures/emperor/)
     if (message === 'reload')
