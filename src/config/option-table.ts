@@ -92,7 +92,7 @@ export const OPTIONS = [
   { name: 'no-orphans', arg: 'none', kind: 'flag', subsystem: 'process', help: 'workers exit when the master dies' },
   { name: 'mount', arg: 'required', kind: 'string', list: true, subsystem: 'app', help: 'serve an app under a URL prefix: /PREFIX=APP' },
   { name: 'manage-script-name', arg: 'none', kind: 'flag', subsystem: 'app', help: 'move the mount prefix from PATH_INFO to SCRIPT_NAME' },
-  { name: 'need-app', arg: 'optional', kind: 'flag', subsystem: 'app', help: 'stop with an error when no app loads (uWSGI 2.1 writes --need-app=0 to turn it off: accepted)' },
+  { name: 'need-app', arg: 'optional', kind: 'flag', subsystem: 'app', help: 'stop with an error when no app loads (also --need-app=0, as uWSGI 2.1 writes it)' },
   { name: 'no-default-app', arg: 'none', kind: 'flag', subsystem: 'app', help: 'answer unmatched prefixes with an error, not the first app' },
   { name: 'vhost', arg: 'none', kind: 'flag', subsystem: 'app', help: 'choose the app by SERVER_NAME (virtual hosting)' },
   { name: 'attach-daemon', arg: 'required', kind: 'command', list: true, master: true, subsystem: 'daemon', help: 'run and supervise a command that stays in the foreground' },
