@@ -48,7 +48,7 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
   // FastCGI so that the router keeps its connections open (README "The HTTP router": uwsgi when
   // http-modifier1/2 are set, the packet carries them). With http-to and no socket the workers
   // get it too (uWSGI runs none then: a difference, README).
-  const routed = config.all('http').length > 0;
+  const routed = config.all('http').length + config.all('https').length + config.all('https2').length > 0;
   const internal: SocketProtocol =
     config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
   const toWorkers =
