@@ -35,6 +35,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'https2',
   'http-to-https',
   'https-export-cert',
+  // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
+  'http-websockets',
   'http-to',
   'http-processes',
   'http-modifier1',

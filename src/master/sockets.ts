@@ -67,6 +67,23 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
       where: HIDDEN,
     });
   }
+  // WebSockets through the router (`http-websockets`): an upgrade cannot ride FastCGI or the
+  // uwsgi packets the workers read, so the router relays it to an HTTP socket of the workers
+  // (whose upgrade path serves it: src/worker/upgrades.ts); one is bound when none is configured
+  const httpForUpgrades =
+    routed &&
+    config.value('http-websockets') === true &&
+    config.all('http-to').length === 0 &&
+    config.all('http-subscription-server').length === 0 &&
+    !sockets.some((s) => s.protocol === 'http' || s.protocol === 'http11');
+  if (httpForUpgrades) {
+    sockets.push({
+      protocol: 'http',
+      address: parseAddress('127.0.0.1:0', HIDDEN),
+      raw: '127.0.0.1:0',
+      where: HIDDEN,
+    });
+  }
   return { sockets, shared };
 }
 

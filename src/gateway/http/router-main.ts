@@ -20,6 +20,7 @@ import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
+import { relayUpgrade } from './upgrade-relay.js';
 
 type RouterMessage =
   | { t: 'router-plan'; plan: HttpRouterPlan }
@@ -194,6 +195,19 @@ function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server 
     },
     onRequest,
   );
+  const upgradeTo = p.upgradeTo;
+  if (upgradeTo) {
+    const up = {
+      to: upgradeTo,
+      connectTimeoutMs: p.connectTimeoutMs,
+      peerOf,
+      https: listener.kind === 'https',
+      log,
+    };
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+      relayUpgrade(up, req, socket, head),
+    );
+  }
   if (listener.tls) {
     // HTTP/2 streams take the same path: the compat request/response have the calls it makes
     const h2 = http2.createServer(

@@ -36,6 +36,8 @@ export interface RouterListener {
 export interface HttpRouterPlan {
   /** Router sockets as written (`:9090`) and their bound ports, in the order of their handles. */
   readonly listeners: readonly RouterListener[];
+  /** `http-websockets`: where upgrade requests are relayed (an HTTP socket of the own workers). */
+  readonly upgradeTo: BackendAddress | undefined;
   /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
   readonly exportCert: boolean;
   readonly backends: readonly Backend[];
@@ -137,6 +139,7 @@ export function httpRouterPlan(
   backends: readonly Backend[],
   stats: boolean,
   pooled: boolean,
+  upgradeTo?: BackendAddress,
 ): HttpRouterPlan {
   const timeout = config.value('http-timeout');
   const keepalive = optionalOn(config, 'http-keepalive');
@@ -145,6 +148,7 @@ export function httpRouterPlan(
   return {
     listeners,
     exportCert: config.value('https-export-cert') === true,
+    upgradeTo,
     backends,
     modifier1: config.value('http-modifier1'),
     modifier2: config.value('http-modifier2'),

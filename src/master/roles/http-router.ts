@@ -48,6 +48,16 @@ export const httpRouterRole: RoleRow = {
         backends = [{ name: describeAddress(address).replace(/^\S+ address /, ''), address }];
       }
     }
+    // `http-websockets`: upgrades go to an HTTP socket of the own workers (sockets.ts binds one)
+    let upgradeTo: BackendAddress | undefined;
+    if (c.value('http-websockets') === true && staticBackends(c).length === 0 && !subscribed) {
+      const h = ctx.bound.find((b) => b.protocol === 'http' || b.protocol === 'http11');
+      const a = h?.address;
+      if (h && a && (a.kind === 'tcp' || a.kind === 'unix' || a.kind === 'abstract')) {
+        const port = boundPort(h.handle);
+        upgradeTo = (a.kind === 'tcp' && port !== undefined ? { ...a, port } : a) as BackendAddress;
+      }
+    }
     const listeners: BoundSocket[] = [];
     /** The live router processes, told to re-read their certificates on a graceful reload. */
     const live = new Set<ReturnType<typeof forkChild>>();
@@ -75,6 +85,7 @@ export const httpRouterRole: RoleRow = {
           backends,
           id === 1 && stats !== undefined,
           pooled,
+          upgradeTo,
         );
         safeSend(child, { t: 'router-plan', plan });
         for (const [index, b] of listeners.entries())
