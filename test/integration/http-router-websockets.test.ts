@@ -2,7 +2,10 @@
 // HTTP socket of the own workers (bound for it when none is configured) and copies the bytes both
 // ways after the 101. The app is ws's "noServer" recipe (test/fixtures/frameworks/ws-upgrade-export.mjs).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
@@ -13,9 +16,13 @@ import { type RunningServer, startServer } from '../helpers/server.js';
 const APP = join(REPO, 'test', 'fixtures', 'frameworks', 'ws-upgrade-export.mjs');
 
 /** Opens a socket, sends each message, collects as many answers (data, binary flag). */
-function echo(url: string, messages: ReadonlyArray<string | Buffer>): Promise<Array<[Buffer, boolean]>> {
+function echo(
+  url: string,
+  messages: ReadonlyArray<string | Buffer>,
+  options: WebSocket.ClientOptions = {},
+): Promise<Array<[Buffer, boolean]>> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, options);
     const got: Array<[Buffer, boolean]> = [];
     const timer = setTimeout(() => {
       ws.terminate();
@@ -94,5 +101,55 @@ describe('without http-websockets', { timeout: 60_000 }, () => {
   it('binds no HTTP socket for the workers and does not switch protocols', async () => {
     assert.equal((server.log().match(/uwsgi socket \d+ bound/g) ?? []).length, 1);
     await assert.rejects(echo(`ws://127.0.0.1:${routerPort(server)}/ws`, ['x']));
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe('wss:// through the HTTPS router', {
+  skip: !hasOpenssl && 'openssl missing',
+  timeout: 60_000,
+}, () => {
+  let server: RunningServer;
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-wss-router-'));
+  before(async () => {
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    assert.equal(made.status, 0, String(made.stderr));
+    server = await startServer([
+      '--https',
+      `127.0.0.1:0,${join(dir, 'cert.pem')},${join(dir, 'key.pem')}`,
+      '--http-websockets',
+      '--app',
+      APP,
+      '--master',
+      '--processes',
+      '1',
+    ]);
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('echoes over TLS', async () => {
+    const port = Number(server.log().match(/uWSGI https bound on \S*:(\d+) fd/)?.[1]);
+    const big = randomBytes(256 * 1024);
+    const got = await echo(`wss://127.0.0.1:${port}/tls`, ['over tls', big], { rejectUnauthorized: false });
+    assert.equal(got[0]?.[0].toString(), 'over tls');
+    assert.ok(got[1]?.[0].equals(big));
   });
 });
