@@ -196,6 +196,20 @@ describe('the HTTPS router', { skip: !hasOpenssl && 'openssl missing', timeout: 
     assert.equal(run.stdout, '2 200', run.stderr);
   });
 
+  it('logs a client that does not speak TLS, and keeps serving', async () => {
+    const net = await import('node:net');
+    await new Promise<void>((ok) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      s.on('error', () => ok());
+      s.on('close', () => ok());
+      s.resume();
+    });
+    await server.waitFor(/\[uwsgi-https\] TLS handshake failed from 127\.0\.0\.1/, 10_000);
+    const r = await get({ host: '127.0.0.1', port, path: '/after', agent: false, rejectUnauthorized: false });
+    assert.equal(r.status, 200);
+    assert.doesNotMatch(server.log(), /respawned uWSGI http/);
+  });
+
   it('http-to-https redirects to the https socket', async () => {
     const r = await get({
       protocol: 'http:',
