@@ -42,7 +42,7 @@ export const NOT_SERVED_YET = {
   },
   gateways: {
     capability:
-      'the HTTPS router, WebSockets/raw bodies/gzip on the HTTP router, some fastrouter options, rawrouter, sslrouter and subscriptions',
+      'WebSockets/raw bodies/gzip on the HTTP router, SNI, some fastrouter options, rawrouter, sslrouter and subscriptions',
     instead:
       'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
@@ -54,12 +54,8 @@ export const NOT_SERVED_YET = {
       'rawrouter-stats',
       'sslrouter-stats',
     ],
-    insteadFor: {
-      https: 'use --https-socket ADDR,CERT,KEY',
-      https2: 'use --https-socket ADDR,CERT,KEY',
-      'http-to-https': 'use --https-socket, and a redirect-permanent route rule on the --http-socket',
-    },
-    // `http` is served (the HTTP router)
+    insteadFor: {},
+    // `http` and `https` are served (the HTTP router; README "The HTTP router")
     plugins: ['rawrouter', 'sslrouter', 'corerouter'],
     appExtensions: [],
   },

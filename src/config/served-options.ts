@@ -30,6 +30,13 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'umask',
   // the HTTP router (reference §2.11, README "The HTTP router")
   'http',
+  // the HTTPS router with HTTP/2 (README "The HTTP router": HTTPS and HTTP/2)
+  'https',
+  'https2',
+  'http-to-https',
+  'https-export-cert',
+  // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
+  'http-websockets',
   'http-to',
   'http-processes',
   'http-modifier1',

@@ -16,7 +16,7 @@ export interface Backend {
   readonly address: BackendAddress;
 }
 
-function connectOnce(backend: Backend, timeoutMs: number): Promise<net.Socket> {
+export function connectOnce(backend: Backend, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const a = backend.address;
     const socket =

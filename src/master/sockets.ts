@@ -48,7 +48,7 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
   // FastCGI so that the router keeps its connections open (README "The HTTP router": uwsgi when
   // http-modifier1/2 are set, the packet carries them). With http-to and no socket the workers
   // get it too (uWSGI runs none then: a difference, README).
-  const routed = config.all('http').length > 0;
+  const routed = config.all('http').length + config.all('https').length + config.all('https2').length > 0;
   const internal: SocketProtocol =
     config.value('http-modifier1') === 0 && config.value('http-modifier2') === 0 ? 'fastcgi' : 'uwsgi';
   const toWorkers =
@@ -62,6 +62,23 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
   if (routerNeedsOne) {
     sockets.push({
       protocol: internal,
+      address: parseAddress('127.0.0.1:0', HIDDEN),
+      raw: '127.0.0.1:0',
+      where: HIDDEN,
+    });
+  }
+  // WebSockets through the router (`http-websockets`): an upgrade cannot ride FastCGI or the
+  // uwsgi packets the workers read, so the router relays it to an HTTP socket of the workers
+  // (whose upgrade path serves it: src/worker/upgrades.ts); one is bound when none is configured
+  const httpForUpgrades =
+    routed &&
+    config.value('http-websockets') === true &&
+    config.all('http-to').length === 0 &&
+    config.all('http-subscription-server').length === 0 &&
+    !sockets.some((s) => s.protocol === 'http' || s.protocol === 'http11');
+  if (httpForUpgrades) {
+    sockets.push({
+      protocol: 'http',
       address: parseAddress('127.0.0.1:0', HIDDEN),
       raw: '127.0.0.1:0',
       where: HIDDEN,

@@ -84,8 +84,8 @@ const row = (name: keyof typeof NOT_SERVED_YET): NotServedYet => NOT_SERVED_YET[
 const NAMED: readonly Case[] = [
   // Python WSGI apps are served since issue 14 (src/python/); Python spooler tasks are not
   optionCase(row('python-spooler'), 'spooler-import', 'tasks.py'),
-  // the http router and the fastrouter are served since issue 15 (src/gateway/)
-  optionCase(row('gateways'), 'https', '127.0.0.1:0,cert.pem,key.pem'),
+  // the http/https routers and the fastrouter are served since issue 15 (src/gateway/)
+  optionCase(row('gateways'), 'sslrouter', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'rawrouter', '127.0.0.1:0'),
   {
     ...optionCase(row('python-spooler'), 'plugin'),
@@ -106,7 +106,7 @@ describe('a capability not served yet stops the start with one line', { concurre
   after(() => tmp?.cleanup());
 
   it('the issue names the https hint, and every row has cases', () => {
-    assert.match(insteadOf(row('gateways'), 'https'), /--https-socket/);
+    assert.match(insteadOf(row('gateways'), 'sslrouter'), /--https-socket/);
     for (const r of Object.values(NOT_SERVED_YET)) assert.ok(rowCases(r).length > 0, r.capability);
   });
 
@@ -151,10 +151,13 @@ describe('a capability not served yet stops the start with one line', { concurre
   });
 
   it('is refused under --dry-run too, after the config block is shown', { timeout: 20_000 }, async () => {
-    const run = await runCli(['--dry-run', '--https', ':9443,cert.pem,key.pem']);
+    const run = await runCli(['--dry-run', '--sslrouter', ':9443,cert.pem,key.pem']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^https = :9443,cert.pem,key.pem$/m);
-    assert.match(ownLines(run.stderr).join('\n'), /option "https" \(command line --https\).*--https-socket/);
+    assert.match(run.stderr, /^sslrouter = :9443,cert.pem,key.pem$/m);
+    assert.match(
+      ownLines(run.stderr).join('\n'),
+      /option "sslrouter" \(command line --sslrouter\).*--https-socket/,
+    );
   });
 });
 

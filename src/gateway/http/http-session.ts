@@ -26,6 +26,8 @@ export interface SessionContext {
   /** The instance's own workers over FastCGI keep-conn (fastcgi-client.ts), instead of `backends`. */
   readonly pool: ConnectionPool | undefined;
   readonly vars: VarsContext;
+  /** `https-export-cert`: the client's certificate (PEM) as HTTPS_CC, its subject as HTTPS_DN. */
+  readonly exportCert?: boolean;
   readonly modifier1: number;
   readonly modifier2: number;
   readonly keepAlive: boolean;
@@ -41,18 +43,66 @@ export interface SessionContext {
 
 const RESPONSE_HEAD_LIMIT = 64 * 1024;
 
+/** An HTTP/2 stream (the compat response has a `stream`): no connection headers, no reason. */
+function isH2(res: http.ServerResponse): boolean {
+  return 'stream' in res;
+}
+
 function answer(res: http.ServerResponse, status: number, text: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.shouldKeepAlive = false;
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'Content-Type': 'text/plain',
     'Content-Length': Buffer.byteLength(text),
-    Connection: 'close',
-  });
+  };
+  if (!isH2(res)) {
+    res.shouldKeepAlive = false;
+    headers['Connection'] = 'close';
+  }
+  res.writeHead(status, headers);
   res.end(text);
+}
+
+/** An h2 request's headers as HTTP/1's: pseudo-headers out, `:authority` as Host when none. */
+function h1Headers(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  let authority: string | undefined;
+  let host = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name === ':authority') authority = raw[i + 1];
+    if (name.startsWith(':')) continue;
+    if (name === 'host') host = true;
+    out.push(name, raw[i + 1] as string);
+  }
+  if (!host && authority !== undefined) out.unshift('host', authority);
+  return out;
+}
+
+/** The backend's head as h2 headers: repeated names (Set-Cookie) as arrays. */
+function h2Headers(flat: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = (flat[i] as string).toLowerCase();
+    const value = flat[i + 1] as string;
+    const had = out[name];
+    out[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+  }
+  return out;
+}
+
+/** HTTPS_DN and HTTPS_CC of a client certificate (`https-export-cert`), when the client sent one. */
+function certVars(socket: net.Socket): Array<[string, string]> {
+  const peer = (
+    socket as unknown as { getPeerX509Certificate?: () => import('node:crypto').X509Certificate | undefined }
+  ).getPeerX509Certificate?.();
+  if (!peer) return [];
+  return [
+    ['HTTPS_DN', `/${peer.subject.split('\n').join('/')}`],
+    ['HTTPS_CC', peer.toString()],
+  ];
 }
 
 /** A chunked request body, gathered: the uwsgi protocol needs CONTENT_LENGTH up front. */
@@ -85,7 +135,13 @@ export async function proxySession(
   res.sendDate = false;
   const client = req.socket;
   const peer = ctx.peerOf(client);
-  const chunkedBody = req.headers['transfer-encoding'] !== undefined;
+  const h2 = isH2(res);
+  // an h2 body without content-length is framed by the stream: gathered like a chunked one
+  const chunkedBody =
+    req.headers['transfer-encoding'] !== undefined ||
+    (h2 &&
+      req.headers['content-length'] === undefined &&
+      !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders);
   let body: Buffer | undefined;
   if (chunkedBody) {
     body = await gather(req, ctx.chunkedLimit).catch(() => undefined);
@@ -100,13 +156,14 @@ export async function proxySession(
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       httpVersion: req.httpVersion,
-      rawHeaders: req.rawHeaders,
+      rawHeaders: h2 ? h1Headers(req.rawHeaders) : req.rawHeaders,
       remoteAddress: peer.address,
       remotePort: peer.port,
     },
     ctx.vars,
     body?.length,
   );
+  if (ctx.exportCert) vars.push(...certVars(client));
   if (res.destroyed || client.destroyed) return;
   if (ctx.pool) {
     viaPool(ctx, ctx.pool, req, res, vars, body, false);
@@ -329,7 +386,8 @@ function relay(
     gotHead = true;
     if (h.chunked) dechunk = new Dechunker();
     try {
-      res.writeHead(h.status, h.reason, h.headers);
+      if (isH2(res)) res.writeHead(h.status, h2Headers(h.headers));
+      else res.writeHead(h.status, h.reason, h.headers);
     } catch (err) {
       fail(`bad response head: ${(err as Error).message}`);
       return;

@@ -12,6 +12,8 @@ export interface VarsContext {
   readonly serverNameFromHost: boolean;
   /** `http-var` KEY=VALUE pairs, added last. */
   readonly extra: readonly (readonly [string, string])[];
+  /** The router socket is an `https` one: HTTPS=on and UWSGI_SCHEME=https. */
+  readonly https?: boolean;
 }
 
 export interface ClientRequest {
@@ -85,7 +87,8 @@ export function requestVars(
     ['SERVER_PORT', ctx.serverPort],
     ['UWSGI_ROUTER', 'http'],
   );
-  if (https) vars.push(['HTTPS', 'on']);
+  if (https || ctx.https) vars.push(['HTTPS', 'on']);
+  if (ctx.https) vars.push(['UWSGI_SCHEME', 'https']);
   for (const pair of ctx.extra) vars.push([pair[0], pair[1]]);
   return vars;
 }

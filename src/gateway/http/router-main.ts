@@ -5,8 +5,11 @@
 // A stop drains: no new connections, in-flight requests finish, then exit.
 
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
+import tls from 'node:tls';
 import { ownLogWriter } from '../../logging/worker-output.js';
 import { parseAddress } from '../../net/address.js';
 import type { NativeHandle } from '../../net/native-handle.js';
@@ -16,13 +19,15 @@ import { routerStatsJson } from '../router-stats.js';
 import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
-import type { HttpRouterPlan } from './router-plan.js';
+import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
+import { relayUpgrade } from './upgrade-relay.js';
 
 type RouterMessage =
   | { t: 'router-plan'; plan: HttpRouterPlan }
   | { t: 'router-socket'; index: number }
   | { t: 'router-stats-socket' }
   | { t: 'start' }
+  | { t: 'tls-reload' }
   | { t: 'stop' };
 
 const id = Number(process.env['UWSGI_TS_ROUTER_ID'] ?? 1);
@@ -39,6 +44,8 @@ const counters = { sessions: 0, requests: 0, errors: 0 };
 let backends = new BackendList([], 0, log);
 /** Subscribed nodes (process 1 runs the subscription server). */
 let subscriptions: SubscriptionTable | undefined;
+/** The TLS fronts and their files, re-read on a graceful reload (`tls-reload`). */
+const tlsFronts: Array<{ server: tls.Server; files: RouterTls }> = [];
 
 /** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
 function refuse(socket: net.Socket, status: number, why: string): void {
@@ -62,7 +69,7 @@ const GONE = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
  * REMOTE_ADDR), refused when not (a proxy configured against a router that does not expect it
  * would otherwise have its header read as a request).
  */
-function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void {
+function admit(socket: net.Socket, server: net.Server, p: HttpRouterPlan): void {
   let seen: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -93,7 +100,63 @@ function admit(socket: net.Socket, server: http.Server, p: HttpRouterPlan): void
   socket.setTimeout(p.headersTimeoutMs, () => socket.destroy());
 }
 
-function routerServer(p: HttpRouterPlan, port: number): http.Server {
+/** The certificate files read now (at start and on each reload: a renewed certificate is served). */
+function secureOptions(files: RouterTls): tls.SecureContextOptions {
+  return {
+    cert: readFileSync(files.cert),
+    key: readFileSync(files.key),
+    ...(files.ciphers ? { ciphers: files.ciphers } : {}),
+    ...(files.ca ? { ca: readFileSync(files.ca) } : {}),
+  };
+}
+
+/** The client's address as admitted: a TLS socket's is its parent's (PROXY header on the raw one). */
+function peerOf(socket: net.Socket): ProxiedPeer {
+  const known = peers.get(socket) ?? peers.get((socket as { _parent?: net.Socket })._parent as net.Socket);
+  return known ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+}
+
+/**
+ * An HTTPS router socket (seed manual "HTTPS support"): TLS with ALPN `h2` and `http/1.1`; an h2
+ * session goes to an HTTP/2 server (each stream one request, http-session.ts), everything else to
+ * the same HTTP/1.1 server as plain sockets. Both servers only get connections, never listen.
+ */
+function tlsFront(p: HttpRouterPlan, files: RouterTls, h1: http.Server, h2: http2.Http2Server): tls.Server {
+  const front = tls.createServer({
+    ...secureOptions(files),
+    ALPNProtocols: ['h2', 'http/1.1'],
+    // a CA asks for the client's certificate and checks it (uWSGI's 5th https field)
+    requestCert: files.ca !== undefined,
+    rejectUnauthorized: files.ca !== undefined,
+    handshakeTimeout: p.headersTimeoutMs,
+  });
+  front.on('secureConnection', (socket: tls.TLSSocket) => {
+    if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
+    else h1.emit('connection', socket);
+  });
+  front.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+    log(
+      `[uwsgi-https] TLS handshake failed from ${socket.remoteAddress ?? '?'}: ${err.code ?? err.message}\n`,
+    );
+    socket.destroy();
+  });
+  tlsFronts.push({ server: front, files });
+  return front;
+}
+
+/** `http-to-https = ADDR`: every request answered with a redirect to the first https socket. */
+function redirector(p: HttpRouterPlan): http.Server {
+  const target = p.listeners.find((l) => l.kind === 'https');
+  return http.createServer({ maxHeaderSize: p.bufferSize }, (req, res) => {
+    const host = (req.headers.host ?? p.serverName).replace(/:\d+$/, '');
+    const port = target && target.port !== 443 ? `:${target.port}` : '';
+    res.writeHead(301, { Location: `https://${host}${port}${req.url ?? '/'}`, 'Content-Length': 0 });
+    res.end();
+  });
+}
+
+function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server {
+  const port = listener.port;
   const ctx: SessionContext = {
     backends,
     subscriptions,
@@ -103,17 +166,24 @@ function routerServer(p: HttpRouterPlan, port: number): http.Server {
       serverPort: String(port),
       serverNameFromHost: p.serverNameFromHost,
       extra: p.vars,
+      https: listener.kind === 'https',
     },
+    exportCert: p.exportCert,
     modifier1: p.modifier1,
     modifier2: p.modifier2,
     keepAlive: p.keepAlive,
     timeoutMs: p.timeoutMs,
     chunkedLimit: p.chunkedLimit,
-    peerOf: (socket) =>
-      peers.get(socket) ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
+    peerOf,
     log,
     draining: () => stopping,
     counters,
+  };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    proxySession(ctx, req, res).catch((err: unknown) => {
+      log(`[uwsgi-http] ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}\n`);
+      res.destroy();
+    });
   };
   const server = http.createServer(
     {
@@ -123,13 +193,37 @@ function routerServer(p: HttpRouterPlan, port: number): http.Server {
       keepAliveTimeout: Math.min(p.timeoutMs, 60_000),
       connectionsCheckingInterval: Math.min(1000, p.headersTimeoutMs),
     },
-    (req, res) => {
-      proxySession(ctx, req, res).catch((err: unknown) => {
-        log(`[uwsgi-http] ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}\n`);
-        res.destroy();
-      });
-    },
+    onRequest,
   );
+  const upgradeTo = p.upgradeTo;
+  if (upgradeTo) {
+    const up = {
+      to: upgradeTo,
+      connectTimeoutMs: p.connectTimeoutMs,
+      peerOf,
+      https: listener.kind === 'https',
+      log,
+    };
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+      relayUpgrade(up, req, socket, head),
+    );
+  }
+  if (listener.tls) {
+    // HTTP/2 streams take the same path: the compat request/response have the calls it makes
+    const h2 = http2.createServer(
+      {
+        maxHeaderListPairs: 1000,
+        maxSessionMemory: 16,
+        settings: { maxConcurrentStreams: 128, maxHeaderListSize: p.bufferSize },
+      },
+      onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+    );
+    h2.on('sessionError', (err: NodeJS.ErrnoException) => {
+      if (!GONE.has(err.code ?? '')) log(`[uwsgi-https] h2 session error: ${err.message}\n`);
+    });
+    h2.setTimeout(Math.min(p.timeoutMs, 60_000));
+    (server as unknown as { tlsFront: tls.Server }).tlsFront = tlsFront(p, listener.tls, server, h2);
+  }
   server.on('checkContinue', (req, res) => {
     const limit = p.manageExpect;
     const length = Number(req.headers['content-length'] ?? 0);
@@ -164,12 +258,19 @@ async function start(): Promise<void> {
   for (const [index, listener] of p.listeners.entries()) {
     const handle = handles.get(index);
     if (!handle) throw new Error(`router socket ${index} was not passed`);
-    const server = routerServer(p, listener.port);
+    const server = listener.kind === 'redirect' ? redirector(p) : routerServer(p, listener);
     httpServers.push(server);
+    const front: net.Server = (server as unknown as { tlsFront?: tls.Server }).tlsFront ?? server;
     // accept with a plain net.Server: the first bytes are checked (PROXY) before HTTP parsing
-    const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) =>
-      admit(socket, server, p),
-    );
+    // A TLS socket reads the kernel handle itself, so bytes peeked here would be lost to it: an
+    // https socket gets its connections as they come (no PROXY header there: README)
+    const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
+      if (front === server) admit(socket, front, p);
+      else {
+        socket.on('error', () => socket.destroy());
+        front.emit('connection', socket);
+      }
+    });
     await new Promise<void>((resolve, reject) => {
       acceptor.once('error', reject);
       acceptor.listen(handle as unknown as net.Server, 1024, () => resolve());
@@ -258,6 +359,21 @@ process.on('message', (message: RouterMessage, handle?: unknown) => {
         log(`http router ${id} failed: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(1);
       });
+      break;
+    case 'tls-reload':
+      for (const f of tlsFronts) {
+        try {
+          f.server.setSecureContext({
+            ...secureOptions(f.files),
+            ALPNProtocols: ['h2', 'http/1.1'],
+          } as tls.SecureContextOptions);
+          log(`[uwsgi-https] certificate ${f.files.cert} re-read\n`);
+        } catch (err) {
+          log(
+            `[uwsgi-https] certificate ${f.files.cert} not re-read (the old one stays): ${(err as Error).message}\n`,
+          );
+        }
+      }
       break;
     case 'stop':
       stop();

@@ -7,9 +7,39 @@ import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
 
+/** The certificate files of an `https` router socket (read by the router, again on a reload). */
+export interface RouterTls {
+  readonly cert: string;
+  readonly key: string;
+  readonly ciphers?: string;
+  /** Client certificates are asked for and checked against this CA. */
+  readonly ca?: string;
+}
+
+/** One router socket: plain HTTP, HTTPS (`tls`), or an `http-to-https` redirector. */
+export interface RouterAddress {
+  /** As written, for the logs and stats. */
+  readonly raw: string;
+  /** The address to bind. */
+  readonly addr: string;
+  readonly kind: 'http' | 'https' | 'redirect';
+  readonly tls?: RouterTls;
+}
+
+export interface RouterListener {
+  readonly raw: string;
+  readonly port: number;
+  readonly kind: RouterAddress['kind'];
+  readonly tls?: RouterTls;
+}
+
 export interface HttpRouterPlan {
   /** Router sockets as written (`:9090`) and their bound ports, in the order of their handles. */
-  readonly listeners: ReadonlyArray<{ readonly raw: string; readonly port: number }>;
+  readonly listeners: readonly RouterListener[];
+  /** `http-websockets`: where upgrade requests are relayed (an HTTP socket of the own workers). */
+  readonly upgradeTo: BackendAddress | undefined;
+  /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
+  readonly exportCert: boolean;
   readonly backends: readonly Backend[];
   readonly modifier1: number;
   readonly modifier2: number;
@@ -38,9 +68,51 @@ export interface HttpRouterPlan {
   readonly poolIdleMs: number;
 }
 
-/** Router addresses (`http = ...`), as written. */
-export function routerAddresses(config: Config): string[] {
-  return config.all('http').map((o) => o.raw);
+function tlsFiles(
+  where: string,
+  raw: string,
+  cert?: string,
+  key?: string,
+  ciphers?: string,
+  ca?: string,
+): RouterTls {
+  if (!cert || !key) throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `${where} needs ADDR,CERT,KEY: "${raw}"`);
+  // a leading `!` on the CA (uWSGI's syntax) is accepted; the client certificate is required either way
+  const caFile = ca?.replace(/^!/, '');
+  return { cert, key, ...(ciphers ? { ciphers } : {}), ...(caFile ? { ca: caFile } : {}) };
+}
+
+/** `https2 = addr=...,cert=...,key=...[,ciphers=...,clientca=...]` (uWSGI's key=value form). */
+function https2Address(raw: string): RouterAddress {
+  const kv = new Map<string, string>();
+  for (const part of raw.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) kv.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const addr = kv.get('addr') ?? '';
+  const tls = tlsFiles(
+    'https2',
+    raw,
+    kv.get('cert'),
+    kv.get('key'),
+    kv.get('ciphers'),
+    kv.get('clientca') ?? kv.get('ca'),
+  );
+  return { raw: addr, addr, kind: 'https', tls };
+}
+
+/** Router addresses: `http`, then `https` (ADDR,CERT,KEY[,CIPHERS,CA]), `https2`, `http-to-https`. */
+export function routerAddresses(config: Config): RouterAddress[] {
+  const https = config.all('https').map((o): RouterAddress => {
+    const [addr = '', cert, key, ciphers, ca] = o.raw.split(',');
+    return { raw: addr, addr, kind: 'https', tls: tlsFiles('https', o.raw, cert, key, ciphers, ca) };
+  });
+  return [
+    ...config.all('http').map((o): RouterAddress => ({ raw: o.raw, addr: o.raw, kind: 'http' })),
+    ...https,
+    ...config.all('https2').map((o) => https2Address(String(o.raw))),
+    ...config.all('http-to-https').map((o): RouterAddress => ({ raw: o.raw, addr: o.raw, kind: 'redirect' })),
+  ];
 }
 
 /** `http-to` backends; an empty list means the instance's own workers. */
@@ -67,6 +139,7 @@ export function httpRouterPlan(
   backends: readonly Backend[],
   stats: boolean,
   pooled: boolean,
+  upgradeTo?: BackendAddress,
 ): HttpRouterPlan {
   const timeout = config.value('http-timeout');
   const keepalive = optionalOn(config, 'http-keepalive');
@@ -74,6 +147,8 @@ export function httpRouterPlan(
   const limitPost = config.value('limit-post') ?? 0;
   return {
     listeners,
+    exportCert: config.value('https-export-cert') === true,
+    upgradeTo,
     backends,
     modifier1: config.value('http-modifier1'),
     modifier2: config.value('http-modifier2'),

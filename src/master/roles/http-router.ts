@@ -48,7 +48,19 @@ export const httpRouterRole: RoleRow = {
         backends = [{ name: describeAddress(address).replace(/^\S+ address /, ''), address }];
       }
     }
+    // `http-websockets`: upgrades go to an HTTP socket of the own workers (sockets.ts binds one)
+    let upgradeTo: BackendAddress | undefined;
+    if (c.value('http-websockets') === true && staticBackends(c).length === 0 && !subscribed) {
+      const h = ctx.bound.find((b) => b.protocol === 'http' || b.protocol === 'http11');
+      const a = h?.address;
+      if (h && a && (a.kind === 'tcp' || a.kind === 'unix' || a.kind === 'abstract')) {
+        const port = boundPort(h.handle);
+        upgradeTo = (a.kind === 'tcp' && port !== undefined ? { ...a, port } : a) as BackendAddress;
+      }
+    }
     const listeners: BoundSocket[] = [];
+    /** The live router processes, told to re-read their certificates on a graceful reload. */
+    const live = new Set<ReturnType<typeof forkChild>>();
     let stats: BoundSocket | undefined;
     const inherited = new Map();
     const pool = new RouterPool({
@@ -57,12 +69,23 @@ export const httpRouterRole: RoleRow = {
       log: (line) => ctx.log(line),
       spawn: (id) => {
         const child = forkChild(ctx, ROUTER_ENTRY, { UWSGI_TS_ROUTER_ID: String(id) }, `http ${id}`);
+        live.add(child);
+        child.once('exit', () => live.delete(child));
         const plan = httpRouterPlan(
           ctx.config,
-          listeners.map((b, i) => ({ raw: addresses[i] ?? '', port: boundPort(b.handle) ?? 0 })),
+          listeners.map((b, i) => {
+            const a = addresses[i];
+            return {
+              raw: a?.raw ?? '',
+              port: boundPort(b.handle) ?? 0,
+              kind: a?.kind ?? 'http',
+              ...(a?.tls ? { tls: a.tls } : {}),
+            };
+          }),
           backends,
           id === 1 && stats !== undefined,
           pooled,
+          upgradeTo,
         );
         safeSend(child, { t: 'router-plan', plan });
         for (const [index, b] of listeners.entries())
@@ -74,14 +97,16 @@ export const httpRouterRole: RoleRow = {
     });
     return {
       start: async () => {
-        for (const [i, raw] of addresses.entries()) {
+        for (const [i, a] of addresses.entries()) {
           const b = await bindSocket(
             i,
-            { protocol: 'http', address: parseAddress(raw, 'http'), raw, where: 'http' },
+            { protocol: 'http', address: parseAddress(a.addr, a.kind), raw: a.addr, where: a.kind },
             { shared: [], inherited },
           );
           listeners.push(b);
-          ctx.log(`uWSGI http bound on ${logged(raw, b)} fd ${b.handle.fd}`);
+          ctx.log(
+            `uWSGI ${a.kind === 'https' ? 'https' : 'http'} bound on ${logged(a.addr, b)} fd ${b.handle.fd}`,
+          );
         }
         const statsAddress = c.get('http-stats')?.raw;
         if (statsAddress) {
@@ -103,8 +128,11 @@ export const httpRouterRole: RoleRow = {
           ctx.log('*** WARNING: the HTTP router has no backend: every request gets 502 ***');
         await pool.start();
       },
-      // uWSGI does not reload its gateways with the workers
-      reload: async () => {},
+      // uWSGI does not reload its gateways with the workers; the routers re-read their
+      // certificates (a renewed certificate is served without a restart)
+      reload: async () => {
+        for (const child of live) safeSend(child, { t: 'tls-reload' });
+      },
       stop: (graceful) => pool.stop(graceful),
       pids: () => pool.pids(),
     };

@@ -1,0 +1,155 @@
+// Issue 15 points 1 and 5 (through the router): `http-websockets` relays an Upgrade request to an
+// HTTP socket of the own workers (bound for it when none is configured) and copies the bytes both
+// ways after the 101. The app is ws's "noServer" recipe (test/fixtures/frameworks/ws-upgrade-export.mjs).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { REPO } from '../helpers/cli.js';
+import { request, routerPort } from '../helpers/router.js';
+import { type RunningServer, startServer } from '../helpers/server.js';
+
+const APP = join(REPO, 'test', 'fixtures', 'frameworks', 'ws-upgrade-export.mjs');
+
+/** Opens a socket, sends each message, collects as many answers (data, binary flag). */
+function echo(
+  url: string,
+  messages: ReadonlyArray<string | Buffer>,
+  options: WebSocket.ClientOptions = {},
+): Promise<Array<[Buffer, boolean]>> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    const got: Array<[Buffer, boolean]> = [];
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`timeout after ${got.length} answers`));
+    }, 20_000);
+    ws.on('open', () => {
+      for (const m of messages) ws.send(m, { binary: typeof m !== 'string' });
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      got.push([data, isBinary]);
+      if (got.length === messages.length) ws.close(1000);
+    });
+    ws.on('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    ws.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+describe('WebSockets through the HTTP router (http-websockets)', { timeout: 90_000 }, () => {
+  let server: RunningServer;
+  let port: number;
+  before(async () => {
+    server = await startServer([
+      '--http',
+      '127.0.0.1:0',
+      '--http-websockets',
+      '--app',
+      APP,
+      '--master',
+      '--processes',
+      '2',
+    ]);
+    port = routerPort(server);
+  });
+  after(() => server.close());
+
+  it('echoes text, binary and a 1 MB message, and plain requests still go over FastCGI', async () => {
+    const big = randomBytes(1024 * 1024);
+    const bin = randomBytes(300);
+    const got = await echo(`ws://127.0.0.1:${port}/ws`, ['hello router', bin, big]);
+    assert.equal(got.length, 3);
+    assert.deepEqual([got[0]?.[0].toString(), got[0]?.[1]], ['hello router', false]);
+    assert.ok(got[1]?.[1] && got[1][0].equals(bin));
+    assert.ok(got[2]?.[1] && got[2][0].equals(big), '1 MB echoed byte-identical');
+    const plain = await request(port, { path: '/' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.body.toString(), 'plain HTTP too');
+  });
+
+  it('serves several sockets at once, and logs each as a 101 request of the worker', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => echo(`ws://127.0.0.1:${port}/n${i}`, [`m${i}`, `again ${i}`])),
+    );
+    for (const [i, r] of runs.entries()) {
+      assert.deepEqual(
+        r.map(([d]) => d.toString()),
+        [`m${i}`, `again ${i}`],
+      );
+    }
+    await server.waitFor(/GET \/n9 => generated \d+ bytes .*\(HTTP\/1\.1 101\)/, 10_000);
+  });
+});
+
+describe('without http-websockets', { timeout: 60_000 }, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--http', '127.0.0.1:0', '--app', APP, '--master', '--processes', '1']);
+  });
+  after(() => server.close());
+
+  it('binds no HTTP socket for the workers and does not switch protocols', async () => {
+    assert.equal((server.log().match(/uwsgi socket \d+ bound/g) ?? []).length, 1);
+    await assert.rejects(echo(`ws://127.0.0.1:${routerPort(server)}/ws`, ['x']));
+  });
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe('wss:// through the HTTPS router', {
+  skip: !hasOpenssl && 'openssl missing',
+  timeout: 60_000,
+}, () => {
+  let server: RunningServer;
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-wss-router-'));
+  before(async () => {
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    assert.equal(made.status, 0, String(made.stderr));
+    server = await startServer([
+      '--https',
+      `127.0.0.1:0,${join(dir, 'cert.pem')},${join(dir, 'key.pem')}`,
+      '--http-websockets',
+      '--app',
+      APP,
+      '--master',
+      '--processes',
+      '1',
+    ]);
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('echoes over TLS', async () => {
+    const port = Number(server.log().match(/uWSGI https bound on \S*:(\d+) fd/)?.[1]);
+    const big = randomBytes(256 * 1024);
+    const got = await echo(`wss://127.0.0.1:${port}/tls`, ['over tls', big], { rejectUnauthorized: false });
+    assert.equal(got[0]?.[0].toString(), 'over tls');
+    assert.ok(got[1]?.[0].equals(big));
+  });
+});
