@@ -17,7 +17,6 @@ import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
 import { muleConfig } from '../mule/mule-config.js';
 import type { BoundSocket } from '../net/bind.js';
-import { listenEarly } from '../net/early-listen.js';
 import { formatRoutersList } from '../routing/action-table.js';
 import { VERSION } from '../version.js';
 import { Lifecycle } from './lifecycle.js';
@@ -147,9 +146,9 @@ export class Master implements MasterContext {
     routingPart(c);
     staticPart(c);
     muleConfig(c);
+    // each socket listens as soon as it is bound: connections wait in the kernel's queue while
+    // the first workers load (native/listen.c, src/net/early-listen.ts)
     this.bound = await bindAll(c, (line) => this.log(line));
-    // connections wait in the kernel's queue while the first workers load (native/listen.c)
-    listenEarly(this.bound, c.value('listen'), (line) => this.log(line));
     if (c.value('post-buffering') > 0 && this.bound.some((b) => b.protocol.startsWith('http'))) {
       this.log(
         'post-buffering applies to uwsgi/FastCGI/SCGI sockets; on http sockets bodies stream to the app (no worker is held by a slow upload)',

@@ -7,6 +7,7 @@ import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
 import { parseAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
+import { listenEarly } from '../net/early-listen.js';
 import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
 import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
@@ -150,12 +151,15 @@ export async function bindAll(c: Config, log: (line: string) => void): Promise<B
   for (const [i, request] of shared.entries()) {
     const b = await bindSocket(i, request, { ...options, shared: [] });
     sharedBound.push(b);
+    // listening before its line is logged: whoever waits for the line can connect (early-listen.ts)
+    listenEarly([b], c.value('listen'), log);
     log(`uwsgi shared socket ${i} bound to ${b.description} fd ${b.handle.fd}`);
   }
   const bound: BoundSocket[] = [];
   for (const [i, request] of sockets.entries()) {
     const b = await bindSocket(i, request, { ...options, shared: sharedBound });
     bound.push(b);
+    listenEarly([b], c.value('listen'), log);
     const auto = request.where === HIDDEN ? ' (port auto-assigned)' : '';
     log(
       `uwsgi socket ${i} ${b.inherited ? 'inherited' : 'bound to'} ${b.description}${auto} fd ${b.handle.fd}`,

@@ -14,13 +14,18 @@ interface ListenAddon {
   listen(fd: number, backlog: number): void;
 }
 
-function addon(): ListenAddon | undefined {
+let loaded: ListenAddon | null | undefined;
+
+/** The addon, loaded once; null when it was not built. */
+function addon(): ListenAddon | null {
+  if (loaded !== undefined) return loaded;
   try {
     const value = createRequire(import.meta.url)(ADDON_PATH) as Partial<ListenAddon>;
-    return typeof value.listen === 'function' ? (value as ListenAddon) : undefined;
+    loaded = typeof value.listen === 'function' ? (value as ListenAddon) : null;
   } catch {
-    return undefined;
+    loaded = null;
   }
+  return loaded;
 }
 
 /** Listens on every socket the master bound itself; how many it put in the listening state. */
