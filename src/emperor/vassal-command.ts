@@ -1,7 +1,7 @@
 // How a vassal is run (reference §6.3 "Spawn"): argv = [wrapper or uwsgi-ts] [templates before]
 // --ini|--json|--yaml|--config FILE [templates after], cwd = its monitor's directory, and the
 // environment with UWSGI_EMPEROR_FD set, UWSGI_RELOADS and NOTIFY_SOCKET removed and every
-// UWSGI_VASSAL_xxx renamed to UWSGI_xxx (an option for the vassal).
+// UWSGI_VASSAL_<NAME> renamed to UWSGI_<NAME> (an option for the vassal).
 
 import type { Config } from '../config/resolve.js';
 import type { VassalOwner } from './tyrant.js';
