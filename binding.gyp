@@ -14,6 +14,11 @@
       "target_name": "uwsgi_ts_listen",
       "sources": ["native/listen.c"],
       "cflags": ["-O2", "-Wall"]
+    },
+    {
+      "target_name": "uwsgi_ts_conn",
+      "sources": ["native/conn.c"],
+      "cflags": ["-O2", "-Wall"]
     }
   ]
 }

@@ -49,3 +49,14 @@ export function listenEarly(
   }
   return listening;
 }
+
+/**
+ * listen(2) on a socket a worker serves itself (native-bridge.ts accepts on it without a
+ * net.Server): sets its backlog as a worker's listen() would. False without the addon.
+ */
+export function listenFd(fd: number, backlog: number): boolean {
+  const native = addon();
+  if (!native) return false;
+  native.listen(fd, backlog);
+  return true;
+}

@@ -176,6 +176,12 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
     }
   }
 
+  /** Bytes read before this connection existed: parsed as if the socket had just delivered them. */
+  prime(chunk: Buffer): void {
+    this.idle = false;
+    this.parser.push(chunk);
+  }
+
   // RequestEvents (uwsgi and SCGI codecs)
 
   onHead(head: RequestHead): void {
@@ -347,9 +353,23 @@ function timedOut(connection: BridgeConnection, moved: number): void {
   connection.timedOut(moved);
 }
 
+/** The options with the modifiers a socket serves filled in (once per socket, not per connection). */
+export function servedOptions(options: BridgeOptions): BridgeOptions {
+  return { ...options, modifiers: options.modifiers ?? servedModifiers(options.plan) };
+}
+
+/**
+ * A connection whose first bytes were read elsewhere (native-bridge.ts hands over what it does not
+ * serve itself): the codec reads `primed` first, then the socket.
+ */
+export function adoptConnection(socket: net.Socket, served: BridgeOptions, primed: Buffer): void {
+  const connection = new BridgeConnection(socket, served);
+  if (primed.length > 0) connection.prime(primed);
+}
+
 export function createBridgeServer(options: BridgeOptions): net.Server {
   // allowHalfOpen: a peer that shuts down its side after its request still gets the answer
-  const served = { ...options, modifiers: options.modifiers ?? servedModifiers(options.plan) };
+  const served = servedOptions(options);
   return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     new BridgeConnection(socket, served);
   });

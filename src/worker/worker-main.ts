@@ -14,6 +14,7 @@ import type { HookPhaseName } from '../hooks/hook-phases.js';
 import { runHooks } from '../hooks/run-hooks.js';
 import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage } from '../ipc/messages.js';
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
+import { listenFd } from '../net/early-listen.js';
 import type { NativeHandle } from '../net/native-handle.js';
 import { loadPythonApp } from '../python/python-app.js';
 import { workerSignals } from '../signal/worker-signals.js';
@@ -28,6 +29,7 @@ import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js
 import { watchHttpReads } from './http-read-timeout.js';
 import { installLightResponse } from './light-response.js';
 import { installListenCapture, ownServer } from './listen-capture.js';
+import { connAddon, NativeBridge } from './native-bridge.js';
 import { installPackageResolve } from './package-resolve.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
@@ -62,8 +64,8 @@ const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE']);
 const refused = new WeakSet<net.Socket>();
 
 interface Listening {
-  readonly server: net.Server;
-  readonly http: http.Server | undefined;
+  /** Stops accepting and calls back once the last connection is gone. */
+  close(done: () => void): void;
 }
 
 /** uWSGI's order once a worker accepts (reference run: accepting, accepting-once, accepting1, accepting1-once). */
@@ -352,10 +354,25 @@ class Worker {
       ...(socket.modifier1 ? { modifier1: socket.modifier1 } : {}),
     };
     let server: net.Server;
-    let httpServer: http.Server | undefined;
+    const native = socket.protocol === 'uwsgi' && handle.fd >= 0 ? connAddon() : null;
+    if (native) {
+      // uwsgi (nginx's uwsgi_pass: a connection per request): accepted and answered in C
+      const dispatcher = this.dispatcher;
+      if (!dispatcher) throw new Error('no dispatcher');
+      listenFd(handle.fd, plan.listenBacklog);
+      const bridge = new NativeBridge(native, handle.fd, {
+        protocol: 'uwsgi',
+        plan,
+        log: (line: string) => this.log(line),
+        handle: (req, res) => dispatcher.handle(req, res, context),
+        Response: responseClass(plan),
+      });
+      bridge.start();
+      this.listening.push(bridge);
+      return;
+    }
     if (socket.protocol === 'http' || socket.protocol === 'http11' || socket.protocol === 'https') {
-      httpServer = this.httpServer(context, socket.tls, plan);
-      server = httpServer;
+      server = this.httpServer(context, socket.tls, plan);
     } else {
       // uwsgi, FastCGI, SCGI: a codec per connection, each request an exchange (no http.Server)
       const dispatcher = this.dispatcher;
@@ -376,7 +393,8 @@ class Worker {
         resolve();
       });
     });
-    this.listening.push({ server, http: httpServer });
+    // net.Server's own close: stops accepting, calls back when the last connection is gone
+    this.listening.push({ close: (done) => NetServer.prototype.close.call(server, done) });
   }
 
   /**
@@ -412,8 +430,7 @@ class Worker {
       const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;
       setTimeout(() => upgrades.closeAll(), Math.max(0, mercyMs - 1000)).unref();
     }
-    // net.Server's own close: stops accepting, calls back when the last connection is gone
-    for (const { server } of this.listening) NetServer.prototype.close.call(server, closed);
+    for (const listening of this.listening) listening.close(closed);
   }
 }
 
