@@ -8,7 +8,7 @@ import type { LoadedApp } from './app-loader.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { decodePath } from './cgi-env.js';
 import { serveFetch } from './fetch-adapter.js';
-import { LoggedRequestFacts } from './logged-request.js';
+import { LoggedRequestFacts, loggedStatus } from './logged-request.js';
 import { turnStartMs, turnStartPerf } from './loop-clock.js';
 import { modifierHandlers, type ServeRequest } from './modifier-table.js';
 import { buildMountTable, type MountTable } from './mounts.js';
@@ -294,7 +294,7 @@ export class Dispatcher {
     // sending all of it) a read error
     const writeErrors = res.writableFinished ? 0 : 1;
     const readErrors = req.aborted && !req.complete ? 1 : 0;
-    if (!log.wants(res.statusCode, res.bodyBytes, elapsedMicros, readErrors + writeErrors)) return;
+    if (!log.wants(loggedStatus(res), res.bodyBytes, elapsedMicros, readErrors + writeErrors)) return;
     // the facts are read from req and res as the line is built (no CGI vars unless it reads them)
     log.log(
       new LoggedRequestFacts(

@@ -89,7 +89,7 @@ export class LoggedRequestFacts implements LoggedRequest {
   }
 
   get status(): number {
-    return this.res.statusCode;
+    return loggedStatus(this.res);
   }
 
   get bodyBytes(): number {
@@ -151,4 +151,20 @@ export class LoggedRequestFacts implements LoggedRequest {
         : httpVarsSize(req, req.envContext ?? NO_CONTEXT, this.localPort);
     return this.size;
   }
+}
+
+/**
+ * nginx's "client closed request": the status a request's line shows when its connection closed
+ * before any answer went out. uWSGI 2.0.21 logs the status its app sets later, unaware the client
+ * left (README "Differences"); here the worker notices at once, and a 200 would be a lie.
+ */
+export const CLIENT_CLOSED = 499;
+
+/** The status a request's log line shows: the answer's, or 499 when none went out. */
+export function loggedStatus(res: {
+  readonly statusCode: number;
+  readonly headersSent: boolean;
+  readonly writableFinished: boolean;
+}): number {
+  return res.headersSent || res.writableFinished ? res.statusCode : CLIENT_CLOSED;
 }

@@ -89,7 +89,15 @@ describe('the native uwsgi accept path', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-native-'));
     const args = ['--master', '--processes', '2', '--socket-timeout', '3', '--app', APP];
-    server = await startServer(['--socket', '127.0.0.1:0', '--socket', sockPath(), ...args]);
+    server = await startServer([
+      '--socket',
+      '127.0.0.1:0',
+      '--socket',
+      sockPath(),
+      '--http-socket',
+      '127.0.0.1:0',
+      ...args,
+    ]);
     plain = await startServer(['--socket', '127.0.0.1:0', ...args], { env: { UWSGI_TS_NATIVE_CONN: '0' } });
   });
   after(async () => {
@@ -152,6 +160,24 @@ describe('the native uwsgi accept path', () => {
     assert.ok(server.log().slice(mark).includes('stream closed'));
     const next = await talk(server.port, [request('/after')]);
     assert.equal(split(next.bytes).body.toString(), 'GET /after');
+  });
+
+  it('a request whose client left before any answer is logged as 499, not 200 (uwsgi and HTTP)', async () => {
+    const http = server.ports[1] ?? 0;
+    for (const [to, tag, bytes] of [
+      [server.port, 'uwsgi', request('/slow?uwsgi')],
+      [http, 'http', Buffer.from('GET /slow?http HTTP/1.1\r\nHost: x\r\n\r\n')],
+    ] as const) {
+      const socket = connect(to);
+      socket.on('error', () => {});
+      socket.once('connect', () => socket.write(bytes));
+      await sleep(150);
+      socket.destroy();
+      await server.waitFor(
+        new RegExp(`GET /slow\\?${tag} => generated 0 bytes in \\d+ msecs \\(HTTP/1\\.1 499\\)`),
+      );
+      assert.doesNotMatch(server.log(), new RegExp(`/slow\\?${tag} => .*\\(HTTP/1\\.1 200\\)`));
+    }
   });
 
   it('bytes behind a whole request never cost its answer', async () => {
