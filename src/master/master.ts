@@ -4,7 +4,6 @@
 // It is an orchestrator: a new kind of child or master-side subsystem is a row, not an edit here.
 
 import { rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname } from 'node:os';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
 import type { HookPhaseName } from '../hooks/hook-phases.js';
@@ -18,7 +17,7 @@ import { ctime } from '../logging/request-log.js';
 import { muleConfig } from '../mule/mule-config.js';
 import type { BoundSocket } from '../net/bind.js';
 import { formatRoutersList } from '../routing/action-table.js';
-import { VERSION } from '../version.js';
+import { logBanner, startFailure } from './banner.js';
 import { Lifecycle } from './lifecycle.js';
 import type { MasterContext, Provided, Service, ServicePhase } from './master-context.js';
 import { type ChildRef, masterMessageTable } from './message-table.js';
@@ -86,23 +85,6 @@ export class Master implements MasterContext {
     this.provided.set(name, value);
   }
 
-  private banner(): void {
-    const c = this.config;
-    this.log(`*** Starting uWSGI-ts ${VERSION} (64bit) on [${ctime(Date.now())}] ***`);
-    this.log(`compiled with version: Node.js ${process.version}`);
-    this.log(`os: ${process.platform}-${process.arch}`);
-    this.log(`nodename: ${hostname()}`);
-    this.log(`detected number of CPU cores: ${cpus().length}`);
-    this.log(`current working directory: ${process.cwd()}`);
-    this.log(`detected binary path: ${process.argv[1] ?? process.execPath}`);
-    if (process.getuid?.() === 0 && c.value('uid') === undefined) {
-      this.log('uWSGI running as root, you can use --uid/--gid/--chroot options');
-      this.log('*** WARNING: you are running uWSGI as root !!! (use the --uid flag) *** ');
-    }
-    if (!c.value('master'))
-      this.log('*** WARNING: you are running uWSGI without its master process manager ***');
-  }
-
   /** Opens the services of `phase`, in table order. */
   private async openServices(phase: ServicePhase): Promise<void> {
     for (const row of SERVICES) {
@@ -138,7 +120,7 @@ export class Master implements MasterContext {
     this.hooks = hookPlan(c);
     await this.runHooks('asap');
     await this.openServices('config');
-    this.banner();
+    logBanner(this.config, (line) => this.log(line));
     // no jail is ever set up (uWSGI on Linux without namespace options runs these two anyway)
     await this.runHooks('pre-jail');
     await this.runHooks('in-jail');
@@ -311,12 +293,4 @@ export class Master implements MasterContext {
     this.hooks = hooks;
     this.log('reload: configuration re-read');
   }
-}
-
-/** Why the first children did not start, as the CLI reports it. */
-function startFailure(c: Config, err: unknown): UwsgiError {
-  const why = err instanceof Error ? err.message : String(err);
-  return c.value('need-app') === true
-    ? new UwsgiError('ERR_APP_NONE', `need-app is set and the app did not load (${why}): GAME OVER`)
-    : new UwsgiError('ERR_APP_LOAD', `the first workers failed to start: ${why}`);
 }

@@ -5,44 +5,17 @@
 
 import type { MasterMessage, WorkerMessageHandlers } from '../ipc/messages.js';
 import { dispatchWorkerMessage } from '../ipc/messages.js';
-import type { NativeHandle } from '../net/native-handle.js';
 import type { WorkerSnapshot } from '../stats/worker-stats.js';
-import type { WorkerPlan } from '../worker/plan.js';
-import { type ChildProcessLike, safeKill, safeSend } from './supervisor/child.js';
+import { safeKill, safeSend } from './supervisor/child.js';
 import type { RoleSpec } from './supervisor/role.js';
-import { type Slot, Supervisor, type SupervisorClock } from './supervisor/supervisor.js';
+import { type Slot, Supervisor } from './supervisor/supervisor.js';
 import { dueForHarakiri, harakiriLines, type WorkerMeta } from './worker-harakiri.js';
+import type { WorkerPoolOptions, WorkerProcess } from './worker-pool-options.js';
 import { WORKER_ROLE } from './worker-role.js';
 import { cheapRows, type WorkerStatsRow } from './worker-stats-rows.js';
 
+export type { PoolClock, WorkerPoolOptions, WorkerProcess } from './worker-pool-options.js';
 export type { WorkerStatsRow } from './worker-stats-rows.js';
-
-/** What the pool needs of a worker process (a ChildProcess fits). */
-export type WorkerProcess = ChildProcessLike;
-export type PoolClock = SupervisorClock;
-
-export interface WorkerPoolOptions {
-  count: number;
-  readonly cores: number;
-  /** Respawn dead workers (uWSGI does only with a master). */
-  readonly respawn: boolean;
-  readonly plan: (id: number, generation: number) => WorkerPlan;
-  readonly sockets: ReadonlyArray<{ readonly index: number; readonly handle: NativeHandle }>;
-  readonly spawn: (id: number) => WorkerProcess;
-  readonly clock: PoolClock;
-  readonly log: (line: string) => void;
-  /** Every message a worker sends; by default the pool's own handlers (tests run without a master). */
-  readonly onMessage?: (pid: number, id: number, message: unknown) => void;
-  /** max-worker-lifetime in ms for worker `id` (with its delta), 0 = none. */
-  readonly lifetimeMs?: (id: number) => number;
-  /** How long a draining worker gets before SIGKILL (`reload-mercy`); none when absent. */
-  readonly mercyMs?: () => number;
-  /**
-   * Adaptive workers (cheaper, idle, cheap): `count` is the most workers; the first `initial` are
-   * spawned at start and the others when the cheaper algorithm asks; stopped ones show as cheap.
-   */
-  readonly elastic?: { readonly initial: number };
-}
 
 type WorkerHandlers = Pick<
   WorkerMessageHandlers<Slot<WorkerMeta>>,
