@@ -166,6 +166,17 @@ export class ExchangeSocket extends EventEmitter {
     return !this.destroyed && !this.finished && !this.socket.destroyed;
   }
 
+  /**
+   * The connection's own net.Socket, for what leaves the request/response shape (an upgrade's
+   * bytes both ways, a proxied stream). A uwsgi connection accepted in C (native-bridge.ts) is
+   * handed over to a net.Socket here, once; undefined when it can no longer be (gone, answered, or
+   * answer bytes still held in C).
+   */
+  netSocket(): net.Socket | undefined {
+    const socket = this.socket as net.Socket & { detach?: () => net.Socket | undefined };
+    return typeof socket.detach === 'function' ? socket.detach() : socket;
+  }
+
   get writableLength(): number {
     return this.socket.writableLength;
   }

@@ -101,6 +101,8 @@ class NativeConn implements ExchangeOwner {
   private ended = false;
   private corked = 0;
   private waitingDrain = false;
+  /** After detach(): the net.Socket everything goes to from then on. */
+  private socket: net.Socket | undefined = undefined;
 
   constructor(
     private readonly bridge: NativeBridge,
@@ -110,11 +112,33 @@ class NativeConn implements ExchangeOwner {
   ) {}
 
   get writableLength(): number {
-    return this.outBytes + this.held;
+    return this.socket ? this.socket.writableLength : this.outBytes + this.held;
   }
 
   get writableCorked(): number {
     return this.corked;
+  }
+
+  /**
+   * The connection as a net.Socket (ExchangeSocket.netSocket(): an upgrade, a proxied stream):
+   * C lets go of the fd, the bytes not written yet go first, and every later call of this object
+   * goes to the socket. Undefined when C cannot let go (gone, answered, answer bytes held there).
+   */
+  detach(): net.Socket | undefined {
+    if (this.socket) return this.socket;
+    if (this.destroyed || this.ended || this.held > 0) return undefined;
+    const fd = this.bridge.addon.take(this.id);
+    if (fd < 0) return undefined;
+    this.bridge.forget(this.id);
+    const socket = this.bridge.socketOf(fd);
+    this.socket = socket;
+    const pending = this.take();
+    for (const bytes of pending) socket.write(bytes);
+    socket.on('drain', () => this.exchange?.drained());
+    socket.on('close', () => {
+      if (!this.ended) this.gone();
+    });
+    return socket;
   }
 
   write(chunk: Chunk, encoding?: BufferEncoding | Callback, done?: Callback): boolean {
@@ -122,6 +146,7 @@ class NativeConn implements ExchangeOwner {
       done = encoding;
       encoding = undefined;
     }
+    if (this.socket) return this.socket.write(chunk, encoding as BufferEncoding, done);
     if (this.destroyed || this.ended) {
       if (done) process.nextTick(done);
       return true;
@@ -156,6 +181,11 @@ class NativeConn implements ExchangeOwner {
 
   end(): void {
     if (this.ended || this.destroyed) return;
+    if (this.socket) {
+      this.ended = true;
+      this.socket.end();
+      return;
+    }
     this.ended = true;
     this.bridge.forget(this.id);
     const r = this.bridge.addon.write(this.id, this.take(), this.junk ? 2 : 1);
@@ -165,6 +195,7 @@ class NativeConn implements ExchangeOwner {
   /** The turn ended: the write callbacks run (a 'finish' may end the answer), then the bytes go. */
   turn(): void {
     this.scheduled = false;
+    if (this.socket) return;
     const callbacks = this.callbacks;
     if (callbacks.length > 0) {
       this.callbacks = [];
@@ -199,6 +230,10 @@ class NativeConn implements ExchangeOwner {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.socket) {
+      this.socket.destroy();
+      return;
+    }
     this.bridge.forget(this.id);
     this.bridge.addon.destroy(this.id);
   }
@@ -332,13 +367,19 @@ export class NativeBridge {
     if (fd >= 0) this.adopt(fd, bytes);
   }
 
-  /** The fd becomes a net.Socket on the codec path, the bytes already read first. */
-  private adopt(fd: number, bytes: Buffer): void {
+  /** A net.Socket on a connection's fd, counted until it closes (a graceful stop waits for it). */
+  socketOf(fd: number): net.Socket {
     // allowHalfOpen as createBridgeServer's: a peer that shuts down its side still gets the answer
     const socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
     socket.setNoDelay(true);
+    socket.on('error', () => {});
     this.adopted.add(socket);
     socket.once('close', () => this.adopted.delete(socket));
-    adoptConnection(socket, this.served, bytes);
+    return socket;
+  }
+
+  /** The fd becomes a net.Socket on the codec path, the bytes already read first. */
+  private adopt(fd: number, bytes: Buffer): void {
+    adoptConnection(this.socketOf(fd), this.served, bytes);
   }
 }

@@ -180,6 +180,20 @@ describe('the native uwsgi accept path', () => {
     }
   });
 
+  it('an exchange can take its connection as a net.Socket: bytes both ways after the head', async () => {
+    for (const to of [server.port, plain.port]) {
+      const socket = connect(to);
+      let got = '';
+      socket.on('data', (c: Buffer) => {
+        got += c.toString('latin1');
+        if (got.endsWith('raw ')) socket.write('ping');
+      });
+      socket.once('connect', () => socket.write(request('/raw')));
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.equal(got, 'HTTP/1.1 200 OK\r\n\r\nraw echo ping');
+    }
+  });
+
   it('bytes behind a whole request never cost its answer', async () => {
     const reply = await talk(server.port, [Buffer.concat([request('/first'), Buffer.alloc(50_000, 0x41)])]);
     assert.equal(reply.error, undefined);
