@@ -616,7 +616,7 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     napi_create_int32(env, -1, &out);
     return out;
   }
-  if (written < total) {
+  if (written < total || c->out) {
     // keep the rest here: it goes out as the socket drains
     size_t rest = total - written;
     size_t have = c->out ? c->out_len - c->out_off : 0;

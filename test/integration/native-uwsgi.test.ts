@@ -145,6 +145,14 @@ describe('the native uwsgi accept path', () => {
     assert.equal(Buffer.compare(body, pattern(n)), 0);
   });
 
+  it('a 6 MB write that ignores backpressure, then end(), reaches a pausing reader whole', async () => {
+    const n = 6 * 1024 * 1024;
+    const reply = await talk(server.port, [request(`/blast?n=${n}`)], { pauseReadMs: 800 });
+    const { body } = split(reply.bytes);
+    assert.equal(body.length, n);
+    assert.equal(Buffer.compare(body, pattern(n)), 0);
+  });
+
   it('a client that goes in the middle of a stream is noticed by the app; the worker serves on', async () => {
     const mark = server.log().length;
     const socket = connect(server.port);
