@@ -139,6 +139,26 @@ describe('connection bounds, socket-timeout 2', () => {
     assert.equal(reply.error, undefined);
   });
 
+  it('a peer that half-closes right after its request is answered, on every socket (HTTP too)', async () => {
+    const whole: Readonly<Record<Protocol, Buffer>> = {
+      uwsgi: uwsgi('/half'),
+      scgi: scgi('/half'),
+      fastcgi: encodeFastCgiRequest(1, vars('/half'), Buffer.alloc(0), false),
+      http: Buffer.from('GET /half HTTP/1.1\r\nHost: x\r\n\r\n'),
+    };
+    for (const p of PROTOCOLS) {
+      const reply = await new Promise<string>((resolve) => {
+        const socket = net.connect(port(p), '127.0.0.1');
+        const chunks: Buffer[] = [];
+        socket.on('data', (c: Buffer) => chunks.push(c));
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.on('connect', () => socket.end(whole[p]));
+      });
+      assert.match(reply, /call \d+ \/half/, `${p}: ${JSON.stringify(reply.slice(0, 80))}`);
+    }
+  });
+
   it('three SCGI requests in one write get one answer, framed with Status:', async () => {
     const reply = await exchange(port('scgi'), [Buffer.concat([scgi('/1'), scgi('/2'), scgi('/3')])]);
     const text = reply.bytes.toString('latin1');
