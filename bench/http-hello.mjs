@@ -215,7 +215,7 @@ function childPids(pid) {
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
-function nginxConf(dir, fronts) {
+export function nginxConf(dir, fronts) {
   const params = [
     'QUERY_STRING $query_string',
     'REQUEST_METHOD $request_method',

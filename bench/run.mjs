@@ -11,6 +11,7 @@ import { benchConfigLoad } from './config-load.mjs';
 import { benchEmperor, emperorTable } from './emperor.mjs';
 import { benchHttpHello, httpHelloTables } from './http-hello.mjs';
 import { benchHttpRouter, httpRouterTable } from './http-router.mjs';
+import { benchNginxCpu, nginxCpuTable } from './nginx-cpu.mjs';
 import { benchOpsOverhead, opsOverheadTable } from './ops-overhead.mjs';
 import { benchPythonCacheGet, benchPythonHello, pythonHelloTable } from './python-hello.mjs';
 import { benchRoutingRules, routingRulesTable } from './routing-rules.mjs';
@@ -85,6 +86,9 @@ if (spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error) {
   );
 } else {
   console.log(httpHelloTables(await benchHttpHello()));
+  // behind nginx uwsgi_pass: req/s and CPU per request, uWSGI and both of our accept paths
+  console.log('\n### nginx uwsgi_pass: CPU per request\n');
+  console.log(nginxCpuTable(await benchNginxCpu()));
   console.log(httpRouterTable(await benchHttpRouter()));
   // the same hello app with stats, the request log to a file and harakiri on, against it bare
   console.log('\n### Ops overhead\n');
