@@ -43,6 +43,11 @@ export class UwsgiRequest extends IncomingMessage {
     return req.#vars !== undefined || req.bridgedHead !== undefined;
   }
 
+  /** The request is one of this class's (its prototype may have been swapped since). */
+  static owns(req: object): req is UwsgiRequest {
+    return #vars in req;
+  }
+
   /** All CGI vars as received (before the mountpoint is applied). */
   static varsOf(req: UwsgiRequest): Map<string, string> {
     if (req.#vars) return req.#vars;
@@ -97,14 +102,45 @@ export class UwsgiRequest extends IncomingMessage {
 
   /** CGI vars for the app, as a WSGI app gets `environ`: SCRIPT_NAME/PATH_INFO follow the mountpoint. */
   get env(): Record<string, string> {
-    if (this.#env) return this.#env;
-    const env = Object.fromEntries(this.vars) as Record<string, string>;
-    if (this.mountpoint !== '') {
-      env['SCRIPT_NAME'] = this.mountpoint;
-      env['PATH_INFO'] = (env['PATH_INFO'] ?? '').slice(this.mountpoint.length);
+    return UwsgiRequest.envOf(this);
+  }
+
+  /** `env`, static: it works on a request whose prototype a framework swapped. */
+  static envOf(req: UwsgiRequest): Record<string, string> {
+    if (req.#env) return req.#env;
+    const env = Object.fromEntries(UwsgiRequest.varsOf(req)) as Record<string, string>;
+    if (req.mountpoint !== '') {
+      env['SCRIPT_NAME'] = req.mountpoint;
+      env['PATH_INFO'] = (env['PATH_INFO'] ?? '').slice(req.mountpoint.length);
     }
-    this.#env = env;
+    req.#env = env;
     return env;
+  }
+}
+
+/**
+ * `req.env` and `req.vars` for apps whose framework swaps the request's prototype: Express 5 sets
+ * every request's prototype to its `app.request`, built on IncomingMessage.prototype, and the
+ * getters of UwsgiRequest go with the old one. The same two accessors on IncomingMessage.prototype
+ * (in workers only) reach the request's vars again; on any other IncomingMessage (an http client's
+ * response) they are undefined, and an assignment makes an own property, as it would without them.
+ */
+export function installRequestAccessors(): void {
+  const accessors = {
+    env: (req: UwsgiRequest) => UwsgiRequest.envOf(req),
+    vars: (req: UwsgiRequest) => UwsgiRequest.varsOf(req),
+  };
+  for (const [name, read] of Object.entries(accessors)) {
+    if (Object.getOwnPropertyDescriptor(IncomingMessage.prototype, name)) continue;
+    Object.defineProperty(IncomingMessage.prototype, name, {
+      configurable: true,
+      get(this: object) {
+        return UwsgiRequest.owns(this) ? read(this) : undefined;
+      },
+      set(this: object, value: unknown) {
+        Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+      },
+    });
   }
 }
 

@@ -34,7 +34,7 @@ import { installPackageResolve } from './package-resolve.js';
 import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
-import { UwsgiRequest, UwsgiResponse } from './request.js';
+import { installRequestAccessors, UwsgiRequest, UwsgiResponse } from './request.js';
 import { RequestRouter } from './request-router.js';
 import { plainOnSocket, Upgrades } from './upgrades.js';
 
@@ -158,6 +158,7 @@ class Worker {
       : undefined;
     // before the apps load: an app may keep `Response` from its import time (light-response.ts)
     installLightResponse();
+    installRequestAccessors();
     // an app's own listen() is served on the instance's sockets (listen-capture.ts)
     installListenCapture();
     // `import ... from 'uwsgi-ts'` resolves wherever the app lives (package-resolve.ts)

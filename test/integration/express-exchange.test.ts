@@ -91,3 +91,11 @@ test('uwsgi: the same, through the exchange', async () => {
     /10\.1\.2\.3 \(\) \{\d+ vars in \d+ bytes\} \[[^\]]+\] GET \/hello => generated 18 bytes/,
   );
 });
+
+test('req.env and req.vars reach an Express app through its prototype swap (HTTP and uwsgi)', async () => {
+  const overHttp = JSON.parse((await httpGet('/env')).body) as Record<string, string>;
+  assert.deepEqual(overHttp, { method: 'GET', remote: '127.0.0.1', uri: '/env' });
+  const text = await uwsgiGet('/env');
+  const overUwsgi = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+  assert.deepEqual(overUwsgi, { method: 'GET', remote: '10.1.2.3', uri: '/env' });
+});
