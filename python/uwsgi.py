@@ -272,6 +272,10 @@ for _name in _NOT_SERVED:
     globals()[_name] = _refuse(_name)
 del _name
 
+# served since issue 14's spooler work (python/uwsgi_spool.py): these replace the refusals above;
+# `uwsgi.spooler = fn` is a plain attribute the spooler's Python process reads
+from uwsgi_spool import send_to_spooler, spool  # noqa: E402
+
 
 def __getattr__(name):
     raise NotSupported('uwsgi.%s is not part of the uwsgi module served by uwsgi-ts' % name)
