@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import type { SpoolFile } from '../protocol/spool-file.js';
 import { answerCall, type CallingProcess } from '../python/python-api.js';
 import { decodeList, encodeFrame, encodeList, Frame, FrameReader } from '../python/python-frames.js';
+import { pythonCacheMap, pythonStdio } from '../python/python-cache-map.js';
 import type { PythonPlan } from '../python/python-plan.js';
 import { PYTHON_ENTRY } from '../python/python-process.js';
 import type { AppSpec } from '../worker/plan.js';
@@ -119,10 +120,12 @@ export class PythonSpooler {
       masterPid,
       cores: 1,
       startedOn: Math.floor(Date.now() / 1000),
+      // the caches read in place (python-cache-map.ts); absent: every call is a round trip
+      cacheMap: pythonCacheMap(),
     };
     this.spawnedAt = Date.now();
     const child = spawn(plan.executable, [PYTHON_ENTRY], {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe', 'pipe'],
+      stdio: pythonStdio(),
       env: { ...process.env, UWSGI_TS_PYTHON: JSON.stringify(conf), PYTHONUNBUFFERED: '1' },
     });
     this.child = child;
