@@ -27,6 +27,7 @@ _S_KEYLEN = 0
 _S_HASH = 1
 _S_VALSIZE = 2
 _S_BLOCK = 3
+_S_HNEXT = 5
 _SLOT_HEAD_BYTES = 40
 # the head's hits / miss counters: int64 as two int32 words, low first, at f64 index 4 / 5
 _HITS_I32 = 8
@@ -73,7 +74,8 @@ def _murmur2(data):
 
 class _Cache:
     __slots__ = ('name', 'lock_i32', 'lock_ptr', 'lock_addr', 'hash_i32', 'hashsize', 'slots', 'slot_bytes',
-                 'data', 'blocksize', 'keysize', 'hasher', 'hits_ptr', 'miss_ptr', 'hashes')
+                 'data', 'blocksize', 'keysize', 'hasher', 'hits_ptr', 'hits_hi_ptr', 'miss_ptr',
+                 'miss_hi_ptr', 'hashes')
 
     def __init__(self, view, base):
         self.name = view['name']
@@ -89,7 +91,9 @@ class _Cache:
         self.keysize = view['keysize']
         self.hasher = _murmur2 if view['murmur'] else _djb33x
         self.hits_ptr = ctypes.c_void_p(base + view['lock'] + _HITS_I32 * 4)
+        self.hits_hi_ptr = ctypes.c_void_p(base + view['lock'] + _HITS_I32 * 4 + 4)
         self.miss_ptr = ctypes.c_void_p(base + view['lock'] + _MISS_I32 * 4)
+        self.miss_hi_ptr = ctypes.c_void_p(base + view['lock'] + _MISS_I32 * 4 + 4)
         # key -> hash: an app asks for the same keys again and again
         self.hashes = {}
 
@@ -115,9 +119,12 @@ _region = None
 def setup(conf):
     """Maps the region (conf: the cacheMap of the process's conf); without it nothing changes."""
     global _region, _default, _ready
-    if not conf or not conf.get('caches'):
-        return
+    import os
     import platform
+
+    # bench/python-cache.mjs measures the round trip beside the in-process read with this
+    if not conf or not conf.get('caches') or os.environ.get('UWSGI_TS_PY_CACHE_ROUNDTRIP'):
+        return
 
     if platform.machine() not in ('x86_64', 'AMD64'):
         return
@@ -136,54 +143,73 @@ def setup(conf):
     _ready = True
 
 
+# (c_int, byref) pairs for the compare-and-swap's `expected`, reused: list pop/append are atomic
+# under the GIL, so two threads of the process never share one
+_expected = []
+
+
 def _read(c, key):
     """The value (bytes), None when absent, or False when the lock could not be taken at once."""
     region = _region
     i32 = region.i32
+    cas = region.cas
+    lock = c.lock_ptr
     word = c.lock_i32
-    expected = ctypes.c_int()
-    for _ in range(8):
+    pair = _expected.pop() if _expected else _new_expected()
+    expected, ref = pair
+    try:
         s = i32[word]
         if s & _BUSY:
             return False
         expected.value = s
-        if region.cas(c.lock_ptr, ctypes.byref(expected), s + 1, _SEQ_CST, _SEQ_CST):
-            break
-    else:
-        return False
-    try:
-        h = c.hashes.get(key)
-        if h is None:
-            h = c.hasher(key)
-            if len(c.hashes) > 4096:
-                c.hashes.clear()
-            c.hashes[key] = h
-        signed = h - 0x100000000 if h & 0x80000000 else h
-        n = len(key)
-        mm = region.mm
-        s = i32[c.hash_i32 + h % c.hashsize]
-        while s:
-            at = c.slots + (s - 1) * c.slot_bytes
-            b = at >> 2
-            if i32[b + _S_HASH] == signed and i32[b + _S_KEYLEN] == n:
-                k = at + _SLOT_HEAD_BYTES
-                if mm[k:k + n] == key:
-                    start = c.data + i32[b + _S_BLOCK] * c.blocksize
-                    value = mm[start:start + i32[b + _S_VALSIZE]]
-                    if region.fetch_add(c.hits_ptr, 1, _SEQ_CST) == -1:
-                        region.fetch_add(ctypes.c_void_p(c.hits_ptr.value + 4), 1, _SEQ_CST)
-                    return value
-            s = i32[b + 5]  # S_HNEXT
-        if region.fetch_add(c.miss_ptr, 1, _SEQ_CST) == -1:
-            region.fetch_add(ctypes.c_void_p(c.miss_ptr.value + 4), 1, _SEQ_CST)
-        return None
+        tries = 8
+        # another reader came in between: try again a few times (a writer: the round trip waits)
+        while not cas(lock, ref, s + 1, _SEQ_CST, _SEQ_CST):
+            tries -= 1
+            s = i32[word]
+            if tries == 0 or s & _BUSY:
+                return False
+            expected.value = s
+        try:
+            h = c.hashes.get(key)
+            if h is None:
+                h = c.hasher(key)
+                if len(c.hashes) > 4096:
+                    c.hashes.clear()
+                c.hashes[key] = h
+            signed = h - 0x100000000 if h & 0x80000000 else h
+            n = len(key)
+            mm = region.mm
+            s = i32[c.hash_i32 + h % c.hashsize]
+            while s:
+                at = c.slots + (s - 1) * c.slot_bytes
+                b = at >> 2
+                if i32[b + _S_HASH] == signed and i32[b + _S_KEYLEN] == n:
+                    k = at + _SLOT_HEAD_BYTES
+                    if mm[k:k + n] == key:
+                        start = c.data + i32[b + _S_BLOCK] * c.blocksize
+                        value = mm[start:start + i32[b + _S_VALSIZE]]
+                        if region.fetch_add(c.hits_ptr, 1, _SEQ_CST) == -1:
+                            region.fetch_add(c.hits_hi_ptr, 1, _SEQ_CST)
+                        return value
+                s = i32[b + _S_HNEXT]
+            if region.fetch_add(c.miss_ptr, 1, _SEQ_CST) == -1:
+                region.fetch_add(c.miss_hi_ptr, 1, _SEQ_CST)
+            return None
+        finally:
+            left = region.fetch_sub(lock, 1, _SEQ_CST) - 1
+            if left & _READERS == 0 and left & _WAITING:
+                # the last reader out wakes the writer waiting (as rdunlock() + release())
+                expected.value = left
+                if cas(lock, ref, left & ~_WAITING, _SEQ_CST, _SEQ_CST):
+                    region.syscall(_SYS_FUTEX, lock, _FUTEX_WAKE, 0x7FFFFFFF, None, None, 0)
     finally:
-        left = region.fetch_sub(c.lock_ptr, 1, _SEQ_CST) - 1
-        if left & _READERS == 0 and left & _WAITING:
-            # the last reader out wakes the writer waiting (as rdunlock() + release())
-            expected.value = left
-            if region.cas(c.lock_ptr, ctypes.byref(expected), left & ~_WAITING, _SEQ_CST, _SEQ_CST):
-                region.syscall(_SYS_FUTEX, c.lock_ptr, _FUTEX_WAKE, 0x7FFFFFFF, None, None, 0)
+        _expected.append(pair)
+
+
+def _new_expected():
+    expected = ctypes.c_int()
+    return expected, ctypes.byref(expected)
 
 
 def cache_get(key, cache=None):
