@@ -3,8 +3,8 @@
 // reach, the RPC table's size and the uwsgi signal table's link to the master.
 
 import { setWorkerCaches } from '../cache/worker-caches.js';
-import { setPythonCacheMap } from '../python/python-cache-map.js';
 import { setMetricStore } from '../metrics/metric-lookup.js';
+import { setPythonCacheMap } from '../python/python-cache-map.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
 import { openRegion } from '../shared/region.js';
 import { remoteServices, SyncChannel } from '../shared/remote-client.js';
