@@ -57,6 +57,10 @@ export class PythonSpooler {
   private running: ((result: PythonTaskResult) => void) | undefined;
   private ready: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The interpreter could not be started at all: Python tasks are left to the JS side. */
+  private unavailable = false;
+  /** Where the first process started: a respawned one starts there too, not in the spool dir. */
+  private readonly cwd = process.cwd();
   private spawnedAt = 0;
 
   constructor(private readonly options: PythonSpoolerOptions) {}
@@ -74,6 +78,8 @@ export class PythonSpooler {
   /** Runs one task in Python. */
   async run(file: SpoolFile, baseName: string): Promise<PythonTaskResult> {
     await this.ready;
+    // no interpreter: the task goes on to the JS raw function, or stays on disk (spooler-loop.ts)
+    if (this.unavailable) return 'missing';
     const channel = this.channel;
     if (this.stopped || !channel || !this.child || this.child.exitCode !== null) {
       this.options.log(`${this.options.who} no Python process to run task ${baseName}: retried later`);
@@ -125,6 +131,7 @@ export class PythonSpooler {
     };
     this.spawnedAt = Date.now();
     const child = spawn(plan.executable, [PYTHON_ENTRY], {
+      cwd: this.cwd,
       stdio: pythonStdio(),
       env: { ...process.env, UWSGI_TS_PYTHON: JSON.stringify(conf), PYTHONUNBUFFERED: '1' },
     });
@@ -163,7 +170,11 @@ export class PythonSpooler {
     const calls = new FrameReader((kind, payload) => this.onApiFrame(api, kind, payload));
     api.on('data', (chunk: Buffer) => calls.push(chunk));
     child.on('error', (err) => {
-      this.options.log(`${this.options.who} unable to run ${plan.executable}: ${err.message}`);
+      this.options.log(
+        `${this.options.who} unable to run ${plan.executable}: ${err.message} (Python tasks are not run)`,
+      );
+      this.unavailable = true;
+      settle();
     });
     child.on('exit', (code, signal) => {
       const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
@@ -175,7 +186,7 @@ export class PythonSpooler {
         );
         done('failed');
       }
-      if (this.stopped) {
+      if (this.stopped || this.unavailable) {
         settle();
         return;
       }
