@@ -1,7 +1,7 @@
 // Python's uwsgi.cache_get read in the Python process itself (README "Python cache_get fast
 // path", python/uwsgi_cache_map.py): a JS write is seen by Python at once, a missing key is None,
-// expiry is honoured (the sweeper's removal is seen), a named and a purge_lru cache (round trip)
-// answer the same, and a JS writer rewriting the key with values of two lengths never gives
+// expiry is honoured (the sweeper's removal is seen), a named, a murmur2 and a purge_lru cache
+// (round trip) answer the same, and a JS writer rewriting the key with values of two lengths never gives
 // Python a torn value. Speed is measured in bench/python-cache.mjs, not here.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -49,6 +49,8 @@ async function start(extra: string[] = []): Promise<RunningServer> {
       'name=main,items=100',
       '--cache2',
       'name=lru,items=10,purge_lru=1',
+      '--cache2',
+      'name=mm,items=10,hash=murmur2',
       '--cache-expire-freq',
       '1',
       ...extra,
@@ -81,6 +83,12 @@ test('a JS write is seen by Python at once; a missing key is None; expiry is hon
   // the named default cache is `main`; `lru` (purge_lru: its reads change it) takes the round trip
   assert.equal((await pyGet(server, 'key', 'main')).value, "b'three'");
   assert.equal((await pyGet(server, 'key', 'lru')).value, 'None');
+  // a murmur2 cache: Python hashes keys of every length (1-3 trailing bytes) and UTF-8 as JS does
+  for (const [i, k] of ['a', 'ab', 'abc', 'abcd', 'abcde', 'clé-ü'].entries()) {
+    const key = encodeURIComponent(k);
+    assert.equal((await httpGet(server.port, `/js/set?k=${key}&v=mm-${i}&c=mm`)).body, 'true');
+    assert.equal((await pyGet(server, key, 'mm')).value, `b'mm-${i}'`);
+  }
   // expires in 1 s: there now, gone once the sweeper (cache-expire-freq 1) has run
   assert.equal((await httpGet(server.port, '/js/set?k=short&v=lived&e=1')).body, 'true');
   assert.equal((await pyGet(server, 'short')).value, "b'lived'");

@@ -424,4 +424,16 @@ def from_module(arguments):
   await until('three tasks', () => (lines(out).length >= 3 ? true : undefined));
   await until('the directory empty', () => (spoolFiles(join(tmp.dir, 'sp')).length === 0 ? true : undefined));
   assert.deepEqual(lines(out).sort(), ['js both', 'py from_file n=1', 'py from_module n=1']);
+  // a respawned Python process starts in the instance's directory again (its relative imports hold)
+  const pid = Number((await server.waitFor(/Python tasks run in process (\d+)/))[1]);
+  process.kill(pid, 'SIGKILL');
+  await server.waitFor(new RegExp(`process \\(pid: ${pid}\\) killed by signal SIGKILL`), 10_000);
+  await server.waitFor(new RegExp(`Python tasks run in process (?!${pid}\\b)\\d+`), 20_000);
+  assert.equal((await httpGet(server.port, '/?task=from_file')).status, 200);
+  await until('the task after the respawn', () => (lines(out).length >= 4 ? true : undefined));
+  assert.deepEqual(
+    lines(out).filter((l) => l.startsWith('py from_file')),
+    ['py from_file n=1', 'py from_file n=1'],
+  );
+  assert.doesNotMatch(server.log(), /unable to import spooler-import/);
 });
