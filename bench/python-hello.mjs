@@ -21,7 +21,7 @@ const env = { ...process.env, PATH: `/usr/bin:${process.env['PATH'] ?? ''}` };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (msg) => process.stderr.write(`bench python: ${msg}\n`);
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);
@@ -32,7 +32,7 @@ function freePort() {
   });
 }
 
-function get(port, path = '/') {
+export function get(port, path = '/') {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let body = '';
@@ -48,8 +48,13 @@ function get(port, path = '/') {
 }
 
 /** Starts a server in its own process group; resolves when it answers 200 on `path`. */
-async function start(name, cmd, args, port, path = '/') {
-  const proc = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export async function start(name, cmd, args, port, path = '/', extraEnv = {}) {
+  const proc = spawn(cmd, args, {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let text = '';
   proc.stdout.on('data', (d) => {
     text += d;

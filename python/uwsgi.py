@@ -50,6 +50,10 @@ def _install(api, conf):
         else:
             built[key] = item
     opt = built
+    # cache_get reads the shared region in this process when it can (python/uwsgi_cache_map.py)
+    import uwsgi_cache_map
+
+    uwsgi_cache_map.setup(conf.get('cacheMap'))
 
 
 def _postfork():
@@ -271,6 +275,13 @@ def _refuse(name):
 for _name in _NOT_SERVED:
     globals()[_name] = _refuse(_name)
 del _name
+
+# served since issue 14's spooler work (python/uwsgi_spool.py): these replace the refusals above;
+# `uwsgi.spooler = fn` is a plain attribute the spooler's Python process reads
+from uwsgi_spool import send_to_spooler, spool  # noqa: E402
+
+# cache_get reads in place when the region is mapped, else it is the round trip above
+from uwsgi_cache_map import cache_get  # noqa: E402,F811
 
 
 def __getattr__(name):

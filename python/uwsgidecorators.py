@@ -80,3 +80,6 @@ for _name in ('signal', 'timer', 'rbtimer', 'cron', 'filemon', 'mulefunc', 'spoo
               'spoolraw', 'mule_msg_dispatcher', 'erlang'):
     globals()[_name] = _not_served(_name)
 del _name
+
+# the spooler decorators are served (python/uwsgi_spool_decorators.py): they replace the refusals above
+from uwsgi_spool_decorators import spool, spoolforever, spoolraw  # noqa: E402,F401

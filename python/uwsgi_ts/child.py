@@ -116,6 +116,11 @@ def serve(app, channel, api, conf):
 
 def main():
     conf = json.loads(os.environ.pop('UWSGI_TS_PYTHON'))
+    if conf.get('role') == 'spooler':
+        # a spooler's Python process runs tasks, not an app (uwsgi_ts/spooler.py)
+        from .spooler import serve as serve_spooler
+
+        return serve_spooler(conf)
     _die_with_parent()
     channel = Channel(REQUEST_FD)
     api = ApiChannel(API_FD)

@@ -29,13 +29,14 @@ export interface NotServedYet {
 const PYTHON_LOOP_ENGINES = ['pypy', 'gevent', 'greenlet', 'asyncio', 'tornado'];
 
 export const NOT_SERVED_YET = {
-  // Python WSGI apps are served (src/python/); the spooler runs JS tasks only, and uWSGI's Python
-  // loop engines (gevent, asyncio...) have no counterpart: a Python process serves one request
+  // Python WSGI apps and Python spooler tasks are served (src/python/, src/spooler/python-spooler.ts);
+  // uWSGI's Python loop engines (gevent, asyncio...) have no counterpart: a Python process serves
+  // one request
   'python-spooler': {
-    capability: 'Python spooler tasks and Python loop engines',
-    instead: 'spool from a JS/TS app (src/api/spool.ts), or serve the WSGI app with processes/threads',
+    capability: 'Python loop engines',
+    instead: 'serve the WSGI app with processes/threads',
     subsystems: [],
-    options: ['spooler-import'],
+    options: [],
     insteadFor: {},
     plugins: PYTHON_LOOP_ENGINES,
     appExtensions: [],

@@ -45,8 +45,9 @@ function interpreter(home: string | undefined): string {
   return home === undefined ? 'python3' : join(home, 'bin', 'python');
 }
 
-export function pythonPlan(c: Config, apps: readonly AppSpec[]): PythonPlan | undefined {
-  if (!apps.some((a) => a.python !== undefined)) return undefined;
+/** `always`: a plan even without Python apps (a spooler with a Python spooler-import). */
+export function pythonPlan(c: Config, apps: readonly AppSpec[], always = false): PythonPlan | undefined {
+  if (!always && !apps.some((a) => a.python !== undefined)) return undefined;
   const home = c.value('home');
   const opt: Array<readonly [string, string | true]> = [];
   for (const entry of c.entries) {

@@ -11,6 +11,7 @@ import { UwsgiError } from '../errors.js';
 import { decodePath } from '../worker/cgi-env.js';
 import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
 import { type ApiCaller, answerCall, type PoolCalls } from './python-api.js';
+import { pythonCacheMap, pythonStdio } from './python-cache-map.js';
 import {
   decodeHead,
   decodeList,
@@ -147,9 +148,11 @@ export class PythonProcess {
       autoreload: ctx.workerId === 1 && ctx.first ? plan.autoreload : 0,
       autoreloadIgnore: plan.autoreloadIgnore,
       startedOn: Math.floor(Date.now() / 1000),
+      // the caches read in place (python-cache-map.ts); absent: every call is a round trip
+      cacheMap: pythonCacheMap(),
     };
     this.child = spawn(plan.executable, [PYTHON_ENTRY], {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe', 'pipe'],
+      stdio: pythonStdio(),
       env: { ...process.env, UWSGI_TS_PYTHON: JSON.stringify(conf), PYTHONUNBUFFERED: '1' },
     });
     this.channel = this.child.stdio[3] as Socket;

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Config } from '../config/resolve.js';
+import { JS_APP_EXTENSIONS } from '../config/served-check.js';
 
 /** Where spool() may write, as sent to every process that runs app code. */
 export interface SpoolTargets {
@@ -32,8 +33,13 @@ export interface SpoolerProcessPlan {
   readonly maxTasks: number;
   /** spooler-harakiri in seconds (the master enforces it); 0: off. */
   readonly harakiri: number;
-  /** spooler-import: modules loaded in the spooler before the apps (the tasks they register). */
+  /** spooler-import: JS modules loaded in the spooler before the apps (the tasks they register). */
   readonly imports: readonly string[];
+  /**
+   * spooler-import entries that are Python (a .py file or a module name, as uWSGI's
+   * spooler-pyimport): imported by the spooler's Python process (python-spooler.ts).
+   */
+  readonly pyImports: readonly string[];
 }
 
 export interface SpoolerSpec {
@@ -80,8 +86,16 @@ function countsBeforeEach(c: Config): Array<number | undefined> {
   return counts;
 }
 
+/** A spooler-import entry is JS when its extension is a JS app's; anything else is Python's. */
+export function isPythonImport(value: string): boolean {
+  const dot = value.lastIndexOf('.');
+  const ext = dot > value.lastIndexOf('/') ? value.slice(dot).toLowerCase() : '';
+  return !JS_APP_EXTENSIONS.has(ext);
+}
+
 export function spoolerProcessPlan(c: Config, dir: string): SpoolerProcessPlan {
   const chdir = c.value('spooler-chdir');
+  const spoolerImports = c.all('spooler-import').map((o) => String(o.value));
   return {
     dir,
     frequency: Math.max(1, c.value('spooler-frequency') ?? 30),
@@ -90,6 +104,7 @@ export function spoolerProcessPlan(c: Config, dir: string): SpoolerProcessPlan {
     quiet: c.value('spooler-quiet') === true,
     maxTasks: c.value('spooler-max-tasks') ?? 0,
     harakiri: c.value('spooler-harakiri') ?? 0,
-    imports: c.all('spooler-import').map((o) => resolve(String(o.value))),
+    imports: spoolerImports.filter((v) => !isPythonImport(v)).map((v) => resolve(v)),
+    pyImports: spoolerImports.filter(isPythonImport),
   };
 }

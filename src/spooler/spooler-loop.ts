@@ -9,7 +9,7 @@
 // for a moment) is left alone and looked at again shortly, never set aside as corrupt.
 
 import { type FSWatcher, readFileSync, renameSync, statSync, unlinkSync, watch } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { isUwsgiError } from '../errors.js';
 import { decodeSpoolFile, type SpoolFile } from '../protocol/spool-file.js';
 import { lockedInodes } from './spool-lock.js';
@@ -36,6 +36,13 @@ export interface SpoolerLoopOptions {
   log(line: string): void;
   /** Called when a task starts and ends. */
   report(status: SpoolerStatus): void;
+  /** Python tasks (python-spooler.ts): asked after the JS task of the name, before the JS raw function. */
+  readonly python?: PythonTasks;
+}
+
+/** Runs a task in Python: its code, no Python handler ('missing'), or a logged failure ('failed'). */
+export interface PythonTasks {
+  run(file: SpoolFile, baseName: string): Promise<{ readonly code: number } | 'missing' | 'failed'>;
 }
 
 export class SpoolerLoop {
@@ -201,13 +208,29 @@ export class SpoolerLoop {
     return true;
   }
 
+  /** uWSGI's reading of a Python spooler's code (reference §8): OK removes, the rest keeps. */
+  private pythonCode(code: number, name: string): number {
+    if (code === SPOOL_OK) return SPOOL_OK;
+    if (code === SPOOL_IGNORE) {
+      this.options.log(`${this.who} task ${name} ignored (SPOOL_IGNORE): kept for the next scan`);
+    }
+    return SPOOL_RETRY;
+  }
+
   /** Runs the task's function; its code (a throw is logged and means RETRY). */
   private async call(file: SpoolFile, name: string): Promise<number> {
     const args: Record<string, string> = {};
     for (const [key, value] of file.vars) args[key] = value.toString('utf8');
     args['spooler_task_name'] = name;
     const taskName = args[TASK_KEY];
-    const fn = (taskName !== undefined ? spoolTasks.get(taskName) : undefined) ?? spoolTasks.raw;
+    const named = taskName !== undefined ? spoolTasks.get(taskName) : undefined;
+    // JS tasks first, then Python's uwsgi.spooler (uwsgidecorators' @spool goes through it)
+    if (named === undefined && this.options.python) {
+      const result = await this.options.python.run(file, basename(name));
+      if (result === 'failed') return SPOOL_RETRY;
+      if (result !== 'missing') return this.pythonCode(result.code, name);
+    }
+    const fn = named ?? spoolTasks.raw;
     if (!fn) {
       this.options.log(
         `${this.who} unable to find the spooler function${taskName ? ` "${taskName}"` : ''}, have you loaded it into the spooler process ?`,

@@ -4,6 +4,7 @@
 // (src/spooler/spooler-loop.ts). Told to stop (by the master, by SIGTERM/SIGINT, or by the master
 // going away) it finishes the task in hand, so that task is removed or kept, never run twice.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isUwsgiError } from '../errors.js';
@@ -15,6 +16,7 @@ import { installBackgroundRuntime } from '../worker/background-runtime.js';
 import { installListenCapture } from '../worker/listen-capture.js';
 import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
+import { PythonSpooler } from './python-spooler.js';
 import { SpoolerLoop, type SpoolerStatus } from './spooler-loop.js';
 
 class Spooler {
@@ -22,6 +24,7 @@ class Spooler {
   private write: (line: string) => void = ownLogWriter();
   private loop: SpoolerLoop | undefined;
   private stopping = false;
+  private python: PythonSpooler | undefined;
 
   private readonly handlers: MasterMessageHandlers = {
     plan: (m) => {
@@ -53,7 +56,10 @@ class Spooler {
     if (this.stopping) return;
     this.stopping = true;
     if (this.loop) this.loop.stop();
-    else process.exit(0);
+    else {
+      this.python?.stop();
+      process.exit(0);
+    }
   }
 
   private fail(err: unknown): never {
@@ -86,6 +92,21 @@ class Spooler {
         );
       }
     }
+    // Python tasks: one Python process with the apps' modules and the Python spooler-imports
+    const python = plan.python
+      ? new PythonSpooler({
+          plan: plan.python,
+          apps: plan.apps,
+          spoolerImports: spooler.pyImports,
+          chdir: spooler.chdir ?? spooler.dir,
+          node: hostname(),
+          masterPid: process.ppid,
+          log: (line) => this.log(line),
+          who: `[spooler ${spooler.dir} pid: ${process.pid}]`,
+        })
+      : undefined;
+    this.python = python;
+    await python?.start();
     // uWSGI runs its spoolers in their directory (or spooler-chdir)
     process.chdir(spooler.chdir ?? spooler.dir);
     const report = new StatusReporter(spooler.harakiri > 0);
@@ -93,9 +114,11 @@ class Spooler {
       plan: spooler,
       log: (line) => this.log(line),
       report: (s) => report.send(s),
+      ...(python ? { python } : {}),
     });
     if (this.stopping) this.loop.stop();
     await this.loop.run();
+    python?.stop();
     report.flush();
     process.exit(0);
   }

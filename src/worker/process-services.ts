@@ -4,6 +4,7 @@
 
 import { setWorkerCaches } from '../cache/worker-caches.js';
 import { setMetricStore } from '../metrics/metric-lookup.js';
+import { setPythonCacheMap } from '../python/python-cache-map.js';
 import { workerRpc } from '../rpc/worker-rpc.js';
 import { openRegion } from '../shared/region.js';
 import { remoteServices, SyncChannel } from '../shared/remote-client.js';
@@ -27,6 +28,8 @@ export function attachProcessServices(
       ? remoteServices(plan.shared, new SyncChannel(plan.sharedRemote))
       : new SharedServices(plan.shared, openRegion(plan.shared.layout), (line) => log(`${line}\n`));
   setWorkerCaches(shared?.caches);
+  // Python processes read these caches in place when the region is really shared (python-cache-map.ts)
+  setPythonCacheMap(shared?.caches, shared !== undefined && !plan.sharedRemote && shared.region.shared);
   setMetricStore(shared?.metrics);
   workerRpc.setMax(plan.rpcMax);
   // uwsgi signals: handlers registered at import time log and reach the master (src/signal/)

@@ -82,8 +82,7 @@ const row = (name: keyof typeof NOT_SERVED_YET): NotServedYet => NOT_SERVED_YET[
 
 /** The options issue 11 point 5 names, whatever rows they fall in. */
 const NAMED: readonly Case[] = [
-  // Python WSGI apps are served since issue 14 (src/python/); Python spooler tasks are not
-  optionCase(row('python-spooler'), 'spooler-import', 'tasks.py'),
+  // Python WSGI apps and Python spooler tasks (spooler-import) are served since issue 14
   // the http/https routers and the fastrouter are served since issue 15 (src/gateway/)
   optionCase(row('gateways'), 'sslrouter', '127.0.0.1:0,cert.pem,key.pem'),
   optionCase(row('gateways'), 'rawrouter', '127.0.0.1:0'),

@@ -4,6 +4,7 @@
 // on disk before anyone runs it).
 
 import { fileURLToPath } from 'node:url';
+import { pythonPlan } from '../../python/python-plan.js';
 import { spoolerConfig, spoolerProcessPlan } from '../../spooler/spooler-config.js';
 import { SpoolerPool } from '../../spooler/spooler-pool.js';
 import { appSpecs } from '../apps.js';
@@ -26,14 +27,20 @@ export const spoolersRole: RoleRow = {
       specs,
       spawn: (spec) => {
         const child = forkChild(ctx, SPOOLER_ENTRY, { UWSGI_TS_SPOOLER_ID: String(spec.id) }, 'spooler');
-        const plan = workerPlan(ctx, 0, 0, appSpecs(ctx.config));
+        const apps = appSpecs(ctx.config);
+        const plan = workerPlan(ctx, 0, 0, apps);
+        const spooler = spoolerProcessPlan(ctx.config, spec.dir);
+        // a Python spooler-import needs the Python process even when no app is a Python one
+        const python =
+          plan.python ?? (spooler.pyImports.length > 0 ? pythonPlan(ctx.config, apps, true) : undefined);
         safeSend(child, {
           t: 'plan',
           plan: {
             ...plan,
+            ...(python ? { python } : {}),
             sockets: [],
             maxConcurrent: 0,
-            spooler: spoolerProcessPlan(ctx.config, spec.dir),
+            spooler,
             harakiri: { seconds: 0, verbose: false },
           },
         });

@@ -155,7 +155,8 @@ test('app files: the export after the last colon is not part of the file', () =>
   // Python apps are served (src/python/), under --strict too
   assert.equal(refusal(['--mount', '/x=app.wsgi']), undefined);
   assert.equal(refusal(['--strict', '--app', 'app.py:application']), undefined);
-  assert.equal(refusal(['--spooler-import', 'tasks.py']), 'ERR_CONFIG_NOT_SERVED_YET');
+  // Python spooler tasks are served too (src/spooler/python-spooler.ts)
+  assert.equal(refusal(['--spooler-import', 'tasks.py']), undefined);
   assert.equal(refusal(['--mount', '/x=app']), undefined);
   assert.equal(refusal(['--mount', 'app.mjs']), 'ERR_CONFIG_BAD_VALUE');
   assert.equal(refusal(['--strict', '--mount', '/x=app']), 'ERR_CONFIG_NO_LOADER');
