@@ -208,6 +208,51 @@ describe('the native uwsgi accept path', () => {
     assert.equal(split(reply.bytes).body.toString(), 'GET /first');
   });
 
+  it('a graceful reload and a chain reload under uwsgi load lose no request', {
+    timeout: 40_000,
+  }, async () => {
+    const fifo = join(dir, 'master.fifo');
+    const own = await startServer([
+      '--socket',
+      '127.0.0.1:0',
+      '--master',
+      '--processes',
+      '2',
+      '--master-fifo',
+      fifo,
+      '--disable-logging',
+      '--app',
+      APP,
+    ]);
+    try {
+      let ok = 0;
+      const failures: string[] = [];
+      let running = true;
+      const client = async (n: number) => {
+        for (let i = 0; running; i++) {
+          const reply = await talk(own.port, [request(`/load/${n}/${i}`)]);
+          if (split(reply.bytes).body.toString() === `GET /load/${n}/${i}`) ok++;
+          else failures.push(`${reply.error ?? ''} ${reply.bytes.toString('latin1').slice(0, 60)}`);
+        }
+      };
+      const clients = Array.from({ length: 8 }, (_, n) => client(n));
+      await sleep(800);
+      own.proc.kill('SIGHUP');
+      await own.waitFor(/gracefully reloading workers/, 15_000);
+      await sleep(1500);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(fifo, 'c');
+      await own.waitFor(/chain reload complete/, 20_000);
+      await sleep(300);
+      running = false;
+      await Promise.all(clients);
+      assert.deepEqual(failures, []);
+      assert.ok(ok > 50, `only ${ok} answers`);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a graceful stop waits for a request in flight', { timeout: 20_000 }, async () => {
     const own = await startServer(['--socket', '127.0.0.1:0', '--master', '--processes', '1', '--app', APP]);
     try {
