@@ -20,6 +20,7 @@ import { AS_VASSAL_ENV, asVassalValue, vassalHookLines, vassalHookResult } from 
 import { EMPEROR_SIGNALS } from './emperor-signals.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
+import { OnDemandSocket, onDemandConfigured, onDemandSocketName, waitingLine } from './on-demand.js';
 import { type VassalOwner, vassalOwner } from './tyrant.js';
 import { activatedSockets, vassalCommand } from './vassal-command.js';
 import type { VassalFile } from './vassal-file.js';
@@ -37,9 +38,6 @@ export interface EmperorOptions {
 /** Options uWSGI has for the Emperor that uwsgi-ts refuses by name, with what to do instead. */
 const REFUSED: ReadonlyArray<readonly [Parameters<Config['value']>[0], string]> = [
   ['emperor-broodlord', 'zerg mode does not exist on Node (a process cannot pass its workers); use cheaper'],
-  ['emperor-on-demand-extension', 'on-demand vassals are not served yet; use systemd socket activation'],
-  ['emperor-on-demand-directory', 'on-demand vassals are not served yet; use systemd socket activation'],
-  ['emperor-on-demand-exec', 'on-demand vassals are not served yet; use systemd socket activation'],
 ];
 
 export class Emperor {
@@ -259,6 +257,8 @@ export class Emperor {
       }
       owner = result;
     }
+    const onDemand = this.onDemandSocket(file);
+    if (onDemand === null) return;
     const id = this.nextId++;
     const now = Date.now();
     const vassal: Vassal = {
@@ -272,12 +272,60 @@ export class Emperor {
       lastReady: 0,
       lastAccepting: 0,
       lastLoyal: 0,
+      ...(onDemand ? { onDemand } : {}),
     };
     this.byName.set(file.name, vassal);
     this.byId.set(id, vassal);
     if (owner) this.owners.set(id, owner);
+    if (onDemand) {
+      this.waitOnDemand(vassal, false);
+      return;
+    }
     this.supervisor.active.add(id);
     this.supervisor.spawn(id, this.supervisor.generation, false);
+  }
+
+  /**
+   * The socket an on-demand vassal waits on, bound now; undefined for a normal vassal, null when
+   * its socket cannot be had (logged once per mtime; the next scans try again).
+   */
+  private onDemandSocket(file: VassalFile): OnDemandSocket | undefined | null {
+    if (!onDemandConfigured(this.config)) return undefined;
+    try {
+      const name = onDemandSocketName(this.config, file);
+      if (name === undefined) return undefined;
+      return new OnDemandSocket(name, this.config.value('listen') ?? 100, `on-demand socket of ${file.name}`);
+    } catch (err) {
+      const key = `on-demand:${file.path}:${file.mtimeMs}`;
+      if (!this.refused.has(key)) {
+        this.refused.add(key);
+        this.log(
+          `[emperor] cannot run vassal ${file.name} on demand: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      return null;
+    }
+  }
+
+  /** An on-demand vassal with nothing running: the first connection on its socket starts it. */
+  private waitOnDemand(vassal: Vassal, again: boolean): void {
+    const socket = vassal.onDemand;
+    if (!socket || vassal.removing || this.stopping) return;
+    vassal.waiting = true;
+    this.log(waitingLine(vassal.file.name, socket.name, again));
+    socket.waitForConnection(() => {
+      if (vassal.removing || this.stopping) return;
+      vassal.waiting = false;
+      this.supervisor.active.add(vassal.id);
+      this.supervisor.spawn(vassal.id, this.supervisor.generation, false);
+    });
+  }
+
+  /** Byte 22 from an on-demand vassal (die-on-idle): stop it and wait on its socket again. */
+  backToOnDemand(vassal: Vassal, slot: Slot<VassalMeta>): void {
+    this.log(`[emperor] bringing back instance ${vassal.file.name} to on-demand mode`);
+    slot.proc.on('exit', () => setImmediate(() => this.waitOnDemand(vassal, true)));
+    this.supervisor.dismiss(slot);
   }
 
   private slotOf(vassal: Vassal): Slot<VassalMeta> | undefined {
@@ -305,6 +353,8 @@ export class Emperor {
   private remove(vassal: Vassal, why: string): void {
     this.byName.delete(vassal.file.name);
     vassal.removing = true;
+    // the socket goes with its vassal (uWSGI 2.0.21 leaves the file: README)
+    vassal.onDemand?.close();
     const slot = this.slotOf(vassal);
     const forget = () => {
       this.byId.delete(vassal.id);
@@ -328,6 +378,8 @@ export class Emperor {
     vassal.lastRun = Date.now();
     const owner = this.owners.get(id);
     const command = vassalCommand(this.config, vassal.file, owner, this.activated);
+    // on demand: the socket is the vassal's fd 0, as uWSGI's Emperor gives it
+    if (vassal.onDemand) command.stdin = vassal.onDemand.handle.fd;
     // vassals-start-hook and as-vassal run in the vassal's own process (src/emperor/as-vassal.ts)
     const asVassal = asVassalValue(this.config, vassal.file.name, vassal.file.dir);
     if (asVassal !== undefined) command.env[AS_VASSAL_ENV] = asVassal;
@@ -445,6 +497,7 @@ export class Emperor {
       await Promise.all([...this.stopHooks]);
       for (const [signal, handler] of this.signals.splice(0)) process.off(signal, handler);
       this.stats?.close();
+      for (const vassal of this.byId.values()) vassal.onDemand?.close();
       for (const monitor of this.monitors) monitor.close?.();
       const pidfile = this.config.value('emperor-pidfile');
       if (pidfile) rmSync(pidfile, { force: true });

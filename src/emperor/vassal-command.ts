@@ -28,6 +28,8 @@ export interface VassalCommand {
   /** The Emperor's fds the vassal inherits as 3, 4...; its emperor fd comes right after them. */
   readonly inherit: readonly number[];
   readonly emperorFd: number;
+  /** An on-demand vassal's listening socket, its fd 0 (else /dev/null). */
+  stdin?: number;
 }
 
 /** Variables of the Emperor's own plumbing that a vassal must not inherit. */

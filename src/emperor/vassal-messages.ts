@@ -33,6 +33,10 @@ export const FROM_VASSAL_HANDLERS: Readonly<Record<FromVassal, Handler>> = {
   'config-request': (e, v) =>
     e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`),
   'voluntary-shutdown': (e, v, slot) => {
+    if (v.onDemand) {
+      e.backToOnDemand(v, slot);
+      return;
+    }
     e.log(`[emperor] vassal ${v.file.name} asked to shut down: stopped until its config changes`);
     v.idle = true;
     e.supervisor.dismiss(slot);

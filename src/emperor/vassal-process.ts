@@ -45,8 +45,8 @@ export class VassalProcess extends EventEmitter implements ChildProcessLike {
     this.child = spawn(command.file, command.args, {
       cwd: command.cwd,
       env: command.env,
-      // uWSGI: stdin is /dev/null, the log is the Emperor's, the emperor fd is the pair's end
-      stdio: ['ignore', log, log, ...command.inherit, 'pipe'],
+      // uWSGI: stdin is /dev/null (an on-demand vassal's socket), the log is the Emperor's, the emperor fd is the pair's end
+      stdio: [command.stdin ?? 'ignore', log, log, ...command.inherit, 'pipe'],
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
