@@ -359,6 +359,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'emperor-on-demand-extension',
   'emperor-on-demand-directory',
   'emperor-on-demand-exec',
+  'emperor-magic-exec',
   // accepted with nothing to do on Node (README: "Options that mean nothing on Node")
   'lazy-apps',
   'lazy',

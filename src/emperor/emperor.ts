@@ -12,11 +12,13 @@ import { type HookPlan, hookPlan } from '../hooks/hook-plan.js';
 import { HookFailed, runHooks } from '../hooks/run-hooks.js';
 import { createLogSink } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
+import type { MasterFifo } from '../master/fifo.js';
 import { type Slot, Supervisor } from '../master/supervisor/supervisor.js';
 import { type SdNotifier, sdNotifier } from '../os/sd-notify.js';
 import { watchdogEveryMs } from '../os/sd-watchdog.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { AS_VASSAL_ENV, asVassalValue, vassalHookLines, vassalHookResult } from './as-vassal.js';
+import { emperorFifo } from './emperor-fifo.js';
 import { EMPEROR_SIGNALS } from './emperor-signals.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
@@ -52,6 +54,7 @@ export class Emperor {
   private nextId = 1;
   private timers: NodeJS.Timeout[] = [];
   private stats: StatsServer | undefined;
+  private fifo: MasterFifo | undefined;
   private stopping: Promise<void> | undefined;
   private finish: (code: number) => void = () => {};
   private readonly signals: Array<readonly [NodeJS.Signals, () => void]> = [];
@@ -125,6 +128,10 @@ export class Emperor {
       await this.stats.start();
     }
     this.installSignals();
+    this.fifo = emperorFifo(
+      this,
+      c.all('master-fifo').map((o) => o.value),
+    );
     // uWSGI runs emperor-start once the Emperor is up, before its first scan; a failure is FATAL
     if (!(await this.runHooks('emperor-start'))) {
       await this.stop();
@@ -497,6 +504,9 @@ export class Emperor {
       await Promise.all([...this.stopHooks]);
       for (const [signal, handler] of this.signals.splice(0)) process.off(signal, handler);
       this.stats?.close();
+      this.fifo?.close();
+      if (this.fifo && this.config.value('vacuum'))
+        for (const f of this.fifo.files) rmSync(f, { force: true });
       for (const vassal of this.byId.values()) vassal.onDemand?.close();
       for (const monitor of this.monitors) monitor.close?.();
       const pidfile = this.config.value('emperor-pidfile');

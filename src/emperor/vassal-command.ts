@@ -3,6 +3,7 @@
 // environment with UWSGI_EMPEROR_FD set, UWSGI_RELOADS and NOTIFY_SOCKET removed and every
 // UWSGI_VASSAL_<NAME> renamed to UWSGI_<NAME> (an option for the vassal).
 
+import { statSync } from 'node:fs';
 import type { Config } from '../config/resolve.js';
 import type { VassalOwner } from './tyrant.js';
 import type { VassalFile } from './vassal-file.js';
@@ -67,6 +68,20 @@ function templates(config: Config): { before: string[]; after: string[] } {
   };
 }
 
+/**
+ * `emperor-magic-exec`: an executable config is run and its output is the config (`exec://`).
+ * uWSGI 2.0.21 passes `exec://NAME`, which its shell looks up in PATH (not found unless `.` is
+ * there: test/fixtures/emperor-magic-exec/); the absolute path here runs the file itself.
+ */
+function configSource(config: Config, file: VassalFile): string {
+  if (config.value('emperor-magic-exec') !== true) return file.path;
+  try {
+    return (statSync(file.path).mode & 0o111) !== 0 ? `exec://${file.path}` : file.path;
+  } catch {
+    return file.path;
+  }
+}
+
 /** The command of vassal `file` under this Emperor. */
 export function vassalCommand(
   config: Config,
@@ -75,7 +90,7 @@ export function vassalCommand(
   activated: readonly number[],
 ): VassalCommand {
   const { before, after } = templates(config);
-  const own = [...before, file.flag, file.path, ...after];
+  const own = [...before, file.flag, configSource(config, file), ...after];
   const wrapper = config.value('emperor-wrapper');
   // without a wrapper the vassal is this same uwsgi-ts, run by this same Node
   const run = wrapper ? [wrapper] : [process.execPath, process.argv[1] ?? 'uwsgi-ts'];
