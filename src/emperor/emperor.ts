@@ -402,6 +402,7 @@ export class Emperor {
         `[emperor] cannot run vassal ${vassal.file.name}: ${err.message}${err.code ? ` [${err.code}]` : ''}`,
       ),
     );
+    if (vassal.file.config !== undefined) proc.pushConfig(vassal.file.config);
     if (proc.pid !== undefined) this.asEmperor(vassal.file.name, proc.pid, owner);
     proc.on('exit', () => this.stopHook(vassal));
     // registered before the supervisor's own listener: an exiled vassal is not respawned

@@ -29,6 +29,8 @@ export interface VassalCommand {
   /** The Emperor's fds the vassal inherits as 3, 4...; its emperor fd comes right after them. */
   readonly inherit: readonly number[];
   readonly emperorFd: number;
+  /** UWSGI_EMPEROR_FD_CONFIG: the config pipe's fd, right after the emperor fd (pushed configs). */
+  readonly configFd: number | undefined;
   /** An on-demand vassal's listening socket, its fd 0 (else /dev/null). */
   stdin?: number;
 }
@@ -74,6 +76,8 @@ function templates(config: Config): { before: string[]; after: string[] } {
  * there: test/fixtures/emperor-magic-exec/); the absolute path here runs the file itself.
  */
 function configSource(config: Config, file: VassalFile): string {
+  // a config the monitor holds comes over the config pipe (src/emperor/config-pipe.ts)
+  if (file.config !== undefined) return `emperor://${file.name}`;
   if (config.value('emperor-magic-exec') !== true) return file.path;
   try {
     return (statSync(file.path).mode & 0o111) !== 0 ? `exec://${file.path}` : file.path;
@@ -100,12 +104,17 @@ export function vassalCommand(
     owner?.initgroups === true
       ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups', '--', ...run]
       : run;
+  const emperorFd = 3 + activated.length;
+  const env = vassalEnv(process.env, emperorFd, activated.length);
+  const configFd = file.config !== undefined ? emperorFd + 1 : undefined;
+  if (configFd !== undefined) env['UWSGI_EMPEROR_FD_CONFIG'] = String(configFd);
   return {
     file: command ?? process.execPath,
     args: [...prefix, ...own],
     cwd: file.dir,
-    env: vassalEnv(process.env, 3 + activated.length, activated.length),
+    env,
     inherit: activated,
-    emperorFd: 3 + activated.length,
+    emperorFd,
+    configFd,
   };
 }

@@ -4,6 +4,7 @@
 import type { Slot } from '../master/supervisor/supervisor.js';
 import type { Emperor } from './emperor.js';
 import type { FromVassal } from './emperor-messages.js';
+import { VassalProcess } from './vassal-process.js';
 import type { Vassal, VassalMeta } from './vassal-state.js';
 
 type Handler = (emperor: Emperor, vassal: Vassal, slot: Slot<VassalMeta>) => void;
@@ -30,8 +31,13 @@ export const FROM_VASSAL_HANDLERS: Readonly<Record<FromVassal, Handler>> = {
   heartbeat: (_e, _v, slot) => {
     slot.meta.lastHeartbeat = Date.now();
   },
-  'config-request': (e, v) =>
-    e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`),
+  // a reloading vassal of a monitor that holds configs asks for its (maybe new) config again
+  'config-request': (e, v, slot) => {
+    const config = v.file.config;
+    if (config !== undefined && slot.proc instanceof VassalProcess) slot.proc.pushConfig(config);
+    else
+      e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`);
+  },
   'voluntary-shutdown': (e, v, slot) => {
     if (v.onDemand) {
       e.backToOnDemand(v, slot);
