@@ -138,6 +138,33 @@ test('emperor-on-demand-directory and emperor-on-demand-exec name the socket; a 
   assert.equal(await body(eSocket, 20_000), 'D');
 });
 
+test('a TCP on-demand socket: the vassal inherits it as socket 0 (TCP address)', {
+  timeout: 60_000,
+}, async (t) => {
+  const dir = emperorDir();
+  const port = await freePort();
+  dir.app('t', 'T over TCP');
+  writeFileSync(
+    join(dir.vassals, 't.ini'),
+    `[uwsgi]\nprotocol = http\napp = ${join(dir.root, 't.mjs')}\nmaster = true\nprocesses = 1\n`,
+  );
+  writeFileSync(join(dir.vassals, 't.ini.socket'), `127.0.0.1:${port}\n`);
+  const emperor = await startEmperor(dir, ['--emperor-on-demand-extension', '.socket']);
+  t.after(async () => {
+    await emperor.close();
+    dir.cleanup();
+  });
+  await emperor.waitFor(/"on demand" instance detected/, 10_000);
+  assert.ok(emperor.log().includes(waiting('t.ini', `127.0.0.1:${port}`, false)));
+  assert.ok(!/starting vassal t\.ini/.test(emperor.log()));
+  const got = await httpGet(port, '/', 20_000);
+  assert.equal(got.body, 'T over TCP');
+  assert.match(
+    emperor.log(),
+    new RegExp(`uwsgi socket 0 inherited TCP address 127\\.0\\.0\\.1:${port} fd 0`),
+  );
+});
+
 test('the uwsgi-ts Emperor starts a uWSGI 2.0.21 vassal on demand', {
   skip: uwsgiPython,
   timeout: 60_000,
