@@ -494,7 +494,9 @@ export class Emperor {
     this.sd?.notify('STOPPING=1', 'STATUS=The Emperor is stopping its vassals');
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    const mercyMs = (this.config.value('reload-mercy') ?? 30) * 1000;
+    // reload-mercy's default is 0 ("none set"): the Emperor then waits 30 s (reference §6.3); a
+    // 0 here made the NO MERCY timer fire at once (and Node 24 warn of a negative timeout)
+    const mercyMs = (this.config.value('reload-mercy') || 30) * 1000;
     const late = setTimeout(() => {
       for (const slot of this.supervisor.slots())
         this.log(`[emperor] NO MERCY for vassal ${this.byId.get(slot.id)?.file.name ?? slot.id} !!!`);

@@ -74,4 +74,6 @@ test('FIFO E and SIGWINCH rescan now; emperor-magic-exec runs an executable conf
   writeFileSync(fifo, 'q');
   await until(() => emperor.proc.exitCode !== null, 40_000, 'the Emperor to stop');
   assert.match(emperor.log(), /The Emperor is buried\./);
+  // reload-mercy unset: the Emperor gives its vassals 30 s, not 0 (no NO MERCY at once)
+  assert.doesNotMatch(emperor.log(), /NO MERCY/);
 });
