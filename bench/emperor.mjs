@@ -98,6 +98,8 @@ export async function benchEmperor(count = 50, limitMs = 60_000) {
   const rows = [];
   for (const [name, c] of Object.entries(CONTENDERS)) {
     if (c.available && !c.available()) continue;
+    // BENCH_EMPEROR_ONLY=uwsgi-ts: one contender (a before/after comparison of one side)
+    if (process.env['BENCH_EMPEROR_ONLY'] && name !== process.env['BENCH_EMPEROR_ONLY']) continue;
     const root = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-emperor-'));
     const vassals = join(root, 'vassals');
     mkdirSync(vassals);

@@ -10,6 +10,7 @@ import { BUILT_IN_PLUGINS, pluginNames } from '../config/plugins.js';
 import type { Config } from '../config/resolve.js';
 import { resolveConfig } from '../config/resolve.js';
 import { runAsVassal } from '../emperor/as-vassal.js';
+import { emperorJitOff, emperorOnCommandLine } from '../emperor/emperor-jit.js';
 import { isUwsgiError, UwsgiError } from '../errors.js';
 import { isUdpLogto, openLogto } from '../logging/log-config.js';
 import { openLogFile } from '../logging/log-targets.js';
@@ -81,6 +82,7 @@ async function serve(config: Config, argv: readonly string[]): Promise<number> {
     const logPath = logto !== undefined && !isUdpLogto(logto) && logFd !== 2 ? logto : undefined;
     // loaded on demand: an Emperor needs none of the instance's modules, a vassal none of its
     // (the Emperor's RSS is a benchmark of issue 17)
+    emperorJitOff();
     const { Emperor } = await import('../emperor/emperor.js');
     return await new Emperor({ config, logFd, logPath }).run();
   }
@@ -109,6 +111,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(meta());
     return 0;
   }
+  // an Emperor by its command line: no optimizing JIT from the start (src/emperor/emperor-jit.ts)
+  if (emperorOnCommandLine(argv)) emperorJitOff();
   // a vassal runs its Emperor's vassals-start-hook and as-vassal hooks before its config is read
   const asVassal = await runAsVassal(process.env);
   if (asVassal !== undefined) return asVassal;

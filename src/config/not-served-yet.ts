@@ -60,6 +60,19 @@ export const NOT_SERVED_YET = {
     plugins: ['rawrouter', 'sslrouter', 'corerouter'],
     appExtensions: [],
   },
+  // broodlord mode: the Emperor answers a vassal's SOS (byte 30) with a `NAME:zerg` vassal that
+  // takes the overloaded vassal's listening sockets from its zerg server, passed as descriptors
+  // over a unix socket (SCM_RIGHTS). Node sends descriptors only over its own parent-child IPC
+  // channel, never to an unrelated process, so a zerg cannot be done without a native addon.
+  broodlord: {
+    capability: "broodlord mode (zerg vassals taking an overloaded vassal's sockets)",
+    instead: 'give the vassal cheaper = N (workers added under load, README "Operations") or more processes',
+    subsystems: [],
+    options: ['vassal-sos', 'vassal-sos-backlog', 'emperor-broodlord'],
+    insteadFor: {},
+    plugins: [],
+    appExtensions: [],
+  },
   // this row stays: uwsgi-ts builds every plugin it has in and loads no shared objects
   'plugin-files': {
     capability: 'loading uWSGI plugins from .so files',

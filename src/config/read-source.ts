@@ -1,10 +1,12 @@
-// Reads what a config path or an @() names: a plain file, `-` (stdin), `fd://N`, `exec://cmd`.
+// Reads what a config path or an @() names: a plain file, `-` (stdin), `fd://N`, `exec://cmd`,
+// `emperor://NAME` (the config an Emperor pushed).
 // uWSGI's readable schemes are in reference §3.5; the ones that only make sense inside a C binary
 // (`sym://`, `call://`, `data://`) are refused by name.
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readEmperorConfig } from '../emperor/config-pipe.js';
 import { UwsgiError } from '../errors.js';
 
 const UNSUPPORTED_SCHEMES = [
@@ -13,7 +15,6 @@ const UNSUPPORTED_SCHEMES = [
   'callint://',
   'data://',
   'section://',
-  'emperor://',
   'http://',
   'https://',
 ];
@@ -37,6 +38,8 @@ export function readSource(source: string, cwd: string): string {
       if (run.status !== 0) throw new Error(`command exited with status ${run.status ?? run.signal}`);
       return run.stdout;
     }
+    // a vassal whose Emperor pushes its config (src/emperor/config-pipe.ts)
+    if (source.startsWith('emperor://')) return readEmperorConfig(process.env);
     const scheme = UNSUPPORTED_SCHEMES.find((s) => source.startsWith(s));
     if (scheme) throw new Error(`the ${scheme} scheme is not supported by uwsgi-ts`);
     return readFileSync(resolve(cwd, source), 'utf8');

@@ -355,6 +355,11 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'emperor-tyrant',
   'emperor-tyrant-nofollow',
   'emperor-tyrant-initgroups',
+  // on-demand vassals (src/emperor/on-demand.ts)
+  'emperor-on-demand-extension',
+  'emperor-on-demand-directory',
+  'emperor-on-demand-exec',
+  'emperor-magic-exec',
   // accepted with nothing to do on Node (README: "Options that mean nothing on Node")
   'lazy-apps',
   'lazy',

@@ -51,7 +51,8 @@ export function emperorStats(input: EmperorStatsInput): StatsObject {
       last_run: sec(v.lastRun),
       cursed: v.removing ? 1 : 0,
       zerg: 0,
-      on_demand: 0,
+      // uWSGI lists the on-demand socket name here ("" for a normal vassal)
+      on_demand: v.onDemand?.name ?? '',
       uid: v.file.uid,
       gid: v.file.gid,
       monitor: v.file.monitor,

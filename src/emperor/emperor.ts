@@ -12,14 +12,17 @@ import { type HookPlan, hookPlan } from '../hooks/hook-plan.js';
 import { HookFailed, runHooks } from '../hooks/run-hooks.js';
 import { createLogSink } from '../logging/log-config.js';
 import type { LogSink } from '../logging/log-sink.js';
+import type { MasterFifo } from '../master/fifo.js';
 import { type Slot, Supervisor } from '../master/supervisor/supervisor.js';
 import { type SdNotifier, sdNotifier } from '../os/sd-notify.js';
 import { watchdogEveryMs } from '../os/sd-watchdog.js';
 import { StatsServer } from '../stats/stats-server.js';
 import { AS_VASSAL_ENV, asVassalValue, vassalHookLines, vassalHookResult } from './as-vassal.js';
+import { emperorFifo } from './emperor-fifo.js';
 import { EMPEROR_SIGNALS } from './emperor-signals.js';
 import { emperorStats } from './emperor-stats.js';
 import { type Monitor, openMonitor } from './monitors.js';
+import { OnDemandSocket, onDemandConfigured, onDemandSocketName, waitingLine } from './on-demand.js';
 import { type VassalOwner, vassalOwner } from './tyrant.js';
 import { activatedSockets, vassalCommand } from './vassal-command.js';
 import type { VassalFile } from './vassal-file.js';
@@ -37,9 +40,6 @@ export interface EmperorOptions {
 /** Options uWSGI has for the Emperor that uwsgi-ts refuses by name, with what to do instead. */
 const REFUSED: ReadonlyArray<readonly [Parameters<Config['value']>[0], string]> = [
   ['emperor-broodlord', 'zerg mode does not exist on Node (a process cannot pass its workers); use cheaper'],
-  ['emperor-on-demand-extension', 'on-demand vassals are not served yet; use systemd socket activation'],
-  ['emperor-on-demand-directory', 'on-demand vassals are not served yet; use systemd socket activation'],
-  ['emperor-on-demand-exec', 'on-demand vassals are not served yet; use systemd socket activation'],
 ];
 
 export class Emperor {
@@ -54,6 +54,7 @@ export class Emperor {
   private nextId = 1;
   private timers: NodeJS.Timeout[] = [];
   private stats: StatsServer | undefined;
+  private fifo: MasterFifo | undefined;
   private stopping: Promise<void> | undefined;
   private finish: (code: number) => void = () => {};
   private readonly signals: Array<readonly [NodeJS.Signals, () => void]> = [];
@@ -127,6 +128,10 @@ export class Emperor {
       await this.stats.start();
     }
     this.installSignals();
+    this.fifo = emperorFifo(
+      this,
+      c.all('master-fifo').map((o) => o.value),
+    );
     // uWSGI runs emperor-start once the Emperor is up, before its first scan; a failure is FATAL
     if (!(await this.runHooks('emperor-start'))) {
       await this.stop();
@@ -259,6 +264,8 @@ export class Emperor {
       }
       owner = result;
     }
+    const onDemand = this.onDemandSocket(file);
+    if (onDemand === null) return;
     const id = this.nextId++;
     const now = Date.now();
     const vassal: Vassal = {
@@ -272,12 +279,60 @@ export class Emperor {
       lastReady: 0,
       lastAccepting: 0,
       lastLoyal: 0,
+      ...(onDemand ? { onDemand } : {}),
     };
     this.byName.set(file.name, vassal);
     this.byId.set(id, vassal);
     if (owner) this.owners.set(id, owner);
+    if (onDemand) {
+      this.waitOnDemand(vassal, false);
+      return;
+    }
     this.supervisor.active.add(id);
     this.supervisor.spawn(id, this.supervisor.generation, false);
+  }
+
+  /**
+   * The socket an on-demand vassal waits on, bound now; undefined for a normal vassal, null when
+   * its socket cannot be had (logged once per mtime; the next scans try again).
+   */
+  private onDemandSocket(file: VassalFile): OnDemandSocket | undefined | null {
+    if (!onDemandConfigured(this.config)) return undefined;
+    try {
+      const name = onDemandSocketName(this.config, file);
+      if (name === undefined) return undefined;
+      return new OnDemandSocket(name, this.config.value('listen') ?? 100, `on-demand socket of ${file.name}`);
+    } catch (err) {
+      const key = `on-demand:${file.path}:${file.mtimeMs}`;
+      if (!this.refused.has(key)) {
+        this.refused.add(key);
+        this.log(
+          `[emperor] cannot run vassal ${file.name} on demand: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      return null;
+    }
+  }
+
+  /** An on-demand vassal with nothing running: the first connection on its socket starts it. */
+  private waitOnDemand(vassal: Vassal, again: boolean): void {
+    const socket = vassal.onDemand;
+    if (!socket || vassal.removing || this.stopping) return;
+    vassal.waiting = true;
+    this.log(waitingLine(vassal.file.name, socket.name, again));
+    socket.waitForConnection(() => {
+      if (vassal.removing || this.stopping) return;
+      vassal.waiting = false;
+      this.supervisor.active.add(vassal.id);
+      this.supervisor.spawn(vassal.id, this.supervisor.generation, false);
+    });
+  }
+
+  /** Byte 22 from an on-demand vassal (die-on-idle): stop it and wait on its socket again. */
+  backToOnDemand(vassal: Vassal, slot: Slot<VassalMeta>): void {
+    this.log(`[emperor] bringing back instance ${vassal.file.name} to on-demand mode`);
+    slot.proc.on('exit', () => setImmediate(() => this.waitOnDemand(vassal, true)));
+    this.supervisor.dismiss(slot);
   }
 
   private slotOf(vassal: Vassal): Slot<VassalMeta> | undefined {
@@ -305,6 +360,8 @@ export class Emperor {
   private remove(vassal: Vassal, why: string): void {
     this.byName.delete(vassal.file.name);
     vassal.removing = true;
+    // the socket goes with its vassal (uWSGI 2.0.21 leaves the file: README)
+    vassal.onDemand?.close();
     const slot = this.slotOf(vassal);
     const forget = () => {
       this.byId.delete(vassal.id);
@@ -328,6 +385,8 @@ export class Emperor {
     vassal.lastRun = Date.now();
     const owner = this.owners.get(id);
     const command = vassalCommand(this.config, vassal.file, owner, this.activated);
+    // on demand: the socket is the vassal's fd 0, as uWSGI's Emperor gives it
+    if (vassal.onDemand) command.stdin = vassal.onDemand.handle.fd;
     // vassals-start-hook and as-vassal run in the vassal's own process (src/emperor/as-vassal.ts)
     const asVassal = asVassalValue(this.config, vassal.file.name, vassal.file.dir);
     if (asVassal !== undefined) command.env[AS_VASSAL_ENV] = asVassal;
@@ -343,6 +402,7 @@ export class Emperor {
         `[emperor] cannot run vassal ${vassal.file.name}: ${err.message}${err.code ? ` [${err.code}]` : ''}`,
       ),
     );
+    if (vassal.file.config !== undefined) proc.pushConfig(vassal.file.config);
     if (proc.pid !== undefined) this.asEmperor(vassal.file.name, proc.pid, owner);
     proc.on('exit', () => this.stopHook(vassal));
     // registered before the supervisor's own listener: an exiled vassal is not respawned
@@ -434,7 +494,9 @@ export class Emperor {
     this.sd?.notify('STOPPING=1', 'STATUS=The Emperor is stopping its vassals');
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    const mercyMs = (this.config.value('reload-mercy') ?? 30) * 1000;
+    // reload-mercy's default is 0 ("none set"): the Emperor then waits 30 s (reference §6.3); a
+    // 0 here made the NO MERCY timer fire at once (and Node 24 warn of a negative timeout)
+    const mercyMs = (this.config.value('reload-mercy') || 30) * 1000;
     const late = setTimeout(() => {
       for (const slot of this.supervisor.slots())
         this.log(`[emperor] NO MERCY for vassal ${this.byId.get(slot.id)?.file.name ?? slot.id} !!!`);
@@ -445,6 +507,10 @@ export class Emperor {
       await Promise.all([...this.stopHooks]);
       for (const [signal, handler] of this.signals.splice(0)) process.off(signal, handler);
       this.stats?.close();
+      this.fifo?.close();
+      if (this.fifo && this.config.value('vacuum'))
+        for (const f of this.fifo.files) rmSync(f, { force: true });
+      for (const vassal of this.byId.values()) vassal.onDemand?.close();
       for (const monitor of this.monitors) monitor.close?.();
       const pidfile = this.config.value('emperor-pidfile');
       if (pidfile) rmSync(pidfile, { force: true });

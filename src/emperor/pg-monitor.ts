@@ -2,7 +2,8 @@
 // the rows of a PostgreSQL query, polled every emperor-freq: name, config, ts, and optionally uid
 // and gid (tyrant mode). Each row is written to a file in the Emperor's own directory (its mtime
 // is the row's ts), so a row appearing, changing or going is a vassal starting, reloading or
-// stopping through the same path as a directory's files. A failed query keeps the vassals as they
+// stopping through the same path as a directory's files; the vassal itself gets the config over
+// UWSGI_EMPEROR_FD_CONFIG (`--ini emperor://NAME`), as uWSGI's emperor_pg vassals do. A failed query keeps the vassals as they
 // are: a database blip must not stop every app.
 
 import { chownSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -86,7 +87,10 @@ export function pgMonitor(arg: string, rules: ScanRules, log: (line: string) => 
     utimesSync(path, time, time);
     if (uid !== undefined && uid !== null && gid !== undefined && gid !== null)
       chownSync(path, Number(uid), Number(gid));
-    return vassalFile(path, source, rules);
+    const found = vassalFile(path, source, rules);
+    // the vassal gets the row's config through the config pipe (src/emperor/config-pipe.ts); the
+    // file keeps the row's ts as its mtime and the row's owner for tyrant mode
+    return found ? { ...found, config: text } : undefined;
   };
 
   return {

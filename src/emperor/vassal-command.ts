@@ -3,6 +3,7 @@
 // environment with UWSGI_EMPEROR_FD set, UWSGI_RELOADS and NOTIFY_SOCKET removed and every
 // UWSGI_VASSAL_<NAME> renamed to UWSGI_<NAME> (an option for the vassal).
 
+import { statSync } from 'node:fs';
 import type { Config } from '../config/resolve.js';
 import type { VassalOwner } from './tyrant.js';
 import type { VassalFile } from './vassal-file.js';
@@ -28,6 +29,10 @@ export interface VassalCommand {
   /** The Emperor's fds the vassal inherits as 3, 4...; its emperor fd comes right after them. */
   readonly inherit: readonly number[];
   readonly emperorFd: number;
+  /** UWSGI_EMPEROR_FD_CONFIG: the config pipe's fd, right after the emperor fd (pushed configs). */
+  readonly configFd: number | undefined;
+  /** An on-demand vassal's listening socket, its fd 0 (else /dev/null). */
+  stdin?: number;
 }
 
 /** Variables of the Emperor's own plumbing that a vassal must not inherit. */
@@ -65,6 +70,22 @@ function templates(config: Config): { before: string[]; after: string[] } {
   };
 }
 
+/**
+ * `emperor-magic-exec`: an executable config is run and its output is the config (`exec://`).
+ * uWSGI 2.0.21 passes `exec://NAME`, which its shell looks up in PATH (not found unless `.` is
+ * there: test/fixtures/emperor-magic-exec/); the absolute path here runs the file itself.
+ */
+function configSource(config: Config, file: VassalFile): string {
+  // a config the monitor holds comes over the config pipe (src/emperor/config-pipe.ts)
+  if (file.config !== undefined) return `emperor://${file.name}`;
+  if (config.value('emperor-magic-exec') !== true) return file.path;
+  try {
+    return (statSync(file.path).mode & 0o111) !== 0 ? `exec://${file.path}` : file.path;
+  } catch {
+    return file.path;
+  }
+}
+
 /** The command of vassal `file` under this Emperor. */
 export function vassalCommand(
   config: Config,
@@ -73,7 +94,7 @@ export function vassalCommand(
   activated: readonly number[],
 ): VassalCommand {
   const { before, after } = templates(config);
-  const own = [...before, file.flag, file.path, ...after];
+  const own = [...before, file.flag, configSource(config, file), ...after];
   const wrapper = config.value('emperor-wrapper');
   // without a wrapper the vassal is this same uwsgi-ts, run by this same Node
   const run = wrapper ? [wrapper] : [process.execPath, process.argv[1] ?? 'uwsgi-ts'];
@@ -83,12 +104,17 @@ export function vassalCommand(
     owner?.initgroups === true
       ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups', '--', ...run]
       : run;
+  const emperorFd = 3 + activated.length;
+  const env = vassalEnv(process.env, emperorFd, activated.length);
+  const configFd = file.config !== undefined ? emperorFd + 1 : undefined;
+  if (configFd !== undefined) env['UWSGI_EMPEROR_FD_CONFIG'] = String(configFd);
   return {
     file: command ?? process.execPath,
     args: [...prefix, ...own],
     cwd: file.dir,
-    env: vassalEnv(process.env, 3 + activated.length, activated.length),
+    env,
     inherit: activated,
-    emperorFd: 3 + activated.length,
+    emperorFd,
+    configFd,
   };
 }

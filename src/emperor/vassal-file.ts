@@ -18,6 +18,8 @@ export interface VassalFile {
   readonly gid: number;
   /** The monitor that found it (emperor-stats `monitor`). */
   readonly monitor: string;
+  /** The config text when the monitor holds it (pg://): pushed over UWSGI_EMPEROR_FD_CONFIG. */
+  readonly config?: string;
 }
 
 /** uWSGI's valid vassal extensions and the flag each is loaded with. */

@@ -4,6 +4,7 @@
 import type { Slot } from '../master/supervisor/supervisor.js';
 import type { Emperor } from './emperor.js';
 import type { FromVassal } from './emperor-messages.js';
+import { VassalProcess } from './vassal-process.js';
 import type { Vassal, VassalMeta } from './vassal-state.js';
 
 type Handler = (emperor: Emperor, vassal: Vassal, slot: Slot<VassalMeta>) => void;
@@ -30,9 +31,18 @@ export const FROM_VASSAL_HANDLERS: Readonly<Record<FromVassal, Handler>> = {
   heartbeat: (_e, _v, slot) => {
     slot.meta.lastHeartbeat = Date.now();
   },
-  'config-request': (e, v) =>
-    e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`),
+  // a reloading vassal of a monitor that holds configs asks for its (maybe new) config again
+  'config-request': (e, v, slot) => {
+    const config = v.file.config;
+    if (config !== undefined && slot.proc instanceof VassalProcess) slot.proc.pushConfig(config);
+    else
+      e.log(`[emperor] vassal ${v.file.name} asked for its config: it reads its own file (no config pipe)`);
+  },
   'voluntary-shutdown': (e, v, slot) => {
+    if (v.onDemand) {
+      e.backToOnDemand(v, slot);
+      return;
+    }
     e.log(`[emperor] vassal ${v.file.name} asked to shut down: stopped until its config changes`);
     v.idle = true;
     e.supervisor.dismiss(slot);

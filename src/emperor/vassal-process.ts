@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { ChildProcessLike } from '../master/supervisor/child.js';
+import { encodeConfigPacket } from './config-pipe.js';
 import { decodeFromVassal, encodeToVassal, type FromVassal, type ToVassal } from './emperor-messages.js';
 import type { VassalCommand } from './vassal-command.js';
 
@@ -36,6 +37,7 @@ export class VassalProcess extends EventEmitter implements ChildProcessLike {
   readonly pid: number | undefined;
   private readonly child: ChildProcess;
   private readonly link: (Readable & Writable) | undefined;
+  private readonly configLink: (Readable & Writable) | undefined;
   private open = true;
 
   constructor(private readonly options: SpawnVassalOptions) {
@@ -45,13 +47,25 @@ export class VassalProcess extends EventEmitter implements ChildProcessLike {
     this.child = spawn(command.file, command.args, {
       cwd: command.cwd,
       env: command.env,
-      // uWSGI: stdin is /dev/null, the log is the Emperor's, the emperor fd is the pair's end
-      stdio: ['ignore', log, log, ...command.inherit, 'pipe'],
+      // uWSGI: stdin is /dev/null (an on-demand vassal's socket), the log is the Emperor's, the emperor fd is the pair's end
+      stdio: [
+        command.stdin ?? 'ignore',
+        log,
+        log,
+        ...command.inherit,
+        'pipe',
+        ...(command.configFd !== undefined ? ['pipe' as const] : []),
+      ],
       ...(options.uid !== undefined ? { uid: options.uid } : {}),
       ...(options.gid !== undefined ? { gid: options.gid } : {}),
     });
     this.pid = this.child.pid;
     this.link = this.child.stdio[command.emperorFd] as (Readable & Writable) | undefined;
+    if (command.configFd !== undefined) {
+      this.configLink = this.child.stdio[command.configFd] as (Readable & Writable) | undefined;
+      // a vassal gone mid-write: its exit is what counts
+      this.configLink?.on('error', () => {});
+    }
     this.link?.on('data', (chunk: Buffer) => {
       for (const t of decodeFromVassal(chunk)) this.emit('message', { t } satisfies VassalMessage);
     });
@@ -88,6 +102,11 @@ export class VassalProcess extends EventEmitter implements ChildProcessLike {
     if (!toBytes || !this.open || !this.link) return false;
     this.link.write(encodeToVassal(toBytes(this.options.gracefulStop)), (err) => callback?.(err ?? null));
     return true;
+  }
+
+  /** UWSGI_EMPEROR_FD_CONFIG: pushes the vassal its config (at the spawn, and when it asks). */
+  pushConfig(config: string): void {
+    if (this.configLink && !this.configLink.destroyed) this.configLink.write(encodeConfigPacket(config));
   }
 
   kill(signal: NodeJS.Signals): boolean {

@@ -2,6 +2,7 @@
 // per running process what it has told the Emperor (spawned, accepting, loyal, heartbeat), as
 // emperor-stats lists them (reference §6.3 "Emperor stats").
 
+import type { OnDemandSocket } from './on-demand.js';
 import type { VassalFile } from './vassal-file.js';
 
 export interface Vassal {
@@ -19,6 +20,10 @@ export interface Vassal {
   lastReady: number;
   lastAccepting: number;
   lastLoyal: number;
+  /** An on-demand vassal: the socket the Emperor holds for it (src/emperor/on-demand.ts). */
+  onDemand?: OnDemandSocket;
+  /** On demand and not running: waiting for a connection on its socket. */
+  waiting?: boolean;
 }
 
 /** Per process of a vassal: the supervisor's slot meta. */
@@ -41,6 +46,7 @@ export const freshMeta = (): VassalMeta => ({
 export function vassalStatus(v: Vassal, meta: VassalMeta | undefined): string {
   if (v.removing) return 'stopping';
   if (v.idle) return 'idle';
+  if (v.waiting) return 'on-demand';
   if (!meta) return 'throttled';
   if (meta.loyal) return 'loyal';
   if (meta.accepting) return 'accepting';

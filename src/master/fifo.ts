@@ -21,6 +21,8 @@ export interface FifoActions {
   /** Cheaper: one worker more / fewer. */
   cheaperIncrease(): void;
   cheaperDecrease(): void;
+  /** `E`: an Emperor rescans its monitors now (only the Emperor has it). */
+  emperorRescan?(): void;
   log(line: string): void;
 }
 
@@ -50,7 +52,10 @@ export const FIFO_COMMANDS: Readonly<Record<string, Command>> = {
   p: unsupported('pause (p)'),
   S: unsupported('subscriptions (S)'),
   B: unsupported('emperor reinforcements (B)'),
-  E: unsupported('emperor rescan (E)'),
+  E: (a) =>
+    a.emperorRescan
+      ? a.emperorRescan()
+      : a.log('master fifo: E rescans an Emperor: this instance is not one'),
   f: unsupported('re-forking the master (f)'),
   ...Object.fromEntries(
     Array.from({ length: 10 }, (_, n): [string, Command] => [String(n), (_a, fifo) => fifo.activate(n)]),

@@ -5,6 +5,7 @@
 import type { Alarms } from '../alarm/alarms.js';
 import type { Config } from '../config/resolve.js';
 import type { DaemonPool } from '../daemon/daemon-pool.js';
+import type { FromVassal } from '../emperor/emperor-messages.js';
 import type { LogSink } from '../logging/log-sink.js';
 import type { MasterMetrics } from '../metrics/master-metrics.js';
 import type { MulePool } from '../mule/mule-pool.js';
@@ -33,8 +34,8 @@ export interface Provided {
   mules: MulePool;
   spoolers: SpoolerPool;
   daemons: DaemonPool;
-  /** This instance is a vassal: the fd its Emperor gave it. */
-  emperor: { readonly fd: number };
+  /** This instance is a vassal: the fd its Emperor gave it, and a way to send it a byte. */
+  emperor: { readonly fd: number; tell(message: FromVassal): void };
 }
 
 export interface MasterContext {

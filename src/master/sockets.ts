@@ -5,11 +5,12 @@ import { formatOrigin } from '../config/entry.js';
 import { findOption } from '../config/option-registry.js';
 import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
-import { parseAddress } from '../net/address.js';
+import { parseAddress, type SocketAddress } from '../net/address.js';
 import { type BoundSocket, bindSocket, type SocketRequest } from '../net/bind.js';
 import { listenEarly } from '../net/early-listen.js';
 import { boundPort, createServerHandle, type NativeHandle } from '../net/native-handle.js';
 import { PROTOCOL_NAMES, SOCKET_OPTIONS, type SocketProtocol } from '../net/socket-protocol.js';
+import { listeningSocketOn } from '../net/stdin-socket.js';
 import { listenQueue, unixListenQueue } from '../stats/listen-queue.js';
 
 export function socketRequests(config: Config): { sockets: SocketRequest[]; shared: SocketRequest[] } {
@@ -114,6 +115,27 @@ export function inheritedSockets(): Map<string, NativeHandle> {
   return found;
 }
 
+/**
+ * A listening socket on stdin (an Emperor's on-demand vassal, src/emperor/on-demand.ts): uWSGI
+ * takes it as socket 0 when the config names no socket, or in place of the socket bound to the
+ * same address. Its key in the inherited map and its address.
+ */
+function stdinSocket(): { key: string; address: SocketAddress; handle: NativeHandle } | undefined {
+  const address = listeningSocketOn(0);
+  if (!address) return undefined;
+  const handle = createServerHandle(null, 0, 0, 0);
+  if (typeof handle === 'number') return undefined;
+  const key =
+    address.kind === 'tcp'
+      ? `tcp:${address.host}:${address.port}`
+      : address.kind === 'unix'
+        ? `unix:${address.path}`
+        : address.kind === 'abstract'
+          ? `unix:\0${address.name}`
+          : 'fd:0';
+  return { key, address, handle };
+}
+
 /** Connections waiting to be accepted on a bound socket (cheaper backlog, idle wake-up). */
 export function socketQueue(b: BoundSocket): number {
   const a = b.address;
@@ -132,6 +154,19 @@ export function socketQueue(b: BoundSocket): number {
  */
 export async function bindAll(c: Config, log: (line: string) => void): Promise<BoundSocket[]> {
   const { sockets, shared } = socketRequests(c);
+  const inherited = inheritedSockets();
+  const stdin = stdinSocket();
+  if (stdin) {
+    inherited.set(stdin.key, stdin.handle);
+    inherited.set('fd:0', stdin.handle);
+    if (sockets.length === 0)
+      sockets.push({
+        protocol: PROTOCOL_NAMES[c.value('protocol')] ?? 'uwsgi',
+        address: stdin.address,
+        raw: 'fd://0',
+        where: 'stdin',
+      });
+  }
   if (sockets.length === 0) {
     throw new UwsgiError(
       'ERR_SOCKET_NONE',
@@ -145,7 +180,7 @@ export async function bindAll(c: Config, log: (line: string) => void): Promise<B
   const options = {
     ...(chmod !== undefined ? { chmod } : {}),
     ...(chown ? { chown } : {}),
-    inherited: inheritedSockets(),
+    inherited,
   };
   const sharedBound: BoundSocket[] = [];
   for (const [i, request] of shared.entries()) {

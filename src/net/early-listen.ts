@@ -10,14 +10,16 @@ import type { BoundSocket } from './bind.js';
 
 const ADDON_PATH = fileURLToPath(new URL('../../build/Release/uwsgi_ts_listen.node', import.meta.url));
 
-interface ListenAddon {
+export interface ListenAddon {
   listen(fd: number, backlog: number): void;
+  /** poll(2) without a timeout: a connection waits (an addon built before it has none). */
+  readable?(fd: number): boolean;
 }
 
 let loaded: ListenAddon | null | undefined;
 
 /** The addon, loaded once; null when it was not built. */
-function addon(): ListenAddon | null {
+export function listenAddon(): ListenAddon | null {
   if (loaded !== undefined) return loaded;
   try {
     const value = createRequire(import.meta.url)(ADDON_PATH) as Partial<ListenAddon>;
@@ -34,7 +36,7 @@ export function listenEarly(
   backlog: number,
   log: (line: string) => void,
 ): number {
-  const native = addon();
+  const native = listenAddon();
   if (!native) return 0;
   let listening = 0;
   for (const b of bound) {

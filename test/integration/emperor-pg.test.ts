@@ -1,6 +1,7 @@
 // The PostgreSQL monitor (issue 17 point 4): `emperor = pg://CONNINFO;QUERY` against a real
 // PostgreSQL on loopback; insert a row -> the vassal serves; update it -> it reloads with the new
-// config; delete it -> it stops. Also: the database going away stops no vassal.
+// config (pushed over UWSGI_EMPEROR_FD_CONFIG, asked again with byte 2 on the reload); delete it ->
+// it stops. Also: the database going away stops no vassal.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +52,8 @@ test('vassals from PostgreSQL rows: insert serves, update reloads with the new c
   await until(async () => (await body(dir.socket('db'))) === 'from the database', 15_000, 'the row to serve');
   const v = (await emperorStats(statsPort)).vassals.find((x) => x.id === 'db.ini');
   assert.match(String(v?.['monitor']), /^pg:\/\/host=127\.0\.0\.1/);
+  // the row's config reaches the vassal over UWSGI_EMPEROR_FD_CONFIG, as uWSGI's emperor_pg does
+  assert.match(emperor.log(), /getting INI configuration from emperor:\/\/db\.ini/);
 
   pg.sql(
     `UPDATE vassals SET config = ${quote(config('two'))}, ts = now() + interval '1 second' WHERE name = 'db.ini'`,
@@ -61,6 +64,8 @@ test('vassals from PostgreSQL rows: insert serves, update reloads with the new c
     'the new config to serve',
   );
   assert.match(emperor.log(), /\[emperor\] reload the uwsgi instance db\.ini/);
+  // the reloading vassal asked for its config again (byte 2): no "reads its own file" line
+  assert.doesNotMatch(emperor.log(), /asked for its config/);
   assert.equal(
     (await emperorStats(statsPort)).vassals.find((x) => x.id === 'db.ini')?.pid,
     v?.pid,

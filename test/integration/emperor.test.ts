@@ -188,5 +188,9 @@ test('monitors and options uwsgi-ts does not serve are refused by name', { timeo
   after(() => dir.cleanup());
   const brood = await runCli(['--emperor', dir.vassals, '--emperor-broodlord', '2']);
   assert.notEqual(brood.code, 0);
-  assert.match(brood.stderr, /\[ERR_EMPEROR_NOT_SUPPORTED\]/);
+  // zerg mode cannot be done on Node (src/config/not-served-yet.ts `broodlord`): both ends refused
+  assert.match(brood.stderr, /broodlord mode .*\[ERR_CONFIG_NOT_SERVED_YET\]/);
+  const sos = await runCli(['--http-socket', ':0', '--vassal-sos', '3', '--dry-run']);
+  assert.notEqual(sos.code, 0);
+  assert.match(sos.stderr, /"vassal-sos" .* needs broodlord mode/);
 });

@@ -6,9 +6,23 @@
 // the written scalars. Deliberate differences (README): anchors/aliases and a flow-style
 // document are read as YAML means them, where uWSGI stops or reads nothing.
 
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Alias, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { UwsgiError } from '../../errors.js';
 import type { RawLine, SectionRead } from './ini.js';
+
+// The `yaml` package is ~7 MB of resident memory once compiled: it is loaded the first time a yaml
+// config is read, so that an Emperor or a master reading ini files never carries it (issue 17's
+// Emperor RSS line; bench/RESULTS.md "Emperor RSS").
+let yamlLib: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => {
+  yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlLib;
+};
+const isAlias = (node: unknown): node is Alias => yaml().isAlias(node);
+const isMap = (node: unknown): node is YAMLMap => yaml().isMap(node);
+const isScalar = (node: unknown): node is Scalar => yaml().isScalar(node);
+const isSeq = (node: unknown): node is YAMLSeq => yaml().isSeq(node);
 
 /** A scalar's text as written; a key with no value (an empty plain scalar) has none (observed). */
 function scalarText(node: unknown): string | undefined {
@@ -20,6 +34,7 @@ function scalarText(node: unknown): string | undefined {
 }
 
 export function readYamlSection(text: string, section: string, name = 'yaml'): SectionRead {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', lineCounter, uniqueKeys: false, strict: false });
   if (doc.errors.length > 0) {

@@ -13,12 +13,22 @@ export const cheaperService: ServiceRow = {
     const elastic = elasticFor(ctx.config);
     const pool = ctx.get('workers');
     if (!elastic || !pool) return undefined;
+    let askedEmperor = false;
     const cheaper = new Cheaper(elastic, {
       pool,
       queue: () => ctx.bound.reduce((n, b) => n + socketQueue(b), 0),
       rss: (pid) => (residentMB(pid) ?? 0) * 1048576,
       log: (line) => ctx.log(line),
-      shutdown: () => void ctx.lifecycle.request('stop'),
+      shutdown: () => {
+        // a vassal asks its Emperor (byte 22) and waits to be stopped, as uWSGI's do: an
+        // on-demand vassal's Emperor then waits on its socket again (src/emperor/on-demand.ts)
+        const emperor = ctx.get('emperor');
+        if (!emperor) void ctx.lifecycle.request('stop');
+        else if (!askedEmperor) {
+          askedEmperor = true;
+          emperor.tell('voluntary-shutdown');
+        }
+      },
     });
     ctx.provide('cheaper', cheaper);
     cheaper.start();

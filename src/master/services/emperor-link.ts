@@ -55,8 +55,9 @@ export const emperorLinkService: ServiceRow = {
       );
       return undefined;
     }
-    ctx.provide('emperor', { fd });
-    return new EmperorLink(ctx, socket);
+    const link = new EmperorLink(ctx, socket);
+    ctx.provide('emperor', { fd, tell: (message) => link.tell(message) });
+    return link;
   },
 };
 
@@ -123,6 +124,11 @@ class EmperorLink {
         stop();
         if (!this.ctx.lifecycle.isStopping) this.send('accepting');
       });
+  }
+
+  /** A byte for the Emperor from another service (die-on-idle's voluntary shutdown). */
+  tell(message: Parameters<typeof encodeFromVassal>[0]): void {
+    this.send(message);
   }
 
   private send(message: Parameters<typeof encodeFromVassal>[0]): void {
