@@ -57,7 +57,7 @@ export function listenEarly(
  * net.Server): sets its backlog as a worker's listen() would. False without the addon.
  */
 export function listenFd(fd: number, backlog: number): boolean {
-  const native = addon();
+  const native = listenAddon();
   if (!native) return false;
   native.listen(fd, backlog);
   return true;
