@@ -170,36 +170,18 @@ describe('the native uwsgi accept path', () => {
     assert.equal(split(next.bytes).body.toString(), 'GET /after');
   });
 
-  it('a request whose client left before any answer is logged as 499, not 200 (uwsgi and HTTP)', async () => {
-    const http = server.ports[1] ?? 0;
-    for (const [to, tag, bytes] of [
-      [server.port, 'uwsgi', request('/slow?uwsgi')],
-      [http, 'http', Buffer.from('GET /slow?http HTTP/1.1\r\nHost: x\r\n\r\n')],
-    ] as const) {
-      const socket = connect(to);
-      socket.on('error', () => {});
-      socket.once('connect', () => socket.write(bytes));
-      await sleep(150);
-      socket.destroy();
-      await server.waitFor(
-        new RegExp(`GET /slow\\?${tag} => generated 0 bytes in \\d+ msecs \\(HTTP/1\\.1 499\\)`),
-      );
-      assert.doesNotMatch(server.log(), new RegExp(`/slow\\?${tag} => .*\\(HTTP/1\\.1 200\\)`));
-    }
-  });
-
-  it('an exchange can take its connection as a net.Socket: bytes both ways after the head', async () => {
-    for (const to of [server.port, plain.port]) {
-      const socket = connect(to);
-      let got = '';
-      socket.on('data', (c: Buffer) => {
-        got += c.toString('latin1');
-        if (got.endsWith('raw ')) socket.write('ping');
-      });
-      socket.once('connect', () => socket.write(request('/raw')));
-      await new Promise((resolve) => socket.once('close', resolve));
-      assert.equal(got, 'HTTP/1.1 200 OK\r\n\r\nraw echo ping');
-    }
+  it('a request whose client left before any answer is logged as 499, not 200', async () => {
+    // nginx closes its upstream connection when its client aborts (it never half-closes a uwsgi
+    // one): the worker hears the close at once. An HTTP socket reads a FIN as a half-close and
+    // answers, as uWSGI does (connection-bounds.test.ts).
+    const socket = connect(server.port);
+    socket.on('error', () => {});
+    socket.once('connect', () => socket.write(request('/slow?left')));
+    await sleep(150);
+    socket.destroy();
+    await server.waitFor(/GET \/slow\?left => generated 0 bytes in \d+ msecs \(HTTP\/1\.1 499\)/);
+    await sleep(900);
+    assert.doesNotMatch(server.log(), /\/slow\?left => .*\(HTTP\/1\.1 200\)/);
   });
 
   it('bytes behind a whole request never cost its answer', async () => {
