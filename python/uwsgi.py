@@ -96,10 +96,6 @@ def masterpid():
     return _conf.get('masterPid', 0)
 
 
-def mule_id():
-    return 0
-
-
 def total_requests():
     return _call('total_requests')
 
@@ -249,10 +245,8 @@ def cache_div(key, amount=2, expires=0, cache=None):
 
 # --- known uWSGI functions not served yet: a clear error instead of a missing name ---
 _NOT_SERVED = (
-    'register_signal', 'add_timer', 'add_rb_timer', 'add_cron', 'add_file_monitor',
-    'signal_wait', 'signal_received', 'mule_msg', 'mule_get_msg', 'spool', 'send_to_spooler',
-    'sharedarea_read', 'sharedarea_write', 'sharedarea_readbyte', 'sharedarea_writebyte',
-    'sharedarea_inc', 'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',
+    'spool', 'send_to_spooler',
+    'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',
     'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'chunked_read',
     'chunked_read_nb', 'async_sleep', 'suspend', 'green_schedule', 'sendfile', 'offload',
     'route', 'metric_get', 'metric_set', 'metric_inc', 'metric_dec', 'alarm', 'chain_reload',
@@ -270,6 +264,27 @@ def _refuse(name):
 
 for _name in _NOT_SERVED:
     globals()[_name] = _refuse(_name)
+del _name
+
+
+# signals, mules and sharedareas (README "Python: signals, mules, sharedarea"): their own files
+from uwsgi_ts.mules import mule_get_msg, mule_id, mule_msg  # noqa: E402
+from uwsgi_ts.sharedarea import NAMES as _SHAREDAREA_NAMES  # noqa: E402
+from uwsgi_ts.signals import (  # noqa: E402
+    add_cron,
+    add_file_monitor,
+    add_rb_timer,
+    add_timer,
+    register_signal,
+    signal_received,
+    signal_registered,
+    signal_wait,
+)
+
+import uwsgi_ts.sharedarea as _sharedarea  # noqa: E402
+
+for _name in _SHAREDAREA_NAMES:
+    globals()[_name] = getattr(_sharedarea, _name)
 del _name
 
 
