@@ -19,6 +19,7 @@ import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { decodeMuleCall, hasMuleFunctions } from './mule-functions.js';
 import { farmInbox, muleInbox } from './mule-inbox.js';
+import { isPythonScript, runPythonMule } from './python-mule.js';
 
 class Mule {
   private plan: WorkerPlan | undefined;
@@ -95,7 +96,11 @@ class Mule {
       process.send?.({ t: 'hook-failed' });
       return;
     }
-    if (mule.script !== undefined) {
+    if (mule.script !== undefined && isPythonScript(mule.script)) {
+      // the script's process is the mule's life: its end ends the mule (the master respawns it)
+      const code = await runPythonMule(plan, mule.script, mule.id, (line) => this.log(line));
+      process.exit(code);
+    } else if (mule.script !== undefined) {
       await importModule(resolve(process.cwd(), mule.script));
     } else {
       // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too;

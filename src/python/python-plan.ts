@@ -46,7 +46,9 @@ function interpreter(home: string | undefined): string {
 }
 
 export function pythonPlan(c: Config, apps: readonly AppSpec[]): PythonPlan | undefined {
-  if (!apps.some((a) => a.python !== undefined)) return undefined;
+  // a Python mule (`mule = script.py`, src/mule/python-mule.ts) needs the interpreter too
+  const pythonMule = c.all('mule').some((o) => /\.py$/i.test(String(o.value)));
+  if (!apps.some((a) => a.python !== undefined) && !pythonMule) return undefined;
   const home = c.value('home');
   const opt: Array<readonly [string, string | true]> = [];
   for (const entry of c.entries) {
