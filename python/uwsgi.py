@@ -247,8 +247,8 @@ def cache_div(key, amount=2, expires=0, cache=None):
 _NOT_SERVED = (
     'spool', 'send_to_spooler',
     'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',
-    'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'chunked_read',
-    'chunked_read_nb', 'async_sleep', 'suspend', 'green_schedule', 'sendfile', 'offload',
+    'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'async_sleep',
+    'suspend', 'green_schedule', 'sendfile', 'offload',
     'route', 'metric_get', 'metric_set', 'metric_inc', 'metric_dec', 'alarm', 'chain_reload',
     'workers', 'connection_fd', 'ready_fd', 'add_var', 'stop', 'listen_queue', 'register_spooler',
 )
@@ -268,6 +268,7 @@ del _name
 
 
 # signals, mules and sharedareas (README "Python: signals, mules, sharedarea"): their own files
+from uwsgi_ts.chunked import chunked_read, chunked_read_nb  # noqa: E402
 from uwsgi_ts.mules import mule_get_msg, mule_id, mule_msg  # noqa: E402
 from uwsgi_ts.sharedarea import NAMES as _SHAREDAREA_NAMES  # noqa: E402
 from uwsgi_ts.signals import (  # noqa: E402
