@@ -269,7 +269,7 @@ del _name
 
 # signals, mules and sharedareas (README "Python: signals, mules, sharedarea"): their own files
 from uwsgi_ts.chunked import chunked_read, chunked_read_nb  # noqa: E402
-from uwsgi_ts.mules import mule_get_msg, mule_id, mule_msg  # noqa: E402
+from uwsgi_ts.mules import farm_msg, mule_get_msg, mule_id, mule_msg  # noqa: E402
 from uwsgi_ts.sharedarea import NAMES as _SHAREDAREA_NAMES  # noqa: E402
 from uwsgi_ts.signals import (  # noqa: E402
     add_cron,

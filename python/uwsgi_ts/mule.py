@@ -1,13 +1,16 @@
-# A Python mule's process: the `uwsgi` module installed on fd 4, sys.path and the imports as for
-# an app, then the script run as __main__ (uWSGI's `mule = script.py`). Its exit code is the
-# mule's: 0 when the script returned, 1 when it raised (the traceback goes to the log).
+# A Python mule's process: the `uwsgi` module installed on fd 4, sys.path as for an app, then
+# either the script run as __main__ (uWSGI's `mule = script.py`; the exit code is the mule's: 0
+# when the script returned, 1 when it raised, the traceback in the log), or, in a signal-only mule
+# (`mule` without a script, `mules = N`), the app imported for its signal handlers and then the
+# mule's messages handed to uwsgi.mule_msg_hook (uwsgidecorators' @mulefunc sets it), as uWSGI's
+# mule loop does.
 import json
 import os
 import runpy
 import sys
 
 from .channel import ApiChannel
-from .child import API_FD, _die_with_parent
+from .child import API_FD, _die_with_parent, _load_file, load_app
 from .wsgi import exception_text
 
 
@@ -27,7 +30,10 @@ def main():
     sys.argv = [script] + conf.get('pyargv', [])
     code = 0
     try:
-        runpy.run_path(script, run_name='__main__')
+        if conf['kind'] == 'muleapp':
+            _serve_app(uwsgi, conf)
+        else:
+            runpy.run_path(script, run_name='__main__')
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except BaseException:
@@ -36,3 +42,25 @@ def main():
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _serve_app(uwsgi, conf):
+    import importlib
+
+    for name in conf.get('imports', []):
+        if name.endswith('.py'):
+            _load_file(os.path.abspath(name), name)
+        else:
+            importlib.import_module(name)
+    load_app(dict(conf, kind=conf['appKind']))
+    while True:
+        message = uwsgi.mule_get_msg()
+        hook = getattr(uwsgi, 'mule_msg_hook', None)
+        if hook is None:
+            # uWSGI's line for a message nobody takes
+            uwsgi.log('*** mule %d received a %d bytes message ***' % (uwsgi.mule_id(), len(message)))
+            continue
+        try:
+            hook(message)
+        except Exception:
+            uwsgi.log(exception_text('mule %d: mule_msg_hook raised' % uwsgi.mule_id()))

@@ -45,3 +45,12 @@ def mule_get_msg(signals=True, farms=True, buffer_size=65536, timeout=-1):
     if answer is None:
         raise SystemExit(0)
     return _u._decode(answer)
+
+
+def farm_msg(farm, message):
+    """Sends message to the farm `farm` (the first of its mules that asks takes it)."""
+    if isinstance(message, str):
+        message = message.encode('utf-8')
+    if isinstance(farm, bytes):
+        farm = farm.decode('utf-8')
+    _u._call('farm_msg', str(farm), bytes(message))

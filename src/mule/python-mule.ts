@@ -14,9 +14,12 @@ import { answerCall, answerWait, type CallingProcess, type PoolCalls } from '../
 import { PythonEvents } from '../python/python-events.js';
 import { decodeList, encodeFrame, Frame, FrameReader } from '../python/python-frames.js';
 import { SignalPool } from '../python/python-signal-pool.js';
-import type { WorkerPlan } from '../worker/plan.js';
+import type { AppSpec, WorkerPlan } from '../worker/plan.js';
 
 const MULE_ENTRY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'python', 'uwsgi_ts_mule.py');
+
+/** What the Python process runs: a mule script, or a Python app loaded by a signal-only mule. */
+export type PythonMuleRun = { readonly script: string } | { readonly app: AppSpec };
 
 /** Whether a mule script is a Python one. */
 export function isPythonScript(script: string): boolean {
@@ -31,11 +34,20 @@ class PythonMule implements CallingProcess, PoolCalls {
   exited = false;
   private readonly signals = new SignalPool();
 
-  constructor(plan: WorkerPlan, script: string, id: number, log: (line: string) => void) {
+  constructor(plan: WorkerPlan, run: PythonMuleRun, id: number, log: (line: string) => void) {
     const python = plan.python;
+    const what =
+      'script' in run
+        ? { kind: 'mule', target: run.script }
+        : {
+            kind: 'muleapp',
+            appKind: run.app.python ?? 'file',
+            target: run.app.file,
+            callable: run.app.callable,
+            imports: python?.imports ?? [],
+          };
     const conf = {
-      kind: 'mule',
-      target: script,
+      ...what,
       pythonpath: python?.pythonpath ?? [],
       pyargv: python?.pyargv ?? [],
       opt: python?.opt ?? [],
@@ -94,14 +106,14 @@ class PythonMule implements CallingProcess, PoolCalls {
   }
 }
 
-/** Runs mule `id`'s Python script; resolves with its exit code when it ends. */
+/** Runs mule `id`'s Python script (or app); resolves with its exit code when it ends. */
 export function runPythonMule(
   plan: WorkerPlan,
-  script: string,
+  run: PythonMuleRun,
   id: number,
   log: (line: string) => void,
 ): Promise<number> {
-  const mule = new PythonMule(plan, script, id, log);
+  const mule = new PythonMule(plan, run, id, log);
   return new Promise((resolve) => {
     mule.child.on('error', (err) => {
       log(`mule ${id}: unable to run the Python interpreter: ${err.message}\n`);

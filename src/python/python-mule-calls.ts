@@ -2,7 +2,7 @@
 // functions (src/api/mule.ts): a Python worker's mule_msg() reaches a JS or Python mule, a Python
 // mule's mule_get_msg() takes what a JS or Python worker sent.
 
-import { muleGetMsg, muleId, muleMsg } from '../api/mule.js';
+import { farmMsg, muleGetMsg, muleId, muleMsg } from '../api/mule.js';
 import { muleInbox } from '../mule/mule-inbox.js';
 import { answerBytes, answerInt, FALSE, intArg, NONE, TRUE } from './python-answers.js';
 import type { Call } from './python-api.js';
@@ -10,6 +10,10 @@ import type { Call } from './python-api.js';
 export const MULE_CALLS: Readonly<Record<string, Call>> = {
   mule_id: () => answerInt(muleId()),
   mule_msg: ([message, id]) => (muleMsg(message ?? Buffer.alloc(0), intArg(id, 0)) ? TRUE : FALSE),
+  farm_msg: ([farm, message]) => {
+    farmMsg(farm?.toString('utf8') ?? '', message ?? Buffer.alloc(0));
+    return NONE;
+  },
 };
 
 /** The mule calls that wait (on the events channel, python-events.ts). */

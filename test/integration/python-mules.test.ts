@@ -102,3 +102,33 @@ test('a Python mule script that raises logs its traceback and is started again',
   await server.waitFor(/RuntimeError: mule says no/, 20_000);
   await until(server.port, '/', (b) => Number(b) >= 2, 'started again after the exception');
 });
+
+test('a signal-only mule loads the Python app: @mulefunc calls run there, and its `mule` signal handlers', {
+  timeout: 40_000,
+}, async (t) => {
+  const app = resolve(REPO, 'test/fixtures/python/mulefunc/app.py');
+  const server = await startServer(
+    [
+      '--master',
+      '--http-socket',
+      '127.0.0.1:0',
+      '--processes',
+      '2',
+      '--cache2',
+      'name=default,items=100',
+      '--wsgi-file',
+      app,
+      '--mule',
+    ],
+    { env: { PATH: PYTHON_PATH } },
+  );
+  t.after(() => server.close());
+  await server.waitFor(/\[uwsgi-signal\] signum 34 registered \(wid: 0 modifier1: 0 target: mule\)/);
+  const caller = (await get(server.port, '/call')).body.match(/pid (\d+)/)?.[1];
+  const ran = await until(server.port, '/get?mulefunc', (b) => b !== '-', '@mulefunc');
+  const match = ran.match(/^hello\*3 in mule 1 \(pid (\d+)\)$/);
+  assert.ok(match, ran);
+  assert.notEqual(match[1], caller, 'it ran in the mule, not in the worker');
+  await get(server.port, '/signal');
+  await until(server.port, '/get?mule-signal', (b) => b === 'mule 1', 'the mule ran signal 34');
+});
