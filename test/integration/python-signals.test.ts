@@ -73,6 +73,11 @@ test('a Python handler runs a signal raised by Python and by a JS app; a JS hand
   // @timer(1) on a free signal number (the lowest: 0), every process picked the same
   await until(server.port, '/num?ticks', (b) => Number(b) >= 2, '@timer(1)');
   assert.equal((await get(server.port, '/get?tick-num')).body, '0');
+  // a handler that raises: its traceback in the log, and the process goes on handling signals
+  await get(server.port, '/raise?22');
+  await server.waitFor(/the handler of signal 22 raised:[\s\S]*RuntimeError: handler 22 fails/);
+  await get(server.port, '/raise?17');
+  await until(server.port, '/num?py17', (b) => b === '3', 'signals after a handler raised');
   // @filemon on the temp dir
   writeFileSync(join(tmp.dir, 'touched'), 'x');
   await until(server.port, '/num?filemon', (b) => Number(b) >= 1, '@filemon');
