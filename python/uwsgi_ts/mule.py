@@ -47,12 +47,16 @@ def main():
 def _serve_app(uwsgi, conf):
     import importlib
 
-    for name in conf.get('imports', []):
-        if name.endswith('.py'):
-            _load_file(os.path.abspath(name), name)
-        else:
-            importlib.import_module(name)
-    load_app(dict(conf, kind=conf['appKind']))
+    try:
+        for name in conf.get('imports', []):
+            if name.endswith('.py'):
+                _load_file(os.path.abspath(name), name)
+            else:
+                importlib.import_module(name)
+        load_app(dict(conf, kind=conf['appKind']))
+    except Exception:
+        # the workers log the same failure; the mule stays (a respawn would fail the same way)
+        uwsgi.log(exception_text('mule %d: unable to load app %s' % (uwsgi.mule_id(), conf['target'])))
     while True:
         message = uwsgi.mule_get_msg()
         hook = getattr(uwsgi, 'mule_msg_hook', None)
