@@ -246,7 +246,7 @@ def cache_div(key, amount=2, expires=0, cache=None):
 # --- known uWSGI functions not served yet: a clear error instead of a missing name ---
 _NOT_SERVED = (
     'spool', 'send_to_spooler',
-    'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',
+    'websocket_handshake', 'websocket_recv',
     'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'async_sleep',
     'suspend', 'green_schedule', 'sendfile', 'offload',
     'route', 'metric_get', 'metric_set', 'metric_inc', 'metric_dec', 'alarm', 'chain_reload',

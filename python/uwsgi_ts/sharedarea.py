@@ -1,8 +1,12 @@
 # uWSGI's sharedarea_* calls from Python, on the areas the JS apps share (`sharedarea = PAGES`;
 # src/python/python-sharedarea-calls.ts answers them). Answers as uWSGI 2.0.21 gives them: reads
 # of 8..64 bits signed, writes None, a position outside the area a ValueError. uWSGI 2.0.21 has
-# inc/dec for 32 and 64 bits only, and so does this module. sharedarea_memoryview() needs the
-# area mapped into the Python process: not served (README "Python: signals, mules, sharedarea").
+# inc/dec for 32 and 64 bits only, and so does this module. sharedarea_memoryview() maps the
+# area's bytes into this process (the worker's memfd of the shared region, through /proc), so
+# reads and writes through it are plain memory, without the area's lock, as in uWSGI.
+import mmap
+import threading
+
 import uwsgi as _u
 
 
@@ -72,7 +76,25 @@ sharedarea_inc64 = _adder('sharedarea_inc64')
 sharedarea_dec32 = _adder('sharedarea_dec32')
 sharedarea_dec64 = _adder('sharedarea_dec64')
 
-NAMES = (
+_views = {}
+_views_lock = threading.Lock()
+
+
+def sharedarea_memoryview(id):
+    id = int(id)
+    with _views_lock:
+        view = _views.get(id)
+        if view is None:
+            path, offset, size = (int(v) if i else v.decode() for i, v in enumerate(_call('sharedarea_map', id)))
+            start = offset - offset % mmap.ALLOCATIONGRANULARITY
+            with open(path, 'r+b') as region:
+                mapped = mmap.mmap(region.fileno(), offset - start + size, offset=start)
+            view = memoryview(mapped)[offset - start:offset - start + size]
+            _views[id] = view
+        return view
+
+
+NAMES = ('sharedarea_memoryview', 
     'sharedarea_read', 'sharedarea_write', 'sharedarea_readbyte', 'sharedarea_writebyte',
     'sharedarea_read8', 'sharedarea_read16', 'sharedarea_read32', 'sharedarea_read64',
     'sharedarea_write8', 'sharedarea_write16', 'sharedarea_write32', 'sharedarea_write64',

@@ -3,8 +3,9 @@
 // (test/fixtures/python/uwsgi-2.0.21-pysig.json): reads of 8/16/32/64 bits are signed, writes
 // and inc/dec answer None, a position or length outside the area is a ValueError.
 
+import { callRuntime } from '../api/runtime.js';
 import { sharedarea } from '../api/sharedarea.js';
-import { answerBytes, answerInt, bigArg, intArg, NONE } from './python-answers.js';
+import { answerBytes, answerInt, answerList, bigArg, intArg, NONE } from './python-answers.js';
 import type { Call } from './python-api.js';
 
 type Width = 8 | 16 | 32 | 64;
@@ -64,4 +65,16 @@ export const SHAREDAREA_CALLS: Readonly<Record<string, Call>> = {
   sharedarea_dec32: add(32, -1),
   sharedarea_dec64: add(64, -1),
   sharedarea_size: ([id]) => answerInt(area(id).size),
+  // sharedarea_memoryview: the Python process maps the bytes itself, through this worker's fd of
+  // the region's memfd (/proc/PID/fd/N); its writes skip the area's lock, as uWSGI's memoryview does
+  sharedarea_map: ([id]) => {
+    const where = callRuntime('sharedarea', intArg(id, 0)).mapping?.();
+    if (where === undefined)
+      throw new Error('the shared region is private here (the native addon is missing)');
+    return answerList(
+      [`/proc/${process.pid}/fd/${where.fd}`, String(where.offset), String(where.size)].map((s) =>
+        Buffer.from(s, 'utf8'),
+      ),
+    );
+  },
 };

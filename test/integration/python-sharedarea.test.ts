@@ -42,6 +42,11 @@ test('Python and JS apps share a sharedarea: bytes both ways, a 64-bit counter f
   // Python writes -1 as 32 bits: JS reads the unsigned view, as uWSGI stores it
   await get(server.port, '/write32?-1');
   assert.equal((await get(server.port, '/js/u32')).body, '4294967295');
+  // sharedarea_memoryview(): the area's bytes mapped into the Python process, both ways
+  assert.equal((await get(server.port, '/mv-write?mapped-bytes')).body, '4096');
+  assert.equal((await get(server.port, '/js/read-at?q=12')).body, 'mapped-bytes');
+  await get(server.port, '/js/write-at?q=seen-from-js');
+  assert.equal((await get(server.port, '/mv-read?12')).body, 'seen-from-js');
   const bumps: Promise<unknown>[] = [];
   for (let i = 0; i < 40; i++) bumps.push(get(server.port, i % 2 === 0 ? '/inc' : '/js/inc'));
   await Promise.all(bumps);

@@ -163,10 +163,9 @@ test("the uwsgi module's signal, mule and sharedarea answers match uWSGI 2.0.21'
   t.after(() => server.close());
   const ours = JSON.parse((await get(server.port, '/')).body) as Record<string, string>;
   // deliberate differences (README "Python: signals, mules, sharedarea"): an unknown target is
-  // refused at once (uWSGI logs it at each raise); no sharedarea_memoryview; error texts say why
+  // refused at once (uWSGI logs it at each raise); error texts say why
   const differ: Record<string, RegExp> = {
     register_signal_bad_target: /^raise ValueError: registerSignal\(18\): unknown target "nosuch"/,
-    sharedarea_memoryview: /^raise NotSupported: uwsgi.sharedarea_memoryview/,
   };
   for (const [key, theirs] of Object.entries(recorded)) {
     const mine = ours[key] ?? '';
