@@ -100,10 +100,6 @@ def masterpid():
     return _conf.get('masterPid', 0)
 
 
-def mule_id():
-    return 0
-
-
 def total_requests():
     return _call('total_requests')
 
@@ -253,12 +249,10 @@ def cache_div(key, amount=2, expires=0, cache=None):
 
 # --- known uWSGI functions not served yet: a clear error instead of a missing name ---
 _NOT_SERVED = (
-    'register_signal', 'add_timer', 'add_rb_timer', 'add_cron', 'add_file_monitor',
-    'signal_wait', 'signal_received', 'mule_msg', 'mule_get_msg', 'spool', 'send_to_spooler',
-    'sharedarea_read', 'sharedarea_write', 'sharedarea_readbyte', 'sharedarea_writebyte',
-    'sharedarea_inc', 'sharedarea_memoryview', 'websocket_handshake', 'websocket_recv',
-    'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'chunked_read',
-    'chunked_read_nb', 'async_sleep', 'suspend', 'green_schedule', 'sendfile', 'offload',
+    'spool', 'send_to_spooler',
+    'websocket_handshake', 'websocket_recv',
+    'websocket_recv_nb', 'websocket_send', 'websocket_send_binary', 'async_sleep',
+    'suspend', 'green_schedule', 'sendfile', 'offload',
     'route', 'metric_get', 'metric_set', 'metric_inc', 'metric_dec', 'alarm', 'chain_reload',
     'workers', 'connection_fd', 'ready_fd', 'add_var', 'stop', 'listen_queue', 'register_spooler',
 )
@@ -282,6 +276,28 @@ from uwsgi_spool import send_to_spooler, spool  # noqa: E402
 
 # cache_get reads in place when the region is mapped, else it is the round trip above
 from uwsgi_cache_map import cache_get  # noqa: E402,F811
+
+
+# signals, mules and sharedareas (README "Python: signals, mules, sharedarea"): their own files
+from uwsgi_ts.chunked import chunked_read, chunked_read_nb  # noqa: E402
+from uwsgi_ts.mules import farm_msg, mule_get_msg, mule_id, mule_msg  # noqa: E402
+from uwsgi_ts.sharedarea import NAMES as _SHAREDAREA_NAMES  # noqa: E402
+from uwsgi_ts.signals import (  # noqa: E402
+    add_cron,
+    add_file_monitor,
+    add_rb_timer,
+    add_timer,
+    register_signal,
+    signal_received,
+    signal_registered,
+    signal_wait,
+)
+
+import uwsgi_ts.sharedarea as _sharedarea  # noqa: E402
+
+for _name in _SHAREDAREA_NAMES:
+    globals()[_name] = getattr(_sharedarea, _name)
+del _name
 
 
 def __getattr__(name):

@@ -76,10 +76,13 @@ def _not_served(name):
     return refused
 
 
-for _name in ('signal', 'timer', 'rbtimer', 'cron', 'filemon', 'mulefunc', 'spool', 'spoolforever',
+for _name in ('spool', 'spoolforever',
               'spoolraw', 'mule_msg_dispatcher', 'erlang'):
     globals()[_name] = _not_served(_name)
 del _name
 
 # the spooler decorators are served (python/uwsgi_spool_decorators.py): they replace the refusals above
 from uwsgi_spool_decorators import spool, spoolforever, spoolraw  # noqa: E402,F401
+# signals (README "Python: signals, mules, sharedarea"): their own file
+from uwsgi_ts.signal_decorators import cron, filemon, free_signal as get_free_signal, rbtimer, signal, timer  # noqa: E402,F401
+from uwsgi_ts.mule_decorators import mule_msg_dispatcher, mulefunc  # noqa: E402,F401

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from . import chunked as _chunked
 from .channel import ApiChannel, Channel, ChannelClosed
 from .wsgi import Errors, FileWrapper, Input, Response, exception_text, parse_vars
 
@@ -80,6 +81,7 @@ def serve(app, channel, api, conf):
         parse_vars(data, environ)
         body = Input(channel, kind == b'R')
         environ['wsgi.input'] = body
+        _chunked.current = environ
         scheme = environ.get('UWSGI_SCHEME')
         environ['wsgi.url_scheme'] = scheme or ('https' if environ.get('HTTPS') in ('on', '1') else 'http')
         response = Response(channel)

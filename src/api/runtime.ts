@@ -33,6 +33,8 @@ export interface SharedareaAccess {
   add(bits: 8 | 16 | 32 | 64, pos: number, amount: number | bigint): number | bigint;
   updates(): number;
   readonly lock: { lock(): void; unlock(): void };
+  /** Where its bytes sit in the region's memfd (src/sharedarea/sharedarea.ts `mapping`). */
+  mapping?(): { readonly fd: number; readonly offset: number; readonly size: number } | undefined;
 }
 
 /** The globalThis slot; Symbol.for() gives every copy of the package the same key. */

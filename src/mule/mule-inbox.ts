@@ -27,6 +27,25 @@ export class MuleInbox {
     });
   }
 
+  /** The next message, or undefined when none came within `ms` (the waiter is removed then). */
+  getWithin(ms: number): Promise<Buffer | undefined> {
+    const queued = this.queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const waiter = (message: Buffer) => {
+        clearTimeout(timer);
+        resolve(message);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        this.changed();
+        resolve(undefined);
+      }, ms);
+      this.waiters.push(waiter);
+      this.changed();
+    });
+  }
+
   get waiting(): number {
     return this.waiters.length;
   }

@@ -19,6 +19,7 @@ import type { WorkerPlan } from '../worker/plan.js';
 import { attachProcessServices } from '../worker/process-services.js';
 import { decodeMuleCall, hasMuleFunctions } from './mule-functions.js';
 import { farmInbox, muleInbox } from './mule-inbox.js';
+import { isPythonScript, runPythonMule } from './python-mule.js';
 
 class Mule {
   private plan: WorkerPlan | undefined;
@@ -95,14 +96,25 @@ class Mule {
       process.send?.({ t: 'hook-failed' });
       return;
     }
-    if (mule.script !== undefined) {
+    if (mule.script !== undefined && isPythonScript(mule.script)) {
+      // the script's process is the mule's life: its end ends the mule (the master respawns it)
+      const code = await runPythonMule(plan, { script: mule.script }, mule.id, (line) => this.log(line));
+      process.exit(code);
+    } else if (mule.script !== undefined) {
       await importModule(resolve(process.cwd(), mule.script));
     } else {
       // signal-only: the app's import-time registrations (signal handlers, RPC) happen here too;
       // an app that listen()s itself must not take its port in the mule (listen-capture.ts)
       installListenCapture();
-      // Python apps run in their workers' Python processes only (README "Python (WSGI)")
-      for (const spec of plan.apps) if (!spec.python) await loadApp(spec, plan.appStyle, process.cwd());
+      for (const spec of plan.apps) {
+        if (!spec.python) await loadApp(spec, plan.appStyle, process.cwd());
+        // a Python app gets a process of its own here, for its signal handlers and
+        // uwsgi.mule_msg_hook (@mulefunc); its end ends the mule, which the master starts again
+        else
+          runPythonMule(plan, { app: spec }, mule.id, (line) => this.log(line)).then((code) =>
+            process.exit(code),
+          );
+      }
     }
     this.loaded = true;
     this.keepAlive();

@@ -24,6 +24,10 @@ import { signal } from '../api/signals.js';
 import { masterPid, requestsServed } from '../api/worker-info.js';
 import { encodeList } from './python-frames.js';
 import { SPOOL_CALLS } from './python-spool-api.js';
+import { MULE_CALLS, MULE_WAITS } from './python-mule-calls.js';
+import { SHAREDAREA_CALLS } from './python-sharedarea-calls.js';
+import { SIGNAL_CALLS, SIGNAL_WAITS } from './python-signal-calls.js';
+import type { SignalRunner } from './python-signal-pool.js';
 
 /** What the worker lends the calls beyond the app API. */
 export interface ApiCaller {
@@ -35,16 +39,18 @@ export interface ApiCaller {
 export interface PoolCalls {
   /** `proc` serves RPC function `name` (uwsgi.register_rpc). */
   registerRpc(name: string, proc: CallingProcess): void;
+  /** `proc` has a handler for signal `num` (uwsgi.register_signal; python-signal-pool.ts). */
+  registerSignal(num: number, target: string, proc: CallingProcess): void;
 }
 
 /** The process making the call: its current request's response (set_user_harakiri). */
-export interface CallingProcess {
+export interface CallingProcess extends SignalRunner {
   readonly res: unknown;
   readonly pool: PoolCalls;
 }
 
 type Answer = Buffer | Promise<Buffer>;
-type Call = (args: readonly Buffer[], api: ApiCaller, proc: CallingProcess) => Answer;
+export type Call = (args: readonly Buffer[], api: ApiCaller, proc: CallingProcess) => Answer;
 
 const NONE = Buffer.from('N');
 const TRUE = Buffer.from('T');
@@ -114,10 +120,27 @@ const CALLS: Readonly<Record<string, Call>> = {
   },
   rpc_list: () => list(rpcList().map((s) => Buffer.from(s, 'utf8'))),
   ...SPOOL_CALLS,
+  ...SIGNAL_CALLS,
+  ...MULE_CALLS,
+  ...SHAREDAREA_CALLS,
+};
+
+/** The calls that may wait long, answered on the events channel (python-events.ts). */
+const WAITS: Readonly<Record<string, (args: readonly Buffer[]) => Promise<Buffer>>> = {
+  ...SIGNAL_WAITS,
+  ...MULE_WAITS,
 };
 
 function errorAnswer(err: unknown): Buffer {
   return Buffer.from(`E${err instanceof Error ? err.message : String(err)}`, 'utf8');
+}
+
+/** The answer to one waiting call (`items`: the op name, then its arguments). */
+export function answerWait(items: readonly Buffer[]): Promise<Buffer> {
+  const op = items[0]?.toString('latin1') ?? '';
+  const wait = Object.hasOwn(WAITS, op) ? WAITS[op] : undefined;
+  if (wait === undefined) return Promise.resolve(errorAnswer(`uwsgi.${op} is not served by uwsgi-ts`));
+  return wait(items.slice(1)).then(undefined, errorAnswer);
 }
 
 /** The answer to one call (`items`: the op name, then its arguments); an error becomes an E answer. */

@@ -11,6 +11,7 @@ import { UwsgiRequest, type UwsgiResponse } from '../worker/request.js';
 import type { ApiCaller, CallingProcess, PoolCalls } from './python-api.js';
 import type { PythonPlan } from './python-plan.js';
 import { type Exchange, type ProcessContext, PythonProcess } from './python-process.js';
+import { SignalPool } from './python-signal-pool.js';
 
 export interface PythonWorkerContext {
   readonly workerId: number;
@@ -28,6 +29,8 @@ let exitHook = false;
 export class PythonApp implements PoolCalls {
   /** RPC functions this app's processes serve, and which processes (uwsgi.register_rpc). */
   private readonly rpcProviders = new Map<string, PythonProcess[]>();
+  /** Which of the app's processes run its signal handlers (uwsgi.register_signal). */
+  private readonly signals = new SignalPool();
   /** Every live process of the app in this worker. */
   private readonly procs: PythonProcess[] = [];
   private readonly queue: Array<[UwsgiRequest, UwsgiResponse]> = [];
@@ -137,6 +140,10 @@ export class PythonApp implements PoolCalls {
     this.rpcProviders.set(name, [proc as PythonProcess]);
     // one function in the worker's registry, whichever of the app's processes runs it
     registerRpc(name, (...args) => this.callRpc(name, args));
+  }
+
+  registerSignal(num: number, target: string, proc: CallingProcess): void {
+    this.signals.register(num, target, proc);
   }
 
   /** An idle process that serves `name` if there is one, else any live one. */

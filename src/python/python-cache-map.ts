@@ -65,7 +65,7 @@ export function setPythonCacheMap(caches: Caches | undefined, shared: boolean): 
       fast: !p.purgeLru && !p.lazyExpire,
     };
   });
-  current = { fd: REGION_FD, length, caches: views };
+  current = { fd: PYTHON_REGION_FD, length, caches: views };
 }
 
 /** The map for a Python process's conf, or undefined (then every cache call is a round trip). */
@@ -73,7 +73,13 @@ export function pythonCacheMap(): PythonCacheMap | undefined {
   return current;
 }
 
-/** The child's stdio: the region's fd at its own number when the map is there. */
+/**
+ * Where a Python process finds the region: fd 7, after its channels (3 requests, 4 module calls,
+ * 5 RPC, 6 events: python/uwsgi_ts/events.py); the worker's own REGION_FD is passed there.
+ */
+const PYTHON_REGION_FD = 7;
+
+/** The child's stdio: its four channels, then the region when the map is there. */
 export function pythonStdio(): Array<'ignore' | 'inherit' | 'pipe' | number> {
   const stdio: Array<'ignore' | 'inherit' | 'pipe' | number> = [
     'ignore',
@@ -82,8 +88,8 @@ export function pythonStdio(): Array<'ignore' | 'inherit' | 'pipe' | number> {
     'pipe',
     'pipe',
     'pipe',
+    'pipe',
   ];
-  const map = current;
-  if (map) stdio[map.fd] = map.fd;
+  if (current) stdio[PYTHON_REGION_FD] = REGION_FD;
   return stdio;
 }

@@ -45,9 +45,13 @@ function interpreter(home: string | undefined): string {
   return home === undefined ? 'python3' : join(home, 'bin', 'python');
 }
 
-/** `always`: a plan even without Python apps (a spooler with a Python spooler-import). */
+/**
+ * `always`: a plan even without Python apps (a spooler with a Python spooler-import). A Python
+ * mule (`mule = script.py`, src/mule/python-mule.ts) needs the interpreter too.
+ */
 export function pythonPlan(c: Config, apps: readonly AppSpec[], always = false): PythonPlan | undefined {
-  if (!always && !apps.some((a) => a.python !== undefined)) return undefined;
+  const pythonMule = c.all('mule').some((o) => /\.py$/i.test(String(o.value)));
+  if (!always && !apps.some((a) => a.python !== undefined) && !pythonMule) return undefined;
   const home = c.value('home');
   const opt: Array<readonly [string, string | true]> = [];
   for (const entry of c.entries) {

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { UwsgiError } from '../errors.js';
 import { decodePath } from '../worker/cgi-env.js';
 import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
-import { type ApiCaller, answerCall, type PoolCalls } from './python-api.js';
+import { type ApiCaller, answerCall, answerWait, type PoolCalls } from './python-api.js';
 import { pythonCacheMap, pythonStdio } from './python-cache-map.js';
+import { PythonEvents } from './python-events.js';
 import {
   decodeHead,
   decodeList,
@@ -109,6 +110,8 @@ export class PythonProcess {
    */
   readonly inflight: Exchange[] = [];
   exited = false;
+  /** fd 6: signals for the app's handlers and the calls that wait (python-events.ts). */
+  readonly events: PythonEvents;
   private readonly channel: Socket;
   private readonly apiChannel: Socket;
   /** fd 5: RPC calls into the process's RPC thread (uwsgi.register_rpc), answered in order. */
@@ -159,6 +162,7 @@ export class PythonProcess {
     this.apiChannel = this.child.stdio[4] as Socket;
     this.rpcChannel = (this.child.stdio as unknown as Socket[])[5] as Socket;
     this.rpcChannel.on('error', () => {});
+    this.events = new PythonEvents((this.child.stdio as unknown as Socket[])[6] as Socket, answerWait);
     const rpcReader = new FrameReader((_kind, payload) => {
       const waiter = this.rpcWaiting.shift();
       if (!waiter) return;
@@ -195,6 +199,11 @@ export class PythonProcess {
 
   get pid(): number {
     return this.child.pid ?? 0;
+  }
+
+  /** Requests it holds (the signal pool prefers an idle process). */
+  get busy(): number {
+    return this.inflight.length;
   }
 
   /** The response of the request the app runs now (uwsgi.set_user_harakiri). */
@@ -404,6 +413,7 @@ export class PythonProcess {
 
   private exit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
+    this.events.close();
     for (const waiter of this.rpcWaiting.splice(0))
       waiter.reject(new Error('the Python process died during the RPC call'));
     const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;

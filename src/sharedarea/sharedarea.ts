@@ -94,6 +94,16 @@ export class Sharedarea {
     return this.plan.size;
   }
 
+  /**
+   * Where the area's bytes sit in the region's memfd, for a process that maps them itself
+   * (Python's uwsgi.sharedarea_memoryview); undefined when the region is private (no addon).
+   */
+  mapping(): { readonly fd: number; readonly offset: number; readonly size: number } | undefined {
+    return this.region.fd === undefined
+      ? undefined
+      : { fd: this.region.fd, offset: this.data, size: this.plan.size };
+  }
+
   /** A copy of `length` bytes at `pos` (default: to the end). */
   read(pos = 0, length = this.plan.size - pos): Buffer {
     checkRange(this.plan, pos, length);

@@ -217,8 +217,14 @@ export class PythonSpooler {
   }
 }
 
-/** The spooler's Python process serves no request and no RPC function. */
+/**
+ * The spooler's Python process serves no request, no RPC function and no signal handler (a
+ * register_signal there is accepted and ignored: signals go to workers and mules).
+ */
 const SPOOLER_CALLER: CallingProcess = {
   res: undefined,
-  pool: { registerRpc: () => {} },
+  pool: { registerRpc: () => {}, registerSignal: () => {} },
+  exited: false,
+  busy: 0,
+  events: undefined as unknown as CallingProcess['events'],
 };

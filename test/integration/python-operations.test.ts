@@ -175,7 +175,7 @@ test('a Python mount and a JS mount in one instance: shared cache writes at once
   // RPC both ways: a JS rpc() runs the Python @rpc function, uwsgi.rpc() runs a JS one
   assert.equal((await get(port, '/js/callpy')).body, 'python says hello to js,bytes');
   assert.equal((await get(port, '/py/calljs')).body, 'js says hello to py,raw');
-  assert.match((await get(port, '/py/refused')).body, /uwsgi\.mule_msg is not served by uwsgi-ts yet/);
+  assert.match((await get(port, '/py/refused')).body, /uwsgi\.green_schedule is not served by uwsgi-ts yet/);
 });
 
 function versionApp(version: number): string {
