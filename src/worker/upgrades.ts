@@ -40,7 +40,10 @@ export interface UpgradeOptions {
   readonly apps: readonly LoadedApp[];
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
-  /** Serves an upgrade request nobody takes as a plain request on its socket. */
+  /**
+   * Serves an upgrade request no upgrade handler takes as a plain request on its socket, where
+   * the app may take it over with uWSGI's API (websocketHandshake(), src/worker/raw-connection.ts).
+   */
   readonly plain: (req: UwsgiRequest, socket: net.Socket, context: HttpEnvContext) => void;
 }
 
@@ -55,17 +58,14 @@ export class Upgrades {
     );
   }
 
-  /** Whether any app takes upgrades (else http.Server keeps Node's own handling: a plain request). */
-  static wanted(apps: readonly LoadedApp[]): boolean {
-    return apps.some((a) => a.upgrade !== undefined);
-  }
-
   get count(): number {
     return this.open.size;
   }
 
   serve(req: UwsgiRequest, socket: net.Socket, head: Buffer, context: HttpEnvContext): void {
     req.envContext = context;
+    // what followed the head: the app's websocketHandshake() or a proxy offload replays it
+    req.upgradeHead = head;
     // an HTTP socket has no SCRIPT_NAME: the path picks the app under manage-script-name
     const pick = this.mounts.select(decodePath((req.url ?? '/').split('?')[0] ?? '/'), '');
     const handler = pick?.app.upgrade;
