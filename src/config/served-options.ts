@@ -44,6 +44,10 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'websockets-max-size',
   'chunked-input-limit',
   'chunked-input-timeout',
+  // the HTTP router always passes a chunked body on (gathered, with CONTENT_LENGTH), so the
+  // options uWSGI needs for chunked input through its router change nothing here (README)
+  'http-raw-body',
+  'http-chunked-input',
   'http-to',
   'http-processes',
   'http-modifier1',
