@@ -70,6 +70,6 @@ export {
   spool,
   spoolTask,
 } from './api/spool.js';
-export { UwsgiWebSocket, websocketHandshake } from './api/websocket.js';
+export { UwsgiWebSocket, type WebSocketOptions, websocketHandshake } from './api/websocket.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

@@ -102,8 +102,17 @@ export interface WorkerRuntime {
   registerSpoolTask(name: string, fn: SpoolTaskFunction): void;
   /** The function for spool files that name no registered task. */
   setSpooler(fn: SpoolTaskFunction): void;
-  /** uWSGI's websocket_handshake() on `request` (arguments already checked; '' = from the request). */
-  websocketHandshake(request: unknown, key: string, origin: string, protocol: string): RuntimeWebSocket;
+  /**
+   * uWSGI's websocket_handshake() on `request` (arguments already checked; '' = from the
+   * request); `endRequest`: the request's response ends when the WebSocket closes.
+   */
+  websocketHandshake(
+    request: unknown,
+    key: string,
+    origin: string,
+    protocol: string,
+    endRequest: boolean,
+  ): RuntimeWebSocket;
   /** uWSGI's chunked_read(): the next body bytes, empty at the end (timeout in s, undefined: the default). */
   chunkedRead(request: unknown, timeout: number | undefined): Promise<Buffer>;
   /** uWSGI's chunked_read_nb(): body bytes already there, empty at the end, undefined when none yet. */

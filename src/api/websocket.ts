@@ -50,6 +50,15 @@ export class UwsgiWebSocket {
   }
 }
 
+export interface WebSocketOptions {
+  /**
+   * Whether the request ends as the WebSocket closes (default true). false: it stays open until
+   * the app ends its response, as a uWSGI worker's request lasts until the app returns (the
+   * Python calls use this: their app ends the request when websocket_recv() raises).
+   */
+  readonly endRequest?: boolean;
+}
+
 function checkData(what: string, data: unknown): string | Uint8Array {
   if (typeof data === 'string' || data instanceof Uint8Array) return data;
   throw new UwsgiError('ERR_API_BAD_ARGUMENT', `${what}(): the message must be a string or bytes`);
@@ -89,6 +98,7 @@ export function websocketHandshake(
   key?: string,
   origin?: string,
   protocol?: string,
+  options: WebSocketOptions = {},
 ): UwsgiWebSocket {
   const session = callRuntime(
     'websocketHandshake',
@@ -96,6 +106,7 @@ export function websocketHandshake(
     checkText('key', key),
     checkText('origin', origin),
     checkText('protocol', protocol),
+    options.endRequest !== false,
   );
   return new UwsgiWebSocket(session);
 }

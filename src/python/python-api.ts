@@ -23,6 +23,7 @@ import { rpc, rpcList } from '../api/rpc.js';
 import { signal } from '../api/signals.js';
 import { masterPid, requestsServed } from '../api/worker-info.js';
 import { encodeList } from './python-frames.js';
+import { WEBSOCKET_CALLS } from './python-websocket-api.js';
 
 /** What the worker lends the calls beyond the app API. */
 export interface ApiCaller {
@@ -112,6 +113,7 @@ const CALLS: Readonly<Record<string, Call>> = {
     return TRUE;
   },
   rpc_list: () => list(rpcList().map((s) => Buffer.from(s, 'utf8'))),
+  ...WEBSOCKET_CALLS,
 };
 
 function errorAnswer(err: unknown): Buffer {

@@ -289,7 +289,13 @@ export class WorkerApi implements WorkerRuntime {
    * becomes a WebSocket (src/worker/raw-connection.ts, websocket-session.ts). Without a key,
    * origin or protocol, the request's Sec-WebSocket-Key, Origin and first Sec-WebSocket-Protocol.
    */
-  websocketHandshake(request: unknown, key: string, origin: string, protocol: string): RuntimeWebSocket {
+  websocketHandshake(
+    request: unknown,
+    key: string,
+    origin: string,
+    protocol: string,
+    endRequest: boolean,
+  ): RuntimeWebSocket {
     const res = this.requestResponse(request, 'websocketHandshake');
     const req = res.req;
     const header = (name: string) => {
@@ -317,7 +323,7 @@ export class WorkerApi implements WorkerRuntime {
       this.parts.plan.websockets,
       (bytes) => countRawBytes(res, bytes),
       () => {
-        if (!res.writableEnded) res.end();
+        if (endRequest && !res.writableEnded) res.end();
       },
     );
   }

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/cli.js';
 import { type RunningNginx, startNginx } from '../helpers/nginx.js';
+import { PYTHON_PATH } from '../helpers/python.js';
 import { routerPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
@@ -226,5 +227,48 @@ describe('uWSGI WebSocket API: behind nginx uwsgi_pass', { timeout: 120_000 }, (
     if (!nginx) return t.skip('nginx not installed');
     await echo(`ws://127.0.0.1:${nginx.port}/ws`);
     await server.waitFor(/GET \/ws => generated \d+ bytes in \d+ msecs \(HTTP\/1\.1 101\)/, 15_000);
+  });
+});
+
+describe("Python: the seed manual's uwsgi.websocket_* echo on the same machinery", {
+  timeout: 120_000,
+}, () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(
+      [
+        '--master',
+        '--processes',
+        '1',
+        '--http-socket',
+        '127.0.0.1:0',
+        '--wsgi-file',
+        join(REPO, 'test', 'fixtures', 'websocket', 'websockets_echo.py'),
+      ],
+      { env: { PATH: PYTHON_PATH }, timeoutMs: 60_000 },
+    );
+  });
+  after(() => server?.close());
+
+  test('text, a 1 MB text message and a ping echo; the closed client ends the request with OSError', async () => {
+    const ws = await connect(`ws://127.0.0.1:${server.port}/`);
+    let got = next(ws);
+    ws.send('héllo from python');
+    assert.equal((await got).data.toString(), 'héllo from python');
+    // uwsgi.websocket_send() sends text, as in uWSGI: a 1 MB (ASCII) message
+    const big = randomBytes(512 * 1024).toString('hex');
+    got = next(ws);
+    ws.send(big);
+    const m = await got;
+    assert.equal(m.binary, false);
+    assert.equal(m.data.toString(), big);
+    const pong = new Promise<Buffer>((resolve) => ws.once('pong', resolve));
+    ws.ping(Buffer.from('py'));
+    assert.equal((await pong).toString(), 'py');
+    const done = closed(ws);
+    ws.close();
+    await done;
+    await server.waitFor(/OSError: unable to receive websocket message/, 15_000);
+    await server.waitFor(/GET \/ => generated \d+ bytes in \d+ msecs \(HTTP\/1\.1 101\)/, 15_000);
   });
 });
