@@ -3,9 +3,11 @@
 // an `http-socket`, the HTTP router with `http-websockets`, and nginx's `uwsgi_pass` (nginx
 // tunnels the bytes after a 101 on the uwsgi connection). The app: test/fixtures/websocket/echo-api.mjs.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -47,8 +49,8 @@ function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
 }
 
 /** Text, binary, a 1 MB binary message and a ping on one WebSocket; then the client closes. */
-async function echo(url: string): Promise<void> {
-  const ws = await connect(url);
+async function echo(url: string, options: WebSocket.ClientOptions = {}): Promise<void> {
+  const ws = await connect(url, options);
   try {
     let got = next(ws);
     ws.send('héllo ✓');
@@ -176,6 +178,49 @@ describe('uWSGI WebSocket API: http-socket', { timeout: 120_000 }, () => {
     assert.equal(await res.text(), 'ERR_WEBSOCKET_HANDSHAKE\n');
     const plain = await fetch(`http://127.0.0.1:${server.port}/`);
     assert.equal(await plain.text(), 'plain\n');
+  });
+});
+
+describe('uWSGI WebSocket API: https-socket (wss)', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-wss-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { timeout: 20_000 },
+  );
+  let server: RunningServer | undefined;
+  before(async () => {
+    if (made.status !== 0) return;
+    server = await startServer(
+      ['--master', '--processes', '1', '--https-socket', `127.0.0.1:0,${cert},${key}`, '--app', APP],
+      { timeoutMs: 30_000 },
+    );
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('echo of text, binary, 1 MB and a ping over TLS', async (t) => {
+    if (!server) return t.skip('openssl missing');
+    const tls = { ca: readFileSync(cert), servername: 'localhost' } as WebSocket.ClientOptions;
+    await echo(`wss://127.0.0.1:${server.port}/ws`, tls);
   });
 });
 
