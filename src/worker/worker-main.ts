@@ -316,7 +316,7 @@ class Worker {
     const upgrades = this.upgrades;
     if (upgrades) {
       server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
-        upgrades.serve(req as UwsgiRequest, socket, head, context),
+        upgrades.serve(req as UwsgiRequest, socket, head, context, server),
       );
     }
     return server;

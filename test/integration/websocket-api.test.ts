@@ -172,6 +172,32 @@ describe('uWSGI WebSocket API: http-socket', { timeout: 120_000 }, () => {
     assert.equal((await end).code, 1009);
   });
 
+  test('another upgrade (h2c) with a body is served as a plain request: body and keep-alive intact', async () => {
+    const answers = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write(
+          'POST /chunked HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n' +
+            'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 11\r\n\r\nhello world',
+        );
+      });
+      let text = '';
+      const timer = setTimeout(() => reject(new Error(`got ${JSON.stringify(text)}`)), 10_000);
+      socket.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('"sha256"') && !text.includes('plain\n'))
+          socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+        if (text.includes('plain\n')) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+    });
+    assert.match(answers, /"bytes":11,"pieces":1/);
+    assert.match(answers, /HTTP\/1\.1 200 OK[\s\S]*HTTP\/1\.1 200 OK[\s\S]*plain\n$/);
+  });
+
   test('a handshake without an Upgrade request is ERR_WEBSOCKET_HANDSHAKE; plain requests still work', async () => {
     const res = await fetch(`http://127.0.0.1:${server.port}/no-upgrade`);
     assert.equal(res.status, 500);
