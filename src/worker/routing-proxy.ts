@@ -91,6 +91,16 @@ export function httpRequestHead(vars: ReadonlyMap<string, string>, o: HttpOffloa
 export function dumbRequestHead(req: UwsgiRequest, vars: ReadonlyMap<string, string>): string {
   const uri = vars.get('REQUEST_URI') || req.url || '/';
   let head = `${vars.get('REQUEST_METHOD') || req.method || 'GET'} ${uri} ${vars.get('SERVER_PROTOCOL') || `HTTP/${req.httpVersion}`}\r\n`;
+  if (req.bridgedHead !== undefined) {
+    // over uwsgi (nginx) the headers are the HTTP_ vars, Upgrade and Connection included (the
+    // request's own headers leave those out)
+    for (const [key, value] of vars) if (key.startsWith('HTTP_')) head += `${headerName(key)}: ${value}\r\n`;
+    const type = vars.get('CONTENT_TYPE');
+    if (type) head += `Content-Type: ${type}\r\n`;
+    const length = vars.get('CONTENT_LENGTH');
+    if (length && length !== '0') head += `Content-Length: ${length}\r\n`;
+    return `${head}\r\n`;
+  }
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   return `${head}\r\n`;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
 import { REPO } from '../helpers/cli.js';
+import { type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures');
@@ -106,20 +107,42 @@ describe("the seed's authenticated WebSocket proxy (httpdumb + rpcvar with a JS 
 }, () => {
   let backend: Awaited<ReturnType<typeof wsBackend>>;
   let server: RunningServer;
+  let nginx: RunningNginx | undefined;
+  const port = () => server.ports[1] as number;
   before(async () => {
     backend = await wsBackend();
-    server = await startServer([join(FIXTURES, 'offload', 'auth_kafka.ini')], {
+    // a uwsgi socket for nginx (bound first: port 0), then the seed's ini (its http-socket: port 1)
+    server = await startServer(['--socket', '127.0.0.1:0', join(FIXTURES, 'offload', 'auth_kafka.ini')], {
       env: { KAFKA_WS_HOST: `127.0.0.1:${backend.port}` },
       timeoutMs: 30_000,
     });
+    nginx = await startNginx({
+      locations: [
+        {
+          path: '/',
+          pass: 'uwsgi',
+          upstream: `127.0.0.1:${server.ports[0]}`,
+          directives: ['uwsgi_read_timeout 60s'],
+        },
+      ],
+    });
   });
   after(async () => {
+    await nginx?.close();
     await server?.close();
     await backend?.close();
   });
 
+  test('behind nginx uwsgi_pass too: relayed both ways after the 101', async (t) => {
+    if (!nginx) return t.skip('nginx not installed');
+    await relayBothWays(`ws://127.0.0.1:${nginx.port}/?subscribe=true`, {
+      Authorization: 'Bearer let-me-in',
+    });
+    assert.equal(backend.seen.at(-1)?.url, '/v2/broker/?subscribe=true');
+  });
+
   test('an authorized WebSocket is relayed both ways after the 101, to the rewritten URI', async () => {
-    await relayBothWays(`ws://127.0.0.1:${server.port}/?subscribe=true`, {
+    await relayBothWays(`ws://127.0.0.1:${port()}/?subscribe=true`, {
       Authorization: 'Bearer let-me-in',
     });
     const req = backend.seen.at(-1);
@@ -134,27 +157,24 @@ describe("the seed's authenticated WebSocket proxy (httpdumb + rpcvar with a JS 
 
   test('a refused one gets the app ("It Works!"), plain requests too', async () => {
     const before = backend.seen.length;
-    await assert.rejects(
-      open(`ws://127.0.0.1:${server.port}/?subscribe=true`, { Authorization: 'Bearer nope' }),
-      {
-        status: 200,
-        body: 'It Works!',
-      },
-    );
+    await assert.rejects(open(`ws://127.0.0.1:${port()}/?subscribe=true`, { Authorization: 'Bearer nope' }), {
+      status: 200,
+      body: 'It Works!',
+    });
     assert.equal(backend.seen.length, before, 'the backend saw nothing');
-    const res = await fetch(`http://127.0.0.1:${server.port}/`);
+    const res = await fetch(`http://127.0.0.1:${port()}/`);
     assert.equal(await res.text(), 'It Works!');
   });
 
   test('ten at once, and the app keeps answering while they are open', async () => {
     const sockets = await Promise.all(
       Array.from({ length: 10 }, () =>
-        open(`ws://127.0.0.1:${server.port}/?subscribe=true`, { Authorization: 'Bearer let-me-in' }),
+        open(`ws://127.0.0.1:${port()}/?subscribe=true`, { Authorization: 'Bearer let-me-in' }),
       ),
     );
     try {
       const started = Date.now();
-      const res = await fetch(`http://127.0.0.1:${server.port}/`);
+      const res = await fetch(`http://127.0.0.1:${port()}/`);
       assert.equal(await res.text(), 'It Works!');
       assert.ok(Date.now() - started < 5000, 'the one worker was not held by the open WebSockets');
       await Promise.all(
