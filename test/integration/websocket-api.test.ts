@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -341,5 +342,24 @@ describe("Python: the seed manual's uwsgi.websocket_* echo on the same machinery
     await done;
     await server.waitFor(/OSError: unable to receive websocket message/, 15_000);
     await server.waitFor(/GET \/ => generated \d+ bytes in \d+ msecs \(HTTP\/1\.1 101\)/, 15_000);
+  });
+});
+
+describe('a graceful stop', { timeout: 60_000 }, () => {
+  test('closes an open API WebSocket with 1001 before reload-mercy runs out', async (t) => {
+    const server = await startServer(
+      ['--master', '--processes', '1', '--http-socket', '127.0.0.1:0', '--reload-mercy', '3', '--app', APP],
+      { timeoutMs: 30_000 },
+    );
+    t.after(() => server.close());
+    const ws = await connect(`ws://127.0.0.1:${server.port}/ws`);
+    const end = closed(ws);
+    const started = Date.now();
+    server.proc.kill('SIGTERM');
+    assert.equal((await end).code, 1001);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 1000 && waited < 10_000, `closed after ${waited} ms`);
+    await once(server.proc, 'exit');
+    assert.doesNotMatch(server.log(), /SIGKILL|killed/i);
   });
 });
