@@ -79,7 +79,7 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
-  /** WebSockets and other upgrades on HTTP sockets; absent when no app takes them. */
+  /** WebSockets and other upgrades on HTTP sockets (always: uWSGI's websocketHandshake() needs them). */
   private upgrades: Upgrades | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
