@@ -302,3 +302,13 @@ del _name
 
 def __getattr__(name):
     raise NotSupported('uwsgi.%s is not part of the uwsgi module served by uwsgi-ts' % name)
+
+
+# uWSGI's WebSocket API (served: python/uwsgi_ts/websocket.py); after the refusals above
+from uwsgi_ts.websocket import (  # noqa: E402
+    websocket_handshake,
+    websocket_recv,
+    websocket_recv_nb,
+    websocket_send,
+    websocket_send_binary,
+)

@@ -57,6 +57,12 @@ export const ERROR_CODES = {
   ERR_API_UNAVAILABLE: 'an app API function that the uwsgi-ts running this worker does not provide',
   ERR_API_BAD_ARGUMENT: 'an app API function given a value it cannot use (a negative limit, not a request)',
   ERR_API_NO_REQUEST: 'a per-request app API function called while no request is in flight',
+  ERR_WEBSOCKET_HANDSHAKE:
+    'websocketHandshake() on a request that cannot become a WebSocket (no Sec-WebSocket-Key, a response already started, a FastCGI request)',
+  ERR_WEBSOCKET_CLOSED:
+    'recv()/send() on a WebSocket that is closed (the peer closed it, a pong never came, a protocol error, a message over websockets-max-size)',
+  ERR_CHUNKED_INPUT:
+    'chunkedRead() got no body bytes within its timeout (chunked-input-timeout, else socket-timeout), or the body was cut short',
   ERR_SIGNAL_NOT_DELIVERED:
     'a remote uwsgi signal (modifier1 110) that the node did not accept or could not be reached',
   ERR_RPC_UNKNOWN_FUNCTION: 'a local rpc() call of a function this process has not registered',

@@ -20,6 +20,7 @@ export {
   type RemoteCache,
   remoteCache,
 } from './api/cache.js';
+export { chunkedRead, chunkedReadNb } from './api/chunked-input.js';
 export { setUserHarakiri } from './api/harakiri.js';
 export { lock, unlock } from './api/locks.js';
 export {
@@ -69,5 +70,6 @@ export {
   spool,
   spoolTask,
 } from './api/spool.js';
+export { UwsgiWebSocket, type WebSocketOptions, websocketHandshake } from './api/websocket.js';
 export { masterPid, requestsServed, workerId } from './api/worker-info.js';
 export type { ErrorCode } from './errors.js';

@@ -104,6 +104,31 @@ export interface WorkerRuntime {
   registerSpoolTask(name: string, fn: SpoolTaskFunction): void;
   /** The function for spool files that name no registered task. */
   setSpooler(fn: SpoolTaskFunction): void;
+  /**
+   * uWSGI's websocket_handshake() on `request` (arguments already checked; '' = from the
+   * request); `endRequest`: the request's response ends when the WebSocket closes.
+   */
+  websocketHandshake(
+    request: unknown,
+    key: string,
+    origin: string,
+    protocol: string,
+    endRequest: boolean,
+  ): RuntimeWebSocket;
+  /** uWSGI's chunked_read(): the next body bytes, empty at the end (timeout in s, undefined: the default). */
+  chunkedRead(request: unknown, timeout: number | undefined): Promise<Buffer>;
+  /** uWSGI's chunked_read_nb(): body bytes already there, empty at the end, undefined when none yet. */
+  chunkedReadNb(request: unknown): Buffer | undefined;
+}
+
+/** A WebSocket as the worker gives it to the app API (src/worker/websocket-session.ts). */
+export interface RuntimeWebSocket {
+  readonly binary: boolean;
+  readonly closed: boolean;
+  recv(): Promise<Buffer>;
+  recvNb(): Buffer | undefined;
+  send(data: string | Uint8Array, binary: boolean): Promise<void>;
+  close(code?: number, reason?: string): void;
 }
 
 type Slot = Record<symbol, unknown>;

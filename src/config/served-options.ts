@@ -37,6 +37,17 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'https-export-cert',
   // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
   'http-websockets',
+  // uWSGI's WebSocket API and chunked input API for apps (src/worker/websocket-session.ts,
+  // src/worker/chunked-input.ts; README "uWSGI's WebSocket API", "The chunked input API")
+  'websockets-ping-freq',
+  'websockets-pong-tolerance',
+  'websockets-max-size',
+  'chunked-input-limit',
+  'chunked-input-timeout',
+  // the HTTP router always passes a chunked body on (gathered, with CONTENT_LENGTH), so the
+  // options uWSGI needs for chunked input through its router change nothing here (README)
+  'http-raw-body',
+  'http-chunked-input',
   'http-to',
   'http-processes',
   'http-modifier1',

@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import { cgiPlan } from '../cgi/cgi-plan.js';
+import type { OptionName } from '../config/option-table.js';
 import type { Config } from '../config/resolve.js';
 import { workerLogging } from '../logging/log-config.js';
 import type { SocketProtocol } from '../net/socket-protocol.js';
@@ -77,6 +78,7 @@ export function workerPlan(ctx: MasterContext, id: number, generation: number, a
     hostname: hostname(),
     rpcMax: c.value('rpc-max'),
     muleMsgSize: c.value('mule-msg-size'),
+    ...websocketAndChunkedInput(c),
     // the cheaper subsystem, the metrics and a vassal's loyalty (src/master/services/emperor-link.ts)
     // read the workers' counters
     stats:
@@ -131,4 +133,29 @@ function spoolPart(c: Config): { spoolTargets?: SpoolTargets } {
 /** The mercy of graceful operations on workers, in seconds (reload-mercy, worker-reload-mercy). */
 export function mercySeconds(c: Config): number {
   return c.value('reload-mercy') || c.value('worker-reload-mercy') || 60;
+}
+
+/** A number option of uWSGI's own table (option-table-uwsgi.ts), read by name. */
+function uwsgiNumber(c: Config, name: string): number | undefined {
+  const value = c.value(name as OptionName) as unknown;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * uWSGI's WebSocket API and chunked input API settings, with uWSGI's defaults: a ping every 30 s,
+ * 3 s for its pong, messages up to 1024 KB; chunks up to 1 MB, chunked-input-timeout defaulting
+ * to socket-timeout.
+ */
+function websocketAndChunkedInput(c: Config): Pick<WorkerPlan, 'websockets' | 'chunkedInput'> {
+  return {
+    websockets: {
+      pingFreqMs: (uwsgiNumber(c, 'websockets-ping-freq') ?? 30) * 1000,
+      pongToleranceMs: (uwsgiNumber(c, 'websockets-pong-tolerance') ?? 3) * 1000,
+      maxSize: (uwsgiNumber(c, 'websockets-max-size') ?? 1024) * 1024,
+    },
+    chunkedInput: {
+      limit: uwsgiNumber(c, 'chunked-input-limit') ?? 1048576,
+      timeoutMs: (uwsgiNumber(c, 'chunked-input-timeout') ?? c.value('socket-timeout')) * 1000,
+    },
+  };
 }

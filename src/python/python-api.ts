@@ -23,11 +23,12 @@ import { rpc, rpcList } from '../api/rpc.js';
 import { signal } from '../api/signals.js';
 import { masterPid, requestsServed } from '../api/worker-info.js';
 import { encodeList } from './python-frames.js';
-import { SPOOL_CALLS } from './python-spool-api.js';
 import { MULE_CALLS, MULE_WAITS } from './python-mule-calls.js';
 import { SHAREDAREA_CALLS } from './python-sharedarea-calls.js';
 import { SIGNAL_CALLS, SIGNAL_WAITS } from './python-signal-calls.js';
 import type { SignalRunner } from './python-signal-pool.js';
+import { SPOOL_CALLS } from './python-spool-api.js';
+import { WEBSOCKET_CALLS } from './python-websocket-api.js';
 
 /** What the worker lends the calls beyond the app API. */
 export interface ApiCaller {
@@ -123,6 +124,7 @@ const CALLS: Readonly<Record<string, Call>> = {
   ...SIGNAL_CALLS,
   ...MULE_CALLS,
   ...SHAREDAREA_CALLS,
+  ...WEBSOCKET_CALLS,
 };
 
 /** The calls that may wait long, answered on the events channel (python-events.ts). */

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UwsgiError } from '../errors.js';
 import { decodePath } from '../worker/cgi-env.js';
+import { isTakenOver } from '../worker/raw-connection.js';
 import type { UwsgiRequest, UwsgiResponse } from '../worker/request.js';
 import { type ApiCaller, answerCall, answerWait, type PoolCalls } from './python-api.js';
 import { pythonCacheMap, pythonStdio } from './python-cache-map.js';
@@ -301,13 +302,14 @@ export class PythonProcess {
     const res = current === undefined || current.abandoned ? undefined : current.res;
     switch (kind) {
       case Frame.Head: {
-        if (!res || res.destroyed) return;
+        // a request that became a WebSocket (uwsgi.websocket_handshake) has no HTTP answer left
+        if (!res || res.destroyed || isTakenOver(res)) return;
         const head = decodeHead(payload);
         res.writeHead(head.status, head.reason, head.headers);
         return;
       }
       case Frame.Data:
-        if (!res || res.destroyed) return;
+        if (!res || res.destroyed || isTakenOver(res)) return;
         // held until the next frame: a body chunk followed by the end goes out with res.end(),
         // one write for head and body (a hello costs one syscall, not two)
         if (this.held !== undefined) this.write(res, this.held);

@@ -4,7 +4,7 @@
 
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { alarmMessage } from '../alarm/alarm-message.js';
-import type { WorkerRuntime } from '../api/runtime.js';
+import type { RuntimeWebSocket, WorkerRuntime } from '../api/runtime.js';
 import type { Cache } from '../cache/cache.js';
 import { UwsgiError } from '../errors.js';
 import type { WorkerMessage } from '../ipc/messages.js';
@@ -20,11 +20,15 @@ import { type SignalSource, workerSignals } from '../signal/worker-signals.js';
 import { type SpoolTaskFunction, spoolTasks } from '../spooler/spool-tasks.js';
 import { writeSpoolTask } from '../spooler/spool-writer.js';
 import { VERSION } from '../version.js';
+import { chunkedRead, chunkedReadNb } from './chunked-input.js';
 import type { Dispatcher } from './dispatcher.js';
 import { nodeRequestOf } from './fetch-adapter.js';
 import type { WorkerHarakiri } from './harakiri.js';
 import type { WorkerPlan } from './plan.js';
+import { countRawBytes, takeOver, whyNotRaw } from './raw-connection.js';
 import type { UwsgiRequest } from './request.js';
+import { handshakeHead } from './websocket-handshake.js';
+import { WebSocketSession } from './websocket-session.js';
 
 type Response = ServerResponse<UwsgiRequest>;
 
@@ -280,6 +284,75 @@ export class WorkerApi implements WorkerRuntime {
     if (res) this.parts.harakiri().setUser(res, seconds);
   }
 
+  /**
+   * uWSGI's websocket_handshake(): the 101 written on the request's own connection, which
+   * becomes a WebSocket (src/worker/raw-connection.ts, websocket-session.ts). Without a key,
+   * origin or protocol, the request's Sec-WebSocket-Key, Origin and first Sec-WebSocket-Protocol.
+   */
+  websocketHandshake(
+    request: unknown,
+    key: string,
+    origin: string,
+    protocol: string,
+    endRequest: boolean,
+  ): RuntimeWebSocket {
+    const res = this.requestResponse(request, 'websocketHandshake');
+    const req = res.req;
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return (Array.isArray(v) ? v[0] : v) ?? '';
+    };
+    const wsKey = key || header('sec-websocket-key');
+    const why = wsKey === '' ? 'the request has no Sec-WebSocket-Key' : whyNotRaw(req, res);
+    if (why !== undefined) {
+      throw new UwsgiError('ERR_WEBSOCKET_HANDSHAKE', `unable to complete websocket handshake: ${why}`);
+    }
+    // the first protocol offered: echoing the whole list (as uWSGI does) fails strict clients
+    const proto = protocol || (header('sec-websocket-protocol').split(',')[0] ?? '').trim();
+    const head = handshakeHead(wsKey, origin || header('origin'), proto);
+    const raw = takeOver(req, res, head, 101);
+    if (raw === undefined) {
+      throw new UwsgiError(
+        'ERR_WEBSOCKET_HANDSHAKE',
+        'unable to complete websocket handshake: the connection is gone',
+      );
+    }
+    return new WebSocketSession(
+      raw.socket,
+      raw.head,
+      this.parts.plan.websockets,
+      (bytes) => countRawBytes(res, bytes),
+      () => {
+        if (endRequest && !res.writableEnded) res.end();
+      },
+    );
+  }
+
+  chunkedRead(request: unknown, timeout: number | undefined): Promise<Buffer> {
+    const { limit, timeoutMs } = this.parts.plan.chunkedInput;
+    const req = this.requestResponse(request, 'chunkedRead').req;
+    return chunkedRead(req, limit, timeout === undefined ? timeoutMs : timeout * 1000);
+  }
+
+  chunkedReadNb(request: unknown): Buffer | undefined {
+    return chunkedReadNb(
+      this.requestResponse(request, 'chunkedReadNb').req,
+      this.parts.plan.chunkedInput.limit,
+    );
+  }
+
+  /** The response of a request the app passed, for the per-request API functions. */
+  private requestResponse(request: unknown, what: string): Response {
+    const res = request === undefined ? this.parts.dispatcher()?.latest : this.responseOf(request, what);
+    if (res === undefined) {
+      throw new UwsgiError(
+        'ERR_API_NO_REQUEST',
+        `${what}(): ${request === undefined ? 'no request has started yet' : 'that request has already been answered'}`,
+      );
+    }
+    return res;
+  }
+
   /** The request that started last (exact when the worker serves one at a time). */
   private latest(seconds: number): Response | undefined {
     const latest = this.parts.dispatcher()?.latest;
@@ -296,13 +369,13 @@ export class WorkerApi implements WorkerRuntime {
    * The response of what the app passed: the Node `res`, the Node `req`, or the fetch `Request`
    * it was given. undefined when that request has already been answered (nothing left to limit).
    */
-  private responseOf(request: unknown): Response | undefined {
+  private responseOf(request: unknown, what = 'setUserHarakiri'): Response | undefined {
     if (request instanceof ServerResponse) return request as Response;
     const req = request instanceof IncomingMessage ? request : nodeRequestOf(request);
     if (req === undefined) {
       throw new UwsgiError(
         'ERR_API_BAD_ARGUMENT',
-        'setUserHarakiri(): the request must be the req, res or Request this worker gave the app',
+        `${what}(): the request must be the req, res or Request this worker gave the app`,
       );
     }
     const latest = this.parts.dispatcher()?.latest;

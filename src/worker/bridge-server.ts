@@ -133,6 +133,8 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
   /** The peer sent bad bytes behind a whole request: close once its answer is out. */
   private closeAfterAnswer = false;
   private peerText: string | undefined = undefined;
+  /** The socket was handed over raw (detach): nothing more of it is ours to read. */
+  private detached = false;
   private readonly parser: { push(chunk: Buffer): void; end(): void };
   private readonly timeoutMs: number;
   private readonly modifiers: ReadonlySet<number>;
@@ -160,10 +162,13 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
           ? new ScgiRequestParser(this, { bufferSize: plan.bufferSize, single: true })
           : this.fastCgiParser();
     socket.on('data', (chunk: Buffer) => {
+      if (this.detached) return;
       this.idle = false;
       this.parser.push(chunk);
     });
-    socket.on('end', () => this.peerEnded());
+    socket.on('end', () => {
+      if (!this.detached) this.peerEnded();
+    });
     socket.on('drain', () => this.router?.current?.drained());
     // 'close' follows every error: the exchange learns there that its peer is gone
     socket.on('error', () => {});
@@ -255,6 +260,17 @@ class BridgeConnection implements ExchangeOwner, RequestEvents {
     // until it closes, for socket-timeout at most, so that the answer is never reset under it
     if (!this.bodyDone) socket.resume();
     if (this.timeoutMs > 0) socket.setTimeout(this.timeoutMs);
+  }
+
+  /**
+   * uwsgi and SCGI carry raw bytes behind the request (nginx's uwsgi_pass tunnels them after a
+   * 101); FastCGI cannot. From here the codec and the socket-timeout clock stand aside.
+   */
+  detach(): net.Socket | undefined {
+    if (this.options.protocol === 'fastcgi') return undefined;
+    this.detached = true;
+    this.socket.setTimeout(0);
+    return this.socket;
   }
 
   aborted(): void {

@@ -21,6 +21,12 @@ export interface ExchangeOwner {
   answered(exchange: ExchangeSocket): void;
   /** The exchange was destroyed before its response was complete (app error, client gone). */
   aborted(exchange: ExchangeSocket): void;
+  /**
+   * The request leaves the protocol (a WebSocket's 101, a proxied upgrade): the codec reads no
+   * more, and the connection's socket is the caller's, raw, both ways. undefined when the
+   * protocol cannot carry it (FastCGI frames every byte in records).
+   */
+  detach(exchange: ExchangeSocket): net.Socket | undefined;
 }
 
 /** The first bytes of every head Node writes (ServerResponse.writeHead builds `HTTP/1.1 ...`). */
@@ -166,17 +172,6 @@ export class ExchangeSocket extends EventEmitter {
     return !this.destroyed && !this.finished && !this.socket.destroyed;
   }
 
-  /**
-   * The connection's own net.Socket, for what leaves the request/response shape (an upgrade's
-   * bytes both ways, a proxied stream). A uwsgi connection accepted in C (native-bridge.ts) is
-   * handed over to a net.Socket here, once; undefined when it can no longer be (gone, answered, or
-   * answer bytes still held in C).
-   */
-  netSocket(): net.Socket | undefined {
-    const socket = this.socket as net.Socket & { detach?: () => net.Socket | undefined };
-    return typeof socket.detach === 'function' ? socket.detach() : socket;
-  }
-
   get writableLength(): number {
     return this.socket.writableLength;
   }
@@ -267,6 +262,11 @@ export class ExchangeSocket extends EventEmitter {
     // after the caller's own bookkeeping: IncomingMessage._destroy waits for it with finished()
     process.nextTick(emitClose, this);
     return this;
+  }
+
+  /** The connection's socket, raw, for a request that leaves the protocol (ExchangeOwner.detach). */
+  detach(): net.Socket | undefined {
+    return this.writable ? this.owner.detach(this) : undefined;
   }
 
   /** The app reads again after the request's buffer filled up. */

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FetchHandler } from './app-loader.js';
 import { lazyRequest } from './lazy-request.js';
 import { type LightParts, lightParts, OriginalResponse } from './light-response.js';
+import { isTakenOver } from './raw-connection.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
 
 /** undici keeps a Response's state under Symbol(state); found once, absent on other runtimes. */
@@ -55,6 +56,8 @@ export async function serveFetch(
   const scheme = req.envContext?.https ? 'https' : 'http';
   const host = req.headers.host ?? req.envContext?.serverName ?? 'localhost';
   const response = await handler(lazyRequest(req, `${scheme}://${host}${req.url ?? '/'}`), req.lazyEnv());
+  // the request became a WebSocket (websocketHandshake()): its connection is not HTTP any more
+  if (isTakenOver(res)) return;
   const light = lightParts(response);
   if (light !== undefined) {
     writeLight(light, req, res);

@@ -120,7 +120,7 @@ class NativeConn implements ExchangeOwner {
   }
 
   /**
-   * The connection as a net.Socket (ExchangeSocket.netSocket(): an upgrade, a proxied stream):
+   * The connection as a net.Socket (ExchangeSocket.detach(): an upgrade, a proxied stream):
    * C lets go of the fd, the bytes not written yet go first, and every later call of this object
    * goes to the socket. Undefined when C cannot let go (gone, answered, answer bytes held there).
    */

@@ -67,6 +67,14 @@ export interface WorkerPlan {
   readonly procname: string | undefined;
   /** The stats server is on: the worker keeps counters and answers `stats?`. */
   readonly stats: boolean;
+  /** uWSGI's WebSocket API (src/worker/websocket-session.ts): websockets-ping-freq/-pong-tolerance/-max-size. */
+  readonly websockets: {
+    readonly pingFreqMs: number;
+    readonly pongToleranceMs: number;
+    readonly maxSize: number;
+  };
+  /** chunkedRead() (src/worker/chunked-input.ts): chunked-input-limit bytes, chunked-input-timeout ms. */
+  readonly chunkedInput: { readonly limit: number; readonly timeoutMs: number };
   /** mule-msg-size: the largest mule or farm message, in bytes. */
   readonly muleMsgSize: number;
   /** `rpc-max`: functions a worker may register. */

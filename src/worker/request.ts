@@ -31,6 +31,12 @@ export class UwsgiRequest extends IncomingMessage {
    * (Express) keeps it.
    */
   bridgedHead: RequestHead | undefined = undefined;
+  /**
+   * Bytes the client sent after the head of an upgrade request (http.Server's 'upgrade' event),
+   * set when such a request is served as a plain one (src/worker/upgrades.ts): its socket then
+   * belongs to no HTTP parser and can be taken over raw (src/worker/raw-connection.ts).
+   */
+  upgradeHead: Buffer | undefined = undefined;
   #vars: Map<string, string> | undefined;
   #env: Record<string, string> | undefined;
 

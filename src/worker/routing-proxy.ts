@@ -4,12 +4,18 @@
 // the client as it comes, after which the client connection closes, as uWSGI's offloaded proxy
 // does. Nothing blocks: connect, request body and response all stream on the event loop. A
 // backend that cannot be reached is a 502 and a log line (STYLE.md rule 4).
+//
+// An upgrade request (`Upgrade: websocket`, the seed's authenticated WebSocket proxy) is relayed
+// the same way, and once the backend accepts the connection the client's connection is taken
+// over (src/worker/raw-connection.ts): the bytes after the 101 then flow both ways, for as long
+// as either side keeps its connection open.
 
 import net from 'node:net';
 import { UwsgiError } from '../errors.js';
 import { parseAddress } from '../net/address.js';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../protocol/uwsgi.js';
 import type { Offload } from '../routing/outcome.js';
+import { countRawBytes, type RawConnection, setRawHead, takeOver } from './raw-connection.js';
 import { passEnd, type UwsgiRequest, type UwsgiResponse } from './request.js';
 import { closeConnection, connectionOf, textBytes, writeHeadExact } from './routing-output.js';
 
@@ -64,7 +70,10 @@ const HOP_BY_HOP = new Set([
  */
 export function httpRequestHead(vars: ReadonlyMap<string, string>, o: HttpOffload): string {
   const uri = o.uri ?? (vars.get('REQUEST_URI') || '/');
-  let head = `${vars.get('REQUEST_METHOD') || 'GET'} ${uri} HTTP/1.0\r\n`;
+  // an upgrade needs HTTP/1.1 and its two headers (RFC 6455 §4.1): kept, and only then
+  const upgrade = vars.get('HTTP_UPGRADE');
+  let head = `${vars.get('REQUEST_METHOD') || 'GET'} ${uri} HTTP/1.${upgrade ? 1 : 0}\r\n`;
+  if (upgrade) head += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`;
   if (o.host !== undefined) head += `Host: ${o.host}\r\n`;
   for (const [key, value] of vars) {
     if (!key.startsWith('HTTP_') || HOP_BY_HOP.has(key)) continue;
@@ -82,6 +91,16 @@ export function httpRequestHead(vars: ReadonlyMap<string, string>, o: HttpOffloa
 export function dumbRequestHead(req: UwsgiRequest, vars: ReadonlyMap<string, string>): string {
   const uri = vars.get('REQUEST_URI') || req.url || '/';
   let head = `${vars.get('REQUEST_METHOD') || req.method || 'GET'} ${uri} ${vars.get('SERVER_PROTOCOL') || `HTTP/${req.httpVersion}`}\r\n`;
+  if (req.bridgedHead !== undefined) {
+    // over uwsgi (nginx) the headers are the HTTP_ vars, Upgrade and Connection included (the
+    // request's own headers leave those out)
+    for (const [key, value] of vars) if (key.startsWith('HTTP_')) head += `${headerName(key)}: ${value}\r\n`;
+    const type = vars.get('CONTENT_TYPE');
+    if (type) head += `Content-Type: ${type}\r\n`;
+    const length = vars.get('CONTENT_LENGTH');
+    if (length && length !== '0') head += `Content-Length: ${length}\r\n`;
+    return `${head}\r\n`;
+  }
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
   return `${head}\r\n`;
@@ -150,25 +169,69 @@ function relay(
         backend.destroy(new Error(`no connection to ${address} within ${ctx.connectTimeoutMs / 1000} s`));
     });
   }
+  let raw: RawConnection | undefined;
   backend.on('connect', () => {
     connected = true;
     backend.setTimeout(0);
     backend.write(head);
+    if (isUpgrade(req)) {
+      raw = takeOver(req, res, '', 101);
+      if (raw !== undefined) {
+        tunnel(raw, backend, res);
+        return;
+      }
+    }
     if (withBody) req.pipe(backend, { end: false });
   });
   backend.on('data', (chunk: Buffer) => {
+    if (raw !== undefined) {
+      // the backend's head names the status of the request log line
+      if (!started)
+        setRawHead(res, chunk.toString('latin1', 0, Math.min(chunk.length, 4096)).split('\r\n\r\n')[0] ?? '');
+      countRawBytes(res, chunk.length);
+    }
     started = true;
-    if (!client.write(chunk)) {
+    const to = raw?.socket ?? client;
+    if (!to.write(chunk)) {
       backend.pause();
-      client.once('drain', () => backend.resume());
+      to.once('drain', () => backend.resume());
     }
   });
-  backend.on('end', () => closeConnection(req));
+  backend.on('end', () => {
+    if (raw !== undefined) {
+      if (!res.writableEnded) res.end();
+      raw.socket.end();
+    } else closeConnection(req);
+  });
   backend.on('error', (err: NodeJS.ErrnoException) =>
     badGateway(req, res, ctx, `${address}: ${err.code ?? err.message}`, started),
   );
   // the client went away: nobody reads the backend's answer any more
   client.once('close', () => backend.destroy());
+}
+
+/** An upgrade request whose connection can leave HTTP (an HTTP socket's, or uwsgi's behind nginx). */
+function isUpgrade(req: UwsgiRequest): boolean {
+  return req.upgradeHead !== undefined || (req.bridgedHead?.vars.get('HTTP_UPGRADE') ?? '') !== '';
+}
+
+/** After the head: the client's bytes (those that came with its head first) to the backend. */
+function tunnel(raw: RawConnection, backend: net.Socket, res: UwsgiResponse): void {
+  const client = raw.socket;
+  if (raw.head.length > 0) backend.write(raw.head);
+  client.setTimeout(0);
+  client.on('data', (chunk: Buffer) => {
+    if (!backend.write(chunk)) {
+      client.pause();
+      backend.once('drain', () => client.resume());
+    }
+  });
+  client.on('end', () => backend.end());
+  client.on('error', () => {});
+  client.on('close', () => {
+    backend.destroy();
+    if (!res.writableEnded) res.end();
+  });
 }
 
 /** `http`, `proxyhttp`, `httpdumb` (and `httpconnect`, which only tunnels a CONNECT: see below). */

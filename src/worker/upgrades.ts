@@ -40,7 +40,10 @@ export interface UpgradeOptions {
   readonly apps: readonly LoadedApp[];
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
-  /** Serves an upgrade request nobody takes as a plain request on its socket. */
+  /**
+   * Serves an upgrade request no upgrade handler takes as a plain request on its socket, where
+   * the app may take it over with uWSGI's API (websocketHandshake(), src/worker/raw-connection.ts).
+   */
   readonly plain: (req: UwsgiRequest, socket: net.Socket, context: HttpEnvContext) => void;
 }
 
@@ -55,22 +58,25 @@ export class Upgrades {
     );
   }
 
-  /** Whether any app takes upgrades (else http.Server keeps Node's own handling: a plain request). */
-  static wanted(apps: readonly LoadedApp[]): boolean {
-    return apps.some((a) => a.upgrade !== undefined);
-  }
-
   get count(): number {
     return this.open.size;
   }
 
-  serve(req: UwsgiRequest, socket: net.Socket, head: Buffer, context: HttpEnvContext): void {
+  serve(
+    req: UwsgiRequest,
+    socket: net.Socket,
+    head: Buffer,
+    context: HttpEnvContext,
+    server: http.Server,
+  ): void {
     req.envContext = context;
+    // what followed the head: the app's websocketHandshake() or a proxy offload replays it
+    req.upgradeHead = head;
     // an HTTP socket has no SCRIPT_NAME: the path picks the app under manage-script-name
     const pick = this.mounts.select(decodePath((req.url ?? '/').split('?')[0] ?? '/'), '');
     const handler = pick?.app.upgrade;
     if (!pick || !handler) {
-      this.options.plain(req, socket, context);
+      this.notTaken(req, socket, head, context, server);
       return;
     }
     const url = req.url;
@@ -102,7 +108,7 @@ export class Upgrades {
         this.open.delete(socket);
         req.url = url;
         req.mountpoint = '';
-        this.options.plain(req, socket, context);
+        this.notTaken(req, socket, head, context, server);
       }
     } catch (err) {
       const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -113,6 +119,29 @@ export class Upgrades {
         socket.end('HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       } else socket.destroy();
     }
+  }
+
+  /**
+   * An upgrade no handler takes. A WebSocket one is served as a plain request on its socket,
+   * where the app may take it over (websocketHandshake(), a proxy offload). Any other (`h2c`...)
+   * is what Node serves as a plain request when nobody listens for upgrades: its head, without
+   * the upgrade headers, and the bytes after it are parsed again by the server, so a body
+   * (which the 'upgrade' event leaves unread in `head`) and keep-alive work as before.
+   */
+  private notTaken(
+    req: UwsgiRequest,
+    socket: net.Socket,
+    head: Buffer,
+    context: HttpEnvContext,
+    server: http.Server,
+  ): void {
+    if (isWebSocketUpgrade(req)) {
+      this.options.plain(req, socket, context);
+      return;
+    }
+    socket.unshift(Buffer.concat([headWithoutUpgrade(req), head]));
+    // an https server's HTTP side listens on 'secureConnection' ('connection' would start TLS again)
+    server.emit((socket as { encrypted?: boolean }).encrypted ? 'secureConnection' : 'connection', socket);
   }
 
   /** Reads the status and head of what the app writes first; counts the bytes after it. */
@@ -162,4 +191,21 @@ export function plainOnSocket(
   res.assignSocket(socket);
   res.on('finish', () => socket.end());
   return res;
+}
+
+function isWebSocketUpgrade(req: http.IncomingMessage): boolean {
+  return /(^|,)\s*websocket\s*(,|$)/i.test(String(req.headers.upgrade ?? ''));
+}
+
+/** The request's head as the client sent it, without `Upgrade` and `Connection`. */
+function headWithoutUpgrade(req: http.IncomingMessage): Buffer {
+  let text = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade' || lower === 'connection') continue;
+    text += `${name}: ${raw[i + 1]}\r\n`;
+  }
+  return Buffer.from(`${text}\r\n`, 'latin1');
 }

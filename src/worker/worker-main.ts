@@ -37,6 +37,7 @@ import { Recycler } from './recycler.js';
 import { installRequestAccessors, UwsgiRequest, UwsgiResponse } from './request.js';
 import { RequestRouter } from './request-router.js';
 import { plainOnSocket, Upgrades } from './upgrades.js';
+import { closeAllWebSockets } from './websocket-session.js';
 
 /** Node's HTTP parser errors to our answer and code (anything else: 400 ERR_HTTP_BAD_REQUEST). */
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string]>> = {
@@ -80,7 +81,7 @@ class Worker {
   private readonly handles = new Map<number, NativeHandle>();
   private readonly listening: Listening[] = [];
   private dispatcher: Dispatcher | undefined;
-  /** WebSockets and other upgrades on HTTP sockets; absent when no app takes them. */
+  /** WebSockets and other upgrades on HTTP sockets (always: uWSGI's websocketHandshake() needs them). */
   private upgrades: Upgrades | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
@@ -252,16 +253,17 @@ class Worker {
         : {}),
     });
     const dispatcher = this.dispatcher;
-    if (Upgrades.wanted(apps)) {
-      this.upgrades = new Upgrades({
-        plan,
-        apps,
-        dispatcher,
-        log: (line) => this.log(line),
-        plain: (req, socket, context) =>
-          dispatcher.handle(req, plainOnSocket(req, socket, responseClass(plan)), context),
-      });
-    }
+    // always: an upgrade no app handler takes is served as a plain request on a socket that no
+    // HTTP parser reads any more, so uWSGI's websocketHandshake() and the proxy offloads can take
+    // it over (Node's own handling would parse the WebSocket frames as the next request)
+    this.upgrades = new Upgrades({
+      plan,
+      apps,
+      dispatcher,
+      log: (line) => this.log(line),
+      plain: (req, socket, context) =>
+        dispatcher.handle(req, plainOnSocket(req, socket, responseClass(plan)), context),
+    });
     for (const socket of plan.sockets) {
       const handle = this.handles.get(socket.index);
       if (!handle) throw new Error(`socket ${socket.index} was not passed to worker ${plan.id}`);
@@ -320,7 +322,7 @@ class Worker {
     const upgrades = this.upgrades;
     if (upgrades) {
       server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
-        upgrades.serve(req as UwsgiRequest, socket, head, context),
+        upgrades.serve(req as UwsgiRequest, socket, head, context, server),
       );
     }
     return server;
@@ -429,11 +431,13 @@ class Worker {
     };
     if (open === 0) this.exit();
     const upgrades = this.upgrades;
+    // a WebSocket never ends by itself: closed (1001) a second before the master's mercy ends
+    const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;
     if (upgrades && upgrades.count > 0) {
-      // a WebSocket never ends by itself: closed (1001) a second before the master's mercy ends
-      const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;
       setTimeout(() => upgrades.closeAll(), Math.max(0, mercyMs - 1000)).unref();
     }
+    // the same for the WebSockets of uWSGI's API (websocketHandshake())
+    setTimeout(closeAllWebSockets, Math.max(0, mercyMs - 1000)).unref();
     for (const listening of this.listening) listening.close(closed);
   }
 }
