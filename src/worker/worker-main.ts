@@ -312,9 +312,6 @@ class Worker {
           onRequest,
         )
       : http.createServer(options, onRequest)) as unknown as http.Server;
-    // a client that shuts down its side after its request (`curl -N`, `printf | nc`) gets its
-    // answer, as uWSGI answers it: by default Node's http.Server aborts the request at the FIN
-    (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) =>
       this.clientError(err, socket),
     );

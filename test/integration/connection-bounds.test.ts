@@ -139,14 +139,15 @@ describe('connection bounds, socket-timeout 2', () => {
     assert.equal(reply.error, undefined);
   });
 
-  it('a peer that half-closes right after its request is answered, on every socket (HTTP too)', async () => {
-    const whole: Readonly<Record<Protocol, Buffer>> = {
+  // HTTP is not among them: a FIN before the answer is read there as the client leaving (the
+  // request is aborted and logged 499, log-ioerror counts it), as on a uwsgi socket while the app works
+  it('a peer that half-closes right after its request is answered (uwsgi, SCGI, FastCGI)', async () => {
+    const whole: Readonly<Record<'uwsgi' | 'scgi' | 'fastcgi', Buffer>> = {
       uwsgi: uwsgi('/half'),
       scgi: scgi('/half'),
       fastcgi: encodeFastCgiRequest(1, vars('/half'), Buffer.alloc(0), false),
-      http: Buffer.from('GET /half HTTP/1.1\r\nHost: x\r\n\r\n'),
     };
-    for (const p of PROTOCOLS) {
+    for (const p of ['uwsgi', 'scgi', 'fastcgi'] as const) {
       const reply = await new Promise<string>((resolve) => {
         const socket = net.connect(port(p), '127.0.0.1');
         const chunks: Buffer[] = [];

@@ -170,18 +170,25 @@ describe('the native uwsgi accept path', () => {
     assert.equal(split(next.bytes).body.toString(), 'GET /after');
   });
 
-  it('a request whose client left before any answer is logged as 499, not 200', async () => {
+  it('a request whose client left before any answer is logged as 499, not 200 (uwsgi and HTTP)', async () => {
     // nginx closes its upstream connection when its client aborts (it never half-closes a uwsgi
-    // one): the worker hears the close at once. An HTTP socket reads a FIN as a half-close and
-    // answers, as uWSGI does (connection-bounds.test.ts).
-    const socket = connect(server.port);
-    socket.on('error', () => {});
-    socket.once('connect', () => socket.write(request('/slow?left')));
-    await sleep(150);
-    socket.destroy();
-    await server.waitFor(/GET \/slow\?left => generated 0 bytes in \d+ msecs \(HTTP\/1\.1 499\)/);
+    // one): the worker hears the close at once; an HTTP socket reads a FIN the same way
+    const http = server.ports[1] ?? 0;
+    for (const [to, tag, bytes] of [
+      [server.port, 'uwsgi', request('/slow?uwsgi')],
+      [http, 'http', Buffer.from('GET /slow?http HTTP/1.1\r\nHost: x\r\n\r\n')],
+    ] as const) {
+      const socket = connect(to);
+      socket.on('error', () => {});
+      socket.once('connect', () => socket.write(bytes));
+      await sleep(150);
+      socket.destroy();
+      await server.waitFor(
+        new RegExp(`GET /slow\\?${tag} => generated 0 bytes in \\d+ msecs \\(HTTP/1\\.1 499\\)`),
+      );
+    }
     await sleep(900);
-    assert.doesNotMatch(server.log(), /\/slow\?left => .*\(HTTP\/1\.1 200\)/);
+    assert.doesNotMatch(server.log(), /\/slow\?(uwsgi|http) => .*\(HTTP\/1\.1 200\)/);
   });
 
   it('bytes behind a whole request never cost its answer', async () => {
