@@ -35,6 +35,11 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'https2',
   'http-to-https',
   'https-export-cert',
+  // SNI contexts on the https sockets (src/gateway/http/sni.ts)
+  'sni',
+  'sni-regexp',
+  'sni-dir',
+  'sni-dir-ciphers',
   // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
   'http-websockets',
   'http-to',

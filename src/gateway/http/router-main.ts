@@ -20,6 +20,7 @@ import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
+import { SniTable } from './sni.js';
 import { relayUpgrade } from './upgrade-relay.js';
 
 type RouterMessage =
@@ -46,6 +47,9 @@ let backends = new BackendList([], 0, log);
 let subscriptions: SubscriptionTable | undefined;
 /** The TLS fronts and their files, re-read on a graceful reload (`tls-reload`). */
 const tlsFronts: Array<{ server: tls.Server; files: RouterTls }> = [];
+const ALPN = ['h2', 'http/1.1'];
+/** The SNI contexts (`sni`, `sni-regexp`, `sni-dir`), shared by every https socket; rebuilt on a reload. */
+let sni: SniTable | undefined;
 
 /** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
 function refuse(socket: net.Socket, status: number, why: string): void {
@@ -122,15 +126,31 @@ function peerOf(socket: net.Socket): ProxiedPeer {
  * the same HTTP/1.1 server as plain sockets. Both servers only get connections, never listen.
  */
 function tlsFront(p: HttpRouterPlan, files: RouterTls, h1: http.Server, h2: http2.Http2Server): tls.Server {
+  const ownCa = files.ca !== undefined;
+  // a client CA of an SNI context: every handshake asks for a certificate (Node sets that per
+  // server), and the context chosen decides after the handshake whether one was required
+  const sniCa = sni?.anyClientCa ?? false;
   const front = tls.createServer({
     ...secureOptions(files),
-    ALPNProtocols: ['h2', 'http/1.1'],
+    ALPNProtocols: ALPN,
     // a CA asks for the client's certificate and checks it (uWSGI's 5th https field)
-    requestCert: files.ca !== undefined,
-    rejectUnauthorized: files.ca !== undefined,
+    requestCert: ownCa || sniCa,
+    rejectUnauthorized: ownCa && !sniCa,
     handshakeTimeout: p.headersTimeoutMs,
+    ...(sni ? { SNICallback: chooseContext } : {}),
   });
   front.on('secureConnection', (socket: tls.TLSSocket) => {
+    if (sniCa) {
+      const name = (socket as unknown as { servername?: string | false }).servername;
+      const chosen = typeof name === 'string' ? sni?.lookup(name) : undefined;
+      if ((chosen ? chosen.clientCa : ownCa) && !socket.authorized) {
+        log(
+          `[uwsgi-https] client certificate refused from ${socket.remoteAddress ?? '?'} for ${name || 'no servername'}: ${String(socket.authorizationError ?? 'none sent')}\n`,
+        );
+        socket.destroy();
+        return;
+      }
+    }
     if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
     else h1.emit('connection', socket);
   });
@@ -142,6 +162,17 @@ function tlsFront(p: HttpRouterPlan, files: RouterTls, h1: http.Server, h2: http
   });
   tlsFronts.push({ server: front, files });
   return front;
+}
+
+/** Node's SNICallback: the servername's context, or the socket's own (a falsy context). */
+function chooseContext(servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
+  cb(null, sni?.lookup(servername)?.context);
+}
+
+/** The SNI table of the plan, files read now; undefined when the config has none. */
+function buildSni(p: HttpRouterPlan): SniTable | undefined {
+  if (p.sni.entries.length === 0 && p.sni.dir === undefined) return undefined;
+  return new SniTable(p.sni, ALPN, log);
 }
 
 /** `http-to-https = ADDR`: every request answered with a redirect to the first https socket. */
@@ -254,6 +285,7 @@ async function start(): Promise<void> {
   const p = plan;
   if (!p) throw new Error('router started without a plan');
   backends = new BackendList(p.backends, p.connectTimeoutMs, log);
+  if (p.listeners.some((l) => l.tls)) sni = buildSni(p);
   if (p.subscriptionServers.length > 0 && id === 1) await subscriptionServers(p);
   for (const [index, listener] of p.listeners.entries()) {
     const handle = handles.get(index);
@@ -365,13 +397,22 @@ process.on('message', (message: RouterMessage, handle?: unknown) => {
         try {
           f.server.setSecureContext({
             ...secureOptions(f.files),
-            ALPNProtocols: ['h2', 'http/1.1'],
+            ALPNProtocols: ALPN,
           } as tls.SecureContextOptions);
           log(`[uwsgi-https] certificate ${f.files.cert} re-read\n`);
         } catch (err) {
           log(
             `[uwsgi-https] certificate ${f.files.cert} not re-read (the old one stays): ${(err as Error).message}\n`,
           );
+        }
+      }
+      if (plan && sni) {
+        // a new table: every SNI file read again, sni-dir contexts loaded afresh on first use
+        try {
+          sni = buildSni(plan);
+          log('[uwsgi-https] SNI contexts re-read\n');
+        } catch (err) {
+          log(`[uwsgi-https] SNI contexts not re-read (the old ones stay): ${(err as Error).message}\n`);
         }
       }
       break;

@@ -2,10 +2,12 @@
 // sent over IPC: plain data. The listening sockets travel beside it as handles.
 
 import { hostname } from 'node:os';
+import type { OptionName } from '../../config/option-table.js';
 import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { parseSni, type SniPlan } from './sni.js';
 
 /** The certificate files of an `https` router socket (read by the router, again on a reload). */
 export interface RouterTls {
@@ -38,6 +40,8 @@ export interface HttpRouterPlan {
   readonly listeners: readonly RouterListener[];
   /** `http-websockets`: where upgrade requests are relayed (an HTTP socket of the own workers). */
   readonly upgradeTo: BackendAddress | undefined;
+  /** `sni`, `sni-regexp`, `sni-dir`: TLS contexts by servername on the https sockets (sni.ts). */
+  readonly sni: SniPlan;
   /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
   readonly exportCert: boolean;
   readonly backends: readonly Backend[];
@@ -115,6 +119,20 @@ export function routerAddresses(config: Config): RouterAddress[] {
   ];
 }
 
+/** The SNI entries of the config (a bad one stops the start: the role reads this in `open`). */
+export function sniPlan(config: Config): SniPlan {
+  // options of uWSGI's table (option-table-uwsgi.ts, subsystem security), read by name
+  const all = (name: string) => config.all(name as OptionName);
+  return {
+    entries: [
+      ...all('sni').map((o) => parseSni(String(o.raw), false)),
+      ...all('sni-regexp').map((o) => parseSni(String(o.raw), true)),
+    ],
+    dir: all('sni-dir').at(-1)?.raw,
+    dirCiphers: all('sni-dir-ciphers').at(-1)?.raw,
+  };
+}
+
 /** `http-to` backends; an empty list means the instance's own workers. */
 export function staticBackends(config: Config): Backend[] {
   return config.all('http-to').map((o) => {
@@ -147,6 +165,7 @@ export function httpRouterPlan(
   const limitPost = config.value('limit-post') ?? 0;
   return {
     listeners,
+    sni: sniPlan(config),
     exportCert: config.value('https-export-cert') === true,
     upgradeTo,
     backends,
