@@ -42,6 +42,8 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'sni-dir-ciphers',
   // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
   'http-websockets',
+  // ours: HTTP/2 with prior knowledge on the plain router sockets (README "h2c")
+  'http-h2c',
   'http-to',
   'http-processes',
   'http-modifier1',

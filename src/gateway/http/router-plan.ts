@@ -42,6 +42,8 @@ export interface HttpRouterPlan {
   readonly upgradeTo: BackendAddress | undefined;
   /** `sni`, `sni-regexp`, `sni-dir`: TLS contexts by servername on the https sockets (sni.ts). */
   readonly sni: SniPlan;
+  /** `http-h2c` (ours): HTTP/2 with prior knowledge on the plain http sockets. */
+  readonly h2c: boolean;
   /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
   readonly exportCert: boolean;
   readonly backends: readonly Backend[];
@@ -166,6 +168,7 @@ export function httpRouterPlan(
   return {
     listeners,
     sni: sniPlan(config),
+    h2c: config.value('http-h2c') === true,
     exportCert: config.value('https-export-cert') === true,
     upgradeTo,
     backends,
