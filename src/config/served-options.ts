@@ -44,6 +44,10 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'http-websockets',
   // ours: HTTP/2 with prior knowledge on the plain router sockets (README "h2c")
   'http-h2c',
+  // src/gateway/http/auto-gzip.ts; http-session.ts (raw chunked bodies, fallback nodes)
+  'http-auto-gzip',
+  'http-raw-body',
+  'http-fallback',
   'http-to',
   'http-processes',
   'http-modifier1',

@@ -47,6 +47,12 @@ export interface HttpRouterPlan {
   /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
   readonly exportCert: boolean;
   readonly backends: readonly Backend[];
+  /** `http-fallback`: the last resort of a request whose backends all failed to connect. */
+  readonly fallbacks: readonly Backend[];
+  /** `http-auto-gzip`: answers marked `uWSGI-Encoding: gzip` gzipped for clients that take it. */
+  readonly autoGzip: boolean;
+  /** `http-raw-body`: chunked request bodies streamed to uwsgi backends in their framing. */
+  readonly rawBody: boolean;
   readonly modifier1: number;
   readonly modifier2: number;
   readonly keepAlive: boolean;
@@ -136,11 +142,11 @@ export function sniPlan(config: Config): SniPlan {
 }
 
 /** `http-to` backends; an empty list means the instance's own workers. */
-export function staticBackends(config: Config): Backend[] {
-  return config.all('http-to').map((o) => {
-    const address = parseAddress(o.raw, 'http-to');
+export function staticBackends(config: Config, option: 'http-to' | 'http-fallback' = 'http-to'): Backend[] {
+  return config.all(option).map((o) => {
+    const address = parseAddress(o.raw, option);
     if (address.kind !== 'tcp' && address.kind !== 'unix' && address.kind !== 'abstract') {
-      throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `http-to needs a TCP or unix address: "${o.raw}"`);
+      throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `${option} needs a TCP or unix address: "${o.raw}"`);
     }
     return { name: o.raw, address: address as BackendAddress };
   });
@@ -172,6 +178,9 @@ export function httpRouterPlan(
     exportCert: config.value('https-export-cert') === true,
     upgradeTo,
     backends,
+    fallbacks: staticBackends(config, 'http-fallback'),
+    autoGzip: config.value('http-auto-gzip') === true,
+    rawBody: config.value('http-raw-body') === true,
     modifier1: config.value('http-modifier1'),
     modifier2: config.value('http-modifier2'),
     // on by default: the difference from uWSGI (README "The HTTP router")
