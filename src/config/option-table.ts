@@ -691,6 +691,9 @@ export const OPTIONS = [
   { name: 'app', arg: 'required', kind: 'string', list: true, subsystem: 'app', help: 'load a JS/TS app: FILE[:EXPORT]' },
   { name: 'app-style', arg: 'required', kind: 'string', default: 'auto', choices: ['fetch', 'node', 'auto'], subsystem: 'app', help: 'how the app handles requests: fetch, node or auto' },
   { name: 'js-autoreload', arg: 'required', kind: 'seconds', master: true, subsystem: 'app', help: 'reload when an app module changes (check every N s)' },
+
+  // uwsgi-ts: the HTTP router's own (uWSGI 2.0.21 has no HTTP/2)
+  { name: 'http-h2c', arg: 'none', kind: 'flag', subsystem: 'gateway', help: 'serve HTTP/2 with prior knowledge (h2c) on the http router sockets' },
 ] as const satisfies readonly OptionSpec[];
 
 /** The canonical name of every option uwsgi-ts reads (aliases resolve to these). */

@@ -35,6 +35,11 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'https2',
   'http-to-https',
   'https-export-cert',
+  // SNI contexts on the https sockets (src/gateway/http/sni.ts)
+  'sni',
+  'sni-regexp',
+  'sni-dir',
+  'sni-dir-ciphers',
   // WebSocket upgrades relayed to an HTTP socket of the workers (src/gateway/http/upgrade-relay.ts)
   'http-websockets',
   // uWSGI's WebSocket API and chunked input API for apps (src/worker/websocket-session.ts,
@@ -44,10 +49,14 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'websockets-max-size',
   'chunked-input-limit',
   'chunked-input-timeout',
-  // the HTTP router always passes a chunked body on (gathered, with CONTENT_LENGTH), so the
-  // options uWSGI needs for chunked input through its router change nothing here (README)
-  'http-raw-body',
+  // the HTTP router passes a chunked body on; to uwsgi backends `http-raw-body` keeps its framing
   'http-chunked-input',
+  // ours: HTTP/2 with prior knowledge on the plain router sockets (README "h2c")
+  'http-h2c',
+  // src/gateway/http/auto-gzip.ts; http-session.ts (raw chunked bodies, fallback nodes)
+  'http-auto-gzip',
+  'http-raw-body',
+  'http-fallback',
   'http-to',
   'http-processes',
   'http-modifier1',

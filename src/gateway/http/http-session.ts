@@ -5,9 +5,11 @@
 
 import type http from 'node:http';
 import type net from 'node:net';
+import zlib from 'node:zlib';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../../protocol/uwsgi.js';
 import type { Backend, BackendList } from '../backends.js';
 import type { SubscriptionTable } from '../subscriptions.js';
+import { shouldGzip } from './auto-gzip.js';
 import { Dechunker } from './dechunk.js';
 import {
   type ConnectionPool,
@@ -33,6 +35,15 @@ export interface SessionContext {
   readonly keepAlive: boolean;
   readonly timeoutMs: number;
   readonly chunkedLimit: number;
+  /** `http-auto-gzip`: answers marked `uWSGI-Encoding: gzip` are gzipped by the router (auto-gzip.ts). */
+  readonly autoGzip: boolean;
+  /**
+   * `http-raw-body`: a chunked request body goes to a uwsgi backend as it comes, in chunked framing
+   * (HTTP_TRANSFER_ENCODING, no CONTENT_LENGTH), as uWSGI's router passes it; else it is gathered.
+   */
+  readonly rawBody: boolean;
+  /** `http-fallback`: tried in order when every other backend of the request failed to connect. */
+  readonly fallbacks: readonly Backend[];
   /** The client's address as the PROXY header gave it, else the socket's. */
   peerOf(socket: net.Socket): { address: string; port: number };
   log(line: string): void;
@@ -137,8 +148,11 @@ export async function proxySession(
   const peer = ctx.peerOf(client);
   const h2 = isH2(res);
   // an h2 body without content-length is framed by the stream: gathered like a chunked one
+  // http-raw-body: a chunked HTTP/1 body streamed to a uwsgi backend in its framing (not to the
+  // own workers over FastCGI: they read CONTENT_LENGTH bytes)
+  const rawChunked = ctx.rawBody && !ctx.pool && !h2 && req.headers['transfer-encoding'] !== undefined;
   const chunkedBody =
-    req.headers['transfer-encoding'] !== undefined ||
+    (!rawChunked && req.headers['transfer-encoding'] !== undefined) ||
     (h2 &&
       req.headers['content-length'] === undefined &&
       !(req as unknown as { stream: { endAfterHeaders: boolean } }).stream.endAfterHeaders);
@@ -199,7 +213,10 @@ export async function proxySession(
     answer(res, 431, 'Request Header Fields Too Large');
     return;
   }
-  const connected = await ctx.backends.connect(order);
+  const tried = order ?? ctx.backends.order();
+  const connected = await ctx.backends.connect(
+    ctx.fallbacks.length > 0 ? [...tried, ...ctx.fallbacks.filter((f) => !tried.includes(f))] : tried,
+  );
   if (!connected) {
     ctx.counters.errors++;
     ctx.log(`[uwsgi-http] no backend answered for ${req.method} ${req.url} from ${peer.address} -> 502\n`);
@@ -210,8 +227,8 @@ export async function proxySession(
   const { socket: backend, backend: node } = connected;
   relay(ctx, req, res, backend, node.name, body, {
     head: [packet],
-    bodyChunk: (chunk) => [chunk],
-    bodyEnd: undefined,
+    bodyChunk: rawChunked ? chunkFrame : (chunk) => [chunk],
+    bodyEnd: rawChunked ? LAST_CHUNK : undefined,
     decode: (chunk, emit) => emit(chunk),
     done: () => backend.destroy(),
     endsWithSocket: true,
@@ -261,6 +278,14 @@ function viaPool(
     endsWithSocket: false,
     retry: reused ? () => viaPool(ctx, pool, req, res, vars, body, true) : undefined,
   });
+}
+
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+/** One body chunk in HTTP/1.1 chunked framing (http-raw-body: the client's framing, re-applied). */
+function chunkFrame(chunk: Buffer): Buffer[] {
+  return chunk.length === 0 ? [] : [Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, CRLF];
 }
 
 interface Transport {
@@ -353,11 +378,13 @@ function relay(
   const head = new ResponseHeadParser(RESPONSE_HEAD_LIMIT);
   let dechunk: Dechunker | undefined;
   let gotHead = false;
+  /** Where the body goes: the client, or a gzip stream piped to it (http-auto-gzip). */
+  let out: NodeJS.WritableStream = res;
   const write = (chunk: Buffer) => {
     if (chunk.length === 0 || delivered) return;
-    if (!res.write(chunk)) {
+    if (!out.write(chunk)) {
       backend.pause();
-      res.once('drain', () => backend.resume());
+      out.once('drain', () => backend.resume());
     }
   };
   const deliver = (chunk: Buffer) => {
@@ -385,17 +412,25 @@ function relay(
     }
     gotHead = true;
     if (h.chunked) dechunk = new Dechunker();
+    const gzip = ctx.autoGzip && req.method !== 'HEAD' && shouldGzip(h, req.headers['accept-encoding']);
+    const headers = gzip ? [...h.headers, 'Content-Encoding', 'gzip'] : h.headers;
     try {
-      if (isH2(res)) res.writeHead(h.status, h2Headers(h.headers));
-      else res.writeHead(h.status, h.reason, h.headers);
+      if (isH2(res)) res.writeHead(h.status, h2Headers(headers));
+      else res.writeHead(h.status, h.reason, headers);
     } catch (err) {
       fail(`bad response head: ${(err as Error).message}`);
       return;
     }
+    if (gzip) {
+      const z = zlib.createGzip();
+      z.on('error', () => res.destroy());
+      z.pipe(res);
+      out = z;
+    }
     // the whole answer in the first read (the common small one): head and body in one write
     if (!dechunk && h.contentLength !== undefined && h.rest.length === h.contentLength) {
       delivered = true;
-      res.end(h.rest);
+      out.end(h.rest);
       if (t.endsWithSocket) close(false);
       return;
     }
@@ -411,7 +446,7 @@ function relay(
     close(clean);
     if (!delivered) {
       delivered = true;
-      res.end();
+      out.end();
     }
     // a body the backend did not read (it answered early): drop the rest
     req.resume();

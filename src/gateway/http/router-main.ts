@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ownLogWriter } from '../../logging/worker-output.js';
 import { parseAddress } from '../../net/address.js';
@@ -20,6 +21,7 @@ import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
+import { SniTable } from './sni.js';
 import { relayUpgrade } from './upgrade-relay.js';
 
 type RouterMessage =
@@ -46,6 +48,9 @@ let backends = new BackendList([], 0, log);
 let subscriptions: SubscriptionTable | undefined;
 /** The TLS fronts and their files, re-read on a graceful reload (`tls-reload`). */
 const tlsFronts: Array<{ server: tls.Server; files: RouterTls }> = [];
+const ALPN = ['h2', 'http/1.1'];
+/** The SNI contexts (`sni`, `sni-regexp`, `sni-dir`), shared by every https socket; rebuilt on a reload. */
+let sni: SniTable | undefined;
 
 /** Bad bytes before any request: one log line, and a 400 when the socket still takes it. */
 function refuse(socket: net.Socket, status: number, why: string): void {
@@ -64,32 +69,51 @@ const CLIENT_ERRORS: Readonly<Record<string, number>> = {
 };
 const GONE = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED']);
 
+/** HTTP/2's connection preface (RFC 9113 §3.4): an h2c client with prior knowledge starts with it. */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
 /**
  * Reads the first bytes of a connection: a PROXY header when enabled (the peer it names becomes
  * REMOTE_ADDR), refused when not (a proxy configured against a router that does not expect it
- * would otherwise have its header read as a request).
+ * would otherwise have its header read as a request). With `http-h2c` (ours), a connection that
+ * starts with HTTP/2's preface goes to the h2 server, any other to the HTTP/1 one.
  */
-function admit(socket: net.Socket, server: net.Server, p: HttpRouterPlan): void {
+function admit(socket: net.Socket, server: net.Server, p: HttpRouterPlan, h2c?: http2.Http2Server): void {
   let seen: Buffer = Buffer.alloc(0);
+  let proxyDone = false;
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
-    if (p.proxyProtocol) {
+    if (!proxyDone && p.proxyProtocol) {
       const h = parseProxyHeader(seen);
       if (h.kind === 'more') return;
-      socket.off('data', onData);
-      if (h.kind === 'bad') return refuse(socket, 400, h.why);
+      if (h.kind === 'bad') {
+        socket.off('data', onData);
+        return refuse(socket, 400, h.why);
+      }
       if (h.kind === 'header') {
         if (h.peer) peers.set(socket, h.peer);
         seen = seen.subarray(h.length);
       }
-    } else {
+    } else if (!proxyDone) {
       if (looksLikeProxyHeader(seen) && seen.length < 12 && seen.indexOf(10) < 0) return;
-      socket.off('data', onData);
-      if (looksLikeProxyHeader(seen))
+      if (looksLikeProxyHeader(seen)) {
+        socket.off('data', onData);
         return refuse(socket, 400, 'PROXY protocol header but http-enable-proxy-protocol is off');
+      }
     }
+    proxyDone = true;
+    // a beginning of the preface: wait for the rest before choosing the protocol
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const maybeH2 = h2c !== undefined && seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (maybeH2 && seen.length < H2_PREFACE.length) return;
+    socket.off('data', onData);
     socket.setTimeout(0);
     socket.pause();
+    if (maybeH2 && h2c) {
+      socket.removeAllListeners('error');
+      h2c.emit('connection', prefixed(socket, seen));
+      return;
+    }
     if (seen.length > 0) socket.unshift(seen);
     server.emit('connection', socket);
     socket.resume();
@@ -98,6 +122,40 @@ function admit(socket: net.Socket, server: net.Server, p: HttpRouterPlan): void 
   socket.on('error', () => socket.destroy());
   // a client that never sends its first bytes is dropped like one that never ends its head
   socket.setTimeout(p.headersTimeoutMs, () => socket.destroy());
+}
+
+/**
+ * The socket as a Duplex that first yields the bytes already read. An HTTP/2 session reads a
+ * net.Socket's kernel handle itself (bytes unshifted back would be lost to it, as for TLS); given
+ * a plain Duplex, Node wraps it (JSStreamSocket) and reads it as a stream.
+ */
+function prefixed(socket: net.Socket, first: Buffer): Duplex {
+  const d = new Duplex({
+    read: () => {
+      socket.resume();
+    },
+    write: (chunk: Buffer, _enc, cb) => {
+      socket.write(chunk, (err) => cb(err ?? null));
+    },
+    final: (cb) => {
+      socket.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      socket.destroy();
+      cb(err);
+    },
+  });
+  peers.set(d as unknown as net.Socket, peerOf(socket));
+  if (first.length > 0) d.push(first);
+  socket.on('data', (chunk: Buffer) => {
+    if (!d.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('error', () => d.destroy());
+  socket.on('close', () => d.destroy());
+  socket.resume();
+  return d;
 }
 
 /** The certificate files read now (at start and on each reload: a renewed certificate is served). */
@@ -112,7 +170,12 @@ function secureOptions(files: RouterTls): tls.SecureContextOptions {
 
 /** The client's address as admitted: a TLS socket's is its parent's (PROXY header on the raw one). */
 function peerOf(socket: net.Socket): ProxiedPeer {
-  const known = peers.get(socket) ?? peers.get((socket as { _parent?: net.Socket })._parent as net.Socket);
+  // an h2c session's socket wraps the Duplex of prefixed() (JSStreamSocket's `stream`)
+  const wrapped = socket as { _parent?: net.Socket; stream?: net.Socket };
+  const known =
+    peers.get(socket) ??
+    peers.get(wrapped._parent as net.Socket) ??
+    (wrapped.stream ? peers.get(wrapped.stream) : undefined);
   return known ?? { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
 }
 
@@ -122,15 +185,31 @@ function peerOf(socket: net.Socket): ProxiedPeer {
  * the same HTTP/1.1 server as plain sockets. Both servers only get connections, never listen.
  */
 function tlsFront(p: HttpRouterPlan, files: RouterTls, h1: http.Server, h2: http2.Http2Server): tls.Server {
+  const ownCa = files.ca !== undefined;
+  // a client CA of an SNI context: every handshake asks for a certificate (Node sets that per
+  // server), and the context chosen decides after the handshake whether one was required
+  const sniCa = sni?.anyClientCa ?? false;
   const front = tls.createServer({
     ...secureOptions(files),
-    ALPNProtocols: ['h2', 'http/1.1'],
+    ALPNProtocols: ALPN,
     // a CA asks for the client's certificate and checks it (uWSGI's 5th https field)
-    requestCert: files.ca !== undefined,
-    rejectUnauthorized: files.ca !== undefined,
+    requestCert: ownCa || sniCa,
+    rejectUnauthorized: ownCa && !sniCa,
     handshakeTimeout: p.headersTimeoutMs,
+    ...(sni ? { SNICallback: chooseContext } : {}),
   });
   front.on('secureConnection', (socket: tls.TLSSocket) => {
+    if (sniCa) {
+      const name = (socket as unknown as { servername?: string | false }).servername;
+      const chosen = typeof name === 'string' ? sni?.lookup(name) : undefined;
+      if ((chosen ? chosen.clientCa : ownCa) && !socket.authorized) {
+        log(
+          `[uwsgi-https] client certificate refused from ${socket.remoteAddress ?? '?'} for ${name || 'no servername'}: ${String(socket.authorizationError ?? 'none sent')}\n`,
+        );
+        socket.destroy();
+        return;
+      }
+    }
     if (socket.alpnProtocol === 'h2') h2.emit('connection', socket);
     else h1.emit('connection', socket);
   });
@@ -142,6 +221,17 @@ function tlsFront(p: HttpRouterPlan, files: RouterTls, h1: http.Server, h2: http
   });
   tlsFronts.push({ server: front, files });
   return front;
+}
+
+/** Node's SNICallback: the servername's context, or the socket's own (a falsy context). */
+function chooseContext(servername: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
+  cb(null, sni?.lookup(servername)?.context);
+}
+
+/** The SNI table of the plan, files read now; undefined when the config has none. */
+function buildSni(p: HttpRouterPlan): SniTable | undefined {
+  if (p.sni.entries.length === 0 && p.sni.dir === undefined) return undefined;
+  return new SniTable(p.sni, ALPN, log);
 }
 
 /** `http-to-https = ADDR`: every request answered with a redirect to the first https socket. */
@@ -174,6 +264,9 @@ function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server 
     keepAlive: p.keepAlive,
     timeoutMs: p.timeoutMs,
     chunkedLimit: p.chunkedLimit,
+    autoGzip: p.autoGzip,
+    rawBody: p.rawBody,
+    fallbacks: p.fallbacks,
     peerOf,
     log,
     draining: () => stopping,
@@ -208,7 +301,7 @@ function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server 
       relayUpgrade(up, req, socket, head),
     );
   }
-  if (listener.tls) {
+  if (listener.tls || (p.h2c && listener.kind === 'http')) {
     // HTTP/2 streams take the same path: the compat request/response have the calls it makes
     const h2 = http2.createServer(
       {
@@ -219,10 +312,13 @@ function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server 
       onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
     );
     h2.on('sessionError', (err: NodeJS.ErrnoException) => {
-      if (!GONE.has(err.code ?? '')) log(`[uwsgi-https] h2 session error: ${err.message}\n`);
+      if (!GONE.has(err.code ?? ''))
+        log(`[uwsgi-${listener.tls ? 'https' : 'http'}] h2 session error: ${err.message}\n`);
     });
     h2.setTimeout(Math.min(p.timeoutMs, 60_000));
-    (server as unknown as { tlsFront: tls.Server }).tlsFront = tlsFront(p, listener.tls, server, h2);
+    if (listener.tls)
+      (server as unknown as { tlsFront: tls.Server }).tlsFront = tlsFront(p, listener.tls, server, h2);
+    else (server as unknown as { h2c: http2.Http2Server }).h2c = h2;
   }
   server.on('checkContinue', (req, res) => {
     const limit = p.manageExpect;
@@ -254,6 +350,7 @@ async function start(): Promise<void> {
   const p = plan;
   if (!p) throw new Error('router started without a plan');
   backends = new BackendList(p.backends, p.connectTimeoutMs, log);
+  if (p.listeners.some((l) => l.tls)) sni = buildSni(p);
   if (p.subscriptionServers.length > 0 && id === 1) await subscriptionServers(p);
   for (const [index, listener] of p.listeners.entries()) {
     const handle = handles.get(index);
@@ -265,7 +362,7 @@ async function start(): Promise<void> {
     // A TLS socket reads the kernel handle itself, so bytes peeked here would be lost to it: an
     // https socket gets its connections as they come (no PROXY header there: README)
     const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
-      if (front === server) admit(socket, front, p);
+      if (front === server) admit(socket, front, p, (server as { h2c?: http2.Http2Server }).h2c);
       else {
         socket.on('error', () => socket.destroy());
         front.emit('connection', socket);
@@ -365,13 +462,22 @@ process.on('message', (message: RouterMessage, handle?: unknown) => {
         try {
           f.server.setSecureContext({
             ...secureOptions(f.files),
-            ALPNProtocols: ['h2', 'http/1.1'],
+            ALPNProtocols: ALPN,
           } as tls.SecureContextOptions);
           log(`[uwsgi-https] certificate ${f.files.cert} re-read\n`);
         } catch (err) {
           log(
             `[uwsgi-https] certificate ${f.files.cert} not re-read (the old one stays): ${(err as Error).message}\n`,
           );
+        }
+      }
+      if (plan && sni) {
+        // a new table: every SNI file read again, sni-dir contexts loaded afresh on first use
+        try {
+          sni = buildSni(plan);
+          log('[uwsgi-https] SNI contexts re-read\n');
+        } catch (err) {
+          log(`[uwsgi-https] SNI contexts not re-read (the old ones stay): ${(err as Error).message}\n`);
         }
       }
       break;

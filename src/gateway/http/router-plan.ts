@@ -2,10 +2,12 @@
 // sent over IPC: plain data. The listening sockets travel beside it as handles.
 
 import { hostname } from 'node:os';
+import type { OptionName } from '../../config/option-table.js';
 import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { parseSni, type SniPlan } from './sni.js';
 
 /** The certificate files of an `https` router socket (read by the router, again on a reload). */
 export interface RouterTls {
@@ -38,9 +40,19 @@ export interface HttpRouterPlan {
   readonly listeners: readonly RouterListener[];
   /** `http-websockets`: where upgrade requests are relayed (an HTTP socket of the own workers). */
   readonly upgradeTo: BackendAddress | undefined;
+  /** `sni`, `sni-regexp`, `sni-dir`: TLS contexts by servername on the https sockets (sni.ts). */
+  readonly sni: SniPlan;
+  /** `http-h2c` (ours): HTTP/2 with prior knowledge on the plain http sockets. */
+  readonly h2c: boolean;
   /** `https-export-cert`: the client's certificate goes to the backend as HTTPS_CC. */
   readonly exportCert: boolean;
   readonly backends: readonly Backend[];
+  /** `http-fallback`: the last resort of a request whose backends all failed to connect. */
+  readonly fallbacks: readonly Backend[];
+  /** `http-auto-gzip`: answers marked `uWSGI-Encoding: gzip` gzipped for clients that take it. */
+  readonly autoGzip: boolean;
+  /** `http-raw-body`: chunked request bodies streamed to uwsgi backends in their framing. */
+  readonly rawBody: boolean;
   readonly modifier1: number;
   readonly modifier2: number;
   readonly keepAlive: boolean;
@@ -115,12 +127,26 @@ export function routerAddresses(config: Config): RouterAddress[] {
   ];
 }
 
+/** The SNI entries of the config (a bad one stops the start: the role reads this in `open`). */
+export function sniPlan(config: Config): SniPlan {
+  // options of uWSGI's table (option-table-uwsgi.ts, subsystem security), read by name
+  const all = (name: string) => config.all(name as OptionName);
+  return {
+    entries: [
+      ...all('sni').map((o) => parseSni(String(o.raw), false)),
+      ...all('sni-regexp').map((o) => parseSni(String(o.raw), true)),
+    ],
+    dir: all('sni-dir').at(-1)?.raw,
+    dirCiphers: all('sni-dir-ciphers').at(-1)?.raw,
+  };
+}
+
 /** `http-to` backends; an empty list means the instance's own workers. */
-export function staticBackends(config: Config): Backend[] {
-  return config.all('http-to').map((o) => {
-    const address = parseAddress(o.raw, 'http-to');
+export function staticBackends(config: Config, option: 'http-to' | 'http-fallback' = 'http-to'): Backend[] {
+  return config.all(option).map((o) => {
+    const address = parseAddress(o.raw, option);
     if (address.kind !== 'tcp' && address.kind !== 'unix' && address.kind !== 'abstract') {
-      throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `http-to needs a TCP or unix address: "${o.raw}"`);
+      throw new UwsgiError('ERR_SOCKET_BAD_ADDRESS', `${option} needs a TCP or unix address: "${o.raw}"`);
     }
     return { name: o.raw, address: address as BackendAddress };
   });
@@ -147,9 +173,14 @@ export function httpRouterPlan(
   const limitPost = config.value('limit-post') ?? 0;
   return {
     listeners,
+    sni: sniPlan(config),
+    h2c: config.value('http-h2c') === true,
     exportCert: config.value('https-export-cert') === true,
     upgradeTo,
     backends,
+    fallbacks: staticBackends(config, 'http-fallback'),
+    autoGzip: config.value('http-auto-gzip') === true,
+    rawBody: config.value('http-raw-body') === true,
     modifier1: config.value('http-modifier1'),
     modifier2: config.value('http-modifier2'),
     // on by default: the difference from uWSGI (README "The HTTP router")

@@ -5,7 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import type { BackendAddress } from '../../gateway/backends.js';
-import { httpRouterPlan, routerAddresses, staticBackends } from '../../gateway/http/router-plan.js';
+import { httpRouterPlan, routerAddresses, sniPlan, staticBackends } from '../../gateway/http/router-plan.js';
 import { RouterPool } from '../../gateway/http/router-pool.js';
 import { describeAddress, parseAddress } from '../../net/address.js';
 import { type BoundSocket, bindSocket } from '../../net/bind.js';
@@ -29,6 +29,8 @@ export const httpRouterRole: RoleRow = {
     const c = ctx.config;
     const addresses = routerAddresses(c);
     if (addresses.length === 0) return undefined;
+    // a bad `sni` line stops the start here, not in a router process
+    sniPlan(c);
     let backends = staticBackends(c);
     // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
     // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does
