@@ -43,7 +43,7 @@ export const NOT_SERVED_YET = {
   },
   gateways: {
     capability:
-      'WebSockets/raw bodies/gzip on the HTTP router, SNI, some fastrouter options, rawrouter, sslrouter and subscriptions',
+      'some HTTP router and fastrouter options, rawrouter, sslrouter, and subscriptions beyond weighted round robin',
     instead:
       'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
