@@ -14,6 +14,7 @@
 // Node-API plus the libuv Node exports (uv_poll_t on the fds, one uv_timer_t sweeping deadlines).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -149,6 +150,25 @@ static void call_js(struct listener *l, napi_ref fn_ref, int argc, napi_value *a
   napi_close_handle_scope(env, scope);
 }
 
+// Tells JS of an event of connection `id`; with `bytes`, also the bytes read and the fd (a handover).
+static void emit(struct listener *l, double id, enum event ev, const char *bytes, size_t len, int fd) {
+  napi_env env = l->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[4];
+  size_t argc = 2;
+  napi_create_double(env, id, &argv[0]);
+  napi_create_int32(env, ev, &argv[1]);
+  if (bytes) {
+    void *data;
+    napi_create_buffer_copy(env, len, len ? bytes : "", &data, &argv[2]);
+    napi_create_int32(env, fd, &argv[3]);
+    argc = 4;
+  }
+  call_js(l, l->on_event, (int)argc, argv);
+  napi_close_handle_scope(env, scope);
+}
+
 static void poll_closed(uv_handle_t *h) {
   struct conn *c = (struct conn *)h->data;
   free(c->in);
@@ -209,18 +229,8 @@ static void handover(struct conn *c) {
   struct listener *l = c->l;
   double id = conn_id(c);
   conn_release(c, 0);
-  napi_env env = l->env;
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  napi_value argv[4];
-  napi_create_double(env, id, &argv[0]);
-  napi_create_int32(env, EV_HANDOVER, &argv[1]);
-  void *data;
-  napi_create_buffer_copy(env, len, len ? in : "", &data, &argv[2]);
-  napi_create_int32(env, fd, &argv[3]);
+  emit(l, id, EV_HANDOVER, in ? in : "", len, fd);
   free(in);
-  call_js(l, l->on_event, 4, argv);
-  napi_close_handle_scope(env, scope);
 }
 
 // The head is whole: 4 bytes of header plus its datasize (reference §1.1).
@@ -330,14 +340,7 @@ static void lost(struct conn *c) {
   struct listener *l = c->l;
   double id = conn_id(c);
   conn_release(c, 1);
-  napi_env env = l->env;
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  napi_value argv[2];
-  napi_create_double(env, id, &argv[0]);
-  napi_create_int32(env, EV_LOST, &argv[1]);
-  call_js(l, l->on_event, 2, argv);
-  napi_close_handle_scope(env, scope);
+  emit(l, id, EV_LOST, NULL, 0, -1);
 }
 
 // The answer is out: close now when the peer sent nothing more (what uWSGI does, and nothing is
@@ -388,16 +391,8 @@ static void conn_io(uv_poll_t *p, int status, int events) {
           return;
         }
         want(c, UV_READABLE | UV_DISCONNECT);
-        struct listener *l = c->l;
         double id = conn_id(c);
-        napi_env env = l->env;
-        napi_handle_scope scope;
-        napi_open_handle_scope(env, &scope);
-        napi_value argv[2];
-        napi_create_double(env, id, &argv[0]);
-        napi_create_int32(env, EV_DRAIN, &argv[1]);
-        call_js(l, l->on_event, 2, argv);
-        napi_close_handle_scope(env, scope);
+        emit(c->l, id, EV_DRAIN, NULL, 0, -1);
         c = conn_of(id);
         if (!c || c->state != S_APP) return;
       }
@@ -578,20 +573,19 @@ static napi_value Write(napi_env env, napi_callback_info info) {
   }
   uint32_t n = 0;
   napi_get_array_length(env, argv[1], &n);
-  struct iovec iov[64];
-  uint32_t count = n < 64 ? n : 64;
+  // the chunks, walked once: writev takes them as they are, the rest is copied from the same list
+  struct iovec stack_iov[64];
+  struct iovec *iov = n <= 64 ? stack_iov : malloc(n * sizeof *iov);
+  if (!iov) {
+    napi_throw_error(env, "ERR_CONN_NOMEM", "out of memory");
+    return NULL;
+  }
   size_t total = 0;
   for (uint32_t i = 0; i < n; i++) {
     napi_value item;
     napi_get_element(env, argv[1], i, &item);
-    void *data;
-    size_t len;
-    napi_get_buffer_info(env, item, &data, &len);
-    if (i < count) {
-      iov[i].iov_base = data;
-      iov[i].iov_len = len;
-    }
-    total += len;
+    napi_get_buffer_info(env, item, &iov[i].iov_base, &iov[i].iov_len);
+    total += iov[i].iov_len;
   }
   size_t written = 0;
   int failed = 0;
@@ -601,9 +595,9 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  if (!c->out && n <= 64 && total > 0) {
+  if (!c->out && total > 0) {
     for (;;) {
-      ssize_t w = writev(c->fd, iov, (int)count);
+      ssize_t w = writev(c->fd, iov, (int)(n < IOV_MAX ? n : IOV_MAX));
       if (w >= 0) written = (size_t)w;
       else if (errno == EINTR) continue;
       else if (errno != EAGAIN && errno != EWOULDBLOCK) failed = 1;
@@ -611,6 +605,7 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     }
   }
   if (failed) {
+    if (iov != stack_iov) free(iov);
     // EPIPE, ECONNRESET: JS learns it from the -1 and ends the exchange itself
     conn_release(c, 1);
     napi_create_int32(env, -1, &out);
@@ -622,25 +617,23 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     size_t have = c->out ? c->out_len - c->out_off : 0;
     char *buf = malloc(have + rest);
     if (!buf) {
+      if (iov != stack_iov) free(iov);
       napi_throw_error(env, "ERR_CONN_NOMEM", "out of memory");
       return NULL;
     }
     if (have) memcpy(buf, c->out + c->out_off, have);
     size_t at = have, skip = written;
     for (uint32_t i = 0; i < n; i++) {
-      napi_value item;
-      napi_get_element(env, argv[1], i, &item);
-      void *data;
-      size_t len;
-      napi_get_buffer_info(env, item, &data, &len);
+      size_t len = iov[i].iov_len;
       if (skip >= len) {
         skip -= len;
         continue;
       }
-      memcpy(buf + at, (char *)data + skip, len - skip);
+      memcpy(buf + at, (char *)iov[i].iov_base + skip, len - skip);
       at += len - skip;
       skip = 0;
     }
+    if (iov != stack_iov) free(iov);
     free(c->out);
     c->out = buf;
     c->out_len = at;
@@ -651,6 +644,7 @@ static napi_value Write(napi_env env, napi_callback_info info) {
     napi_create_double(env, (double)at, &out);
     return out;
   }
+  if (iov != stack_iov) free(iov);
   napi_create_int32(env, 0, &out);
   if (end) answered(c, end == 2);
   return out;

@@ -215,46 +215,9 @@ export class UwsgiRequestParser {
 
   /** Decodes the vars block in buf[start, end), reports the head, and arms the body. */
   private finishBlock(buf: Buffer, start: number, end: number): boolean {
-    // One native call decodes the whole block, then each var is a JS substring: latin1 is one char
-    // per byte, so byte offsets are string offsets. 2-3x faster than one toString() per var.
-    const text = buf.toString('latin1', start, end);
-    const vars = new Map<string, string>();
-    const limit = this.pairLimit;
-    let pairs = 0;
-    let p = start;
-    while (p < end) {
-      if (p + 2 > end) return this.badVars(p - start);
-      const keyLen = buf[p]! | (buf[p + 1]! << 8);
-      p += 2;
-      // uWSGI refuses the request (not just the var) on an empty key.
-      if (keyLen === 0) return this.fail('ERR_UWSGI_BAD_VARS', 'uwsgi key cannot be null');
-      if (p + keyLen + 2 > end) return this.badVars(keyLen);
-      const key = text.slice(p - start, p - start + keyLen);
-      p += keyLen;
-      const valueLen = buf[p]! | (buf[p + 1]! << 8);
-      p += 2;
-      if (p + valueLen > end) return this.badVars(valueLen);
-      if (++pairs > limit) {
-        return this.fail('ERR_UWSGI_TOO_MANY_VARS', `max vec size reached: more than ${limit} uwsgi vars`);
-      }
-      // Latin-1 keeps every byte (as node:http and PEP 3333 do); a later duplicate wins (§1.2).
-      vars.set(key, valueLen === 0 ? '' : text.slice(p - start, p - start + valueLen));
-      p += valueLen;
-    }
-    const contentLength = parseContentLength(vars.get('CONTENT_LENGTH'));
-    if (contentLength < 0) {
-      return this.fail(
-        'ERR_UWSGI_BAD_VARS',
-        `invalid CONTENT_LENGTH ${JSON.stringify(vars.get('CONTENT_LENGTH'))}`,
-      );
-    }
-    const head: RequestHead = {
-      vars,
-      varCount: pairs * 2,
-      varBytes: end - start,
-      modifier1: this.modifier1,
-      modifier2: this.modifier2,
-    };
+    const head = decodeRequestBlock(buf, start, end, this.pairLimit, this.modifier1, this.modifier2);
+    if ('code' in head) return this.fail(head.code, head.message);
+    const contentLength = head.contentLength;
     this.state = contentLength === 0 ? HEADER : BODY;
     this.bodyLeft = contentLength;
     this.events.onHead(head);
@@ -268,15 +231,88 @@ export class UwsgiRequestParser {
     this.events.onBodyEnd();
   }
 
-  private badVars(strsize: number): false {
-    return this.fail('ERR_UWSGI_BAD_VARS', `invalid uwsgi request (current strsize: ${strsize})`);
-  }
-
   private fail(code: ProtocolError['code'], message: string): false {
     this.state = CLOSED;
     this.events.onError({ code, message });
     return false;
   }
+}
+
+/** A request's head with its body length (what decodeRequestBlock finds). */
+export interface UwsgiRequestHead extends RequestHead {
+  readonly contentLength: number;
+}
+
+/**
+ * Decodes a request's vars block, buf[start, end) (reference §1.2), with its CONTENT_LENGTH
+ * checked; the error uWSGI's refusal maps to when it does not read. `pairLimit` is 2 * max-vars
+ * (see the parser's constructor).
+ */
+export function decodeRequestBlock(
+  buf: Buffer,
+  start: number,
+  end: number,
+  pairLimit: number,
+  modifier1: number,
+  modifier2: number,
+): UwsgiRequestHead | ProtocolError {
+  // One native call decodes the whole block, then each var is a JS substring: latin1 is one char
+  // per byte, so byte offsets are string offsets. 2-3x faster than one toString() per var.
+  const text = buf.toString('latin1', start, end);
+  const vars = new Map<string, string>();
+  let pairs = 0;
+  let p = start;
+  while (p < end) {
+    if (p + 2 > end) return badVars(p - start);
+    const keyLen = buf[p]! | (buf[p + 1]! << 8);
+    p += 2;
+    // uWSGI refuses the request (not just the var) on an empty key.
+    if (keyLen === 0) return { code: 'ERR_UWSGI_BAD_VARS', message: 'uwsgi key cannot be null' };
+    if (p + keyLen + 2 > end) return badVars(keyLen);
+    const key = text.slice(p - start, p - start + keyLen);
+    p += keyLen;
+    const valueLen = buf[p]! | (buf[p + 1]! << 8);
+    p += 2;
+    if (p + valueLen > end) return badVars(valueLen);
+    if (++pairs > pairLimit) {
+      return { code: 'ERR_UWSGI_TOO_MANY_VARS', message: `max vec size reached: more than ${pairLimit} uwsgi vars` };
+    }
+    // Latin-1 keeps every byte (as node:http and PEP 3333 do); a later duplicate wins (§1.2).
+    vars.set(key, valueLen === 0 ? '' : text.slice(p - start, p - start + valueLen));
+    p += valueLen;
+  }
+  const contentLength = parseContentLength(vars.get('CONTENT_LENGTH'));
+  if (contentLength < 0) {
+    return {
+      code: 'ERR_UWSGI_BAD_VARS',
+      message: `invalid CONTENT_LENGTH ${JSON.stringify(vars.get('CONTENT_LENGTH'))}`,
+    };
+  }
+  return { vars, varCount: pairs * 2, varBytes: end - start, modifier1, modifier2, contentLength };
+}
+
+function badVars(strsize: number): ProtocolError {
+  return { code: 'ERR_UWSGI_BAD_VARS', message: `invalid uwsgi request (current strsize: ${strsize})` };
+}
+
+/**
+ * A whole request in one buffer (a uwsgi socket read in C: native-bridge.ts): its head and its
+ * body, or undefined when the bytes are not one whole request within the limits (the streaming
+ * parser then says what it says of them). Bytes behind the body are not looked at.
+ */
+export function parseWholeRequest(
+  bytes: Buffer,
+  bufferSize: number,
+  maxVars: number,
+): { head: UwsgiRequestHead; body: Buffer } | undefined {
+  if (bytes.length < 4) return undefined;
+  const dataSize = bytes[1]! | (bytes[2]! << 8);
+  if (dataSize > bufferSize || bytes.length < 4 + dataSize) return undefined;
+  const head = decodeRequestBlock(bytes, 4, 4 + dataSize, 2 * maxVars, bytes[0]!, bytes[3]!);
+  if ('code' in head) return undefined;
+  const bodyEnd = 4 + dataSize + head.contentLength;
+  if (bytes.length < bodyEnd) return undefined;
+  return { head, body: bytes.subarray(4 + dataSize, bodyEnd) };
 }
 
 /**

@@ -10,8 +10,7 @@
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ProtocolError, RequestHead } from '../protocol/request-head.js';
-import { type RequestEvents, UwsgiRequestParser } from '../protocol/uwsgi.js';
+import { parseWholeRequest } from '../protocol/uwsgi.js';
 import { adoptConnection, type BridgeOptions, servedOptions } from './bridge-server.js';
 import { openExchange } from './exchange.js';
 import type { ExchangeOwner, ExchangeSocket } from './exchange-socket.js';
@@ -60,26 +59,6 @@ export function connAddon(): ConnAddon | null {
     if (typeof value.accept === 'function') loaded = value as ConnAddon;
   } catch {}
   return loaded;
-}
-
-/** What the codec found in the bytes of a connection's first reads. */
-class Gathered implements RequestEvents {
-  head: RequestHead | undefined = undefined;
-  body: Buffer[] = [];
-  complete = false;
-  failed = false;
-  onHead(head: RequestHead): void {
-    this.head = head;
-  }
-  onBody(chunk: Buffer): void {
-    this.body.push(chunk);
-  }
-  onBodyEnd(): void {
-    this.complete = true;
-  }
-  onError(_err: ProtocolError): void {
-    this.failed = true;
-  }
 }
 
 type Callback = (err?: Error | null) => void;
@@ -319,18 +298,13 @@ export class NativeBridge {
       this.handOver(id, bytes);
       return;
     }
-    const gathered = new Gathered();
-    new UwsgiRequestParser(gathered, {
-      bufferSize: plan.bufferSize,
-      maxVars: plan.maxVars,
-      single: true,
-    }).push(bytes);
-    const head = gathered.head;
-    if (gathered.failed || !gathered.complete || head === undefined) {
+    const whole = parseWholeRequest(bytes, plan.bufferSize, plan.maxVars);
+    if (whole === undefined) {
       this.handOver(id, bytes);
       return;
     }
-    const length = Number(head.vars.get('CONTENT_LENGTH') || 0);
+    const { head, body } = whole;
+    const length = body.length;
     if (length > 0 && plan.postBuffering > 0) {
       // post-buffering spools the body first: the codec path's BodyRouter does that
       this.handOver(id, bytes);
@@ -347,7 +321,7 @@ export class NativeBridge {
       served.Response,
     );
     conn.exchange = x;
-    for (const chunk of gathered.body) x.feed(chunk);
+    if (length > 0) x.feed(body);
     x.feedEnd();
   }
 
