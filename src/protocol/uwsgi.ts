@@ -275,7 +275,10 @@ export function decodeRequestBlock(
     p += 2;
     if (p + valueLen > end) return badVars(valueLen);
     if (++pairs > pairLimit) {
-      return { code: 'ERR_UWSGI_TOO_MANY_VARS', message: `max vec size reached: more than ${pairLimit} uwsgi vars` };
+      return {
+        code: 'ERR_UWSGI_TOO_MANY_VARS',
+        message: `max vec size reached: more than ${pairLimit} uwsgi vars`,
+      };
     }
     // Latin-1 keeps every byte (as node:http and PEP 3333 do); a later duplicate wins (§1.2).
     vars.set(key, valueLen === 0 ? '' : text.slice(p - start, p - start + valueLen));
