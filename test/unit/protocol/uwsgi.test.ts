@@ -9,6 +9,7 @@ import {
   encodeUwsgiPacket,
   encodeUwsgiVars,
   parseContentLength,
+  parseWholeRequest,
   type UwsgiParserOptions,
   UwsgiRequestParser,
 } from '../../../src/protocol/uwsgi.js';
@@ -439,4 +440,26 @@ test('single: one request per connection, what follows it (a packet, junk, zeros
   assert.equal(zeros.error, null);
   assert.equal(zeros.requests.length, 1);
   assert.deepEqual(zeros.requests[0]?.head.vars, []);
+});
+
+test('parseWholeRequest: a whole request in one buffer, or undefined for what the streaming parser must judge', () => {
+  const vars = encodeUwsgiVars([
+    ['REQUEST_METHOD', 'POST'],
+    ['CONTENT_LENGTH', '5'],
+  ]);
+  const packet = Buffer.concat([encodeUwsgiPacket(0, 0, vars), Buffer.from('hello'), Buffer.from('junk')]);
+  const whole = parseWholeRequest(packet, 4096, 64);
+  assert.ok(whole);
+  assert.equal(whole.head.vars.get('REQUEST_METHOD'), 'POST');
+  assert.equal(whole.head.contentLength, 5);
+  assert.equal(whole.head.varBytes, vars.length);
+  assert.equal(whole.body.toString(), 'hello');
+  // the body still on the wire, the head cut short, a block above buffer-size, bad vars
+  assert.equal(parseWholeRequest(packet.subarray(0, packet.length - 6), 4096, 64), undefined);
+  assert.equal(parseWholeRequest(packet.subarray(0, 10), 4096, 64), undefined);
+  assert.equal(parseWholeRequest(packet, vars.length - 1, 64), undefined);
+  const bad = Buffer.from(packet);
+  bad.writeUInt16LE(0, 4);
+  assert.equal(parseWholeRequest(bad, 4096, 64), undefined);
+  assert.equal(parseWholeRequest(packet, 4096, 0), undefined);
 });
