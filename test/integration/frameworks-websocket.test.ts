@@ -5,7 +5,6 @@
 // `https-socket` and nginx `proxy_pass` with the Upgrade headers (nginx's `uwsgi_pass` does not
 // carry an upgrade); the request log says 101; a graceful stop closes open WebSockets with 1001.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,30 +16,13 @@ import WebSocket from 'ws';
 import { httpGet } from '../helpers/http.js';
 import { startNginx } from '../helpers/nginx.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert } from '../helpers/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-ws-'));
-const cert = join(dir, 'cert.pem');
-const key = join(dir, 'key.pem');
-const made = spawnSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=localhost',
-    '-days',
-    '1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ],
-  { timeout: 20_000 },
-);
-const hasTls = made.status === 0;
+const made = hasOpenssl ? makeCert(dir) : undefined;
+const cert = made?.cert ?? '';
+const key = made?.key ?? '';
+const hasTls = made !== undefined;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {

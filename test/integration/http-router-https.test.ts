@@ -14,32 +14,14 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { REPO } from '../helpers/cli.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert as makeCertIn } from '../helpers/tls.js';
 
 const ECHO = join(REPO, 'test', 'fixtures', 'apps', 'echo.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-https-router-'));
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const curlH2 = /\bHTTP2\b/.test(spawnSync('curl', ['--version'], { encoding: 'utf8' }).stdout ?? '');
 
 function makeCert(name: string, cn: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  const made = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    `/CN=${cn}`,
-    '-days',
-    '1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  assert.equal(made.status, 0, String(made.stderr));
-  return { cert, key };
+  return makeCertIn(dir, name, cn);
 }
 
 type Echo = { env: Record<string, string>; sha256: string; length: number };

@@ -3,7 +3,6 @@
 // chosen by the client's servername (Node's tls client), the socket's own certificate without a
 // match, a client CA on one SNI context only, and every SNI file re-read on a graceful reload.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,31 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { REPO, runCli } from '../helpers/cli.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert as makeCertIn } from '../helpers/tls.js';
 
 const ECHO = join(REPO, 'test', 'fixtures', 'apps', 'echo.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-sni-'));
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 function makeCert(name: string, cn: string, where = dir): { cert: string; key: string } {
-  const cert = join(where, `${name}.crt`);
-  const key = join(where, `${name}.key`);
-  const made = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    `/CN=${cn}`,
-    '-days',
-    '1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  assert.equal(made.status, 0, String(made.stderr));
-  return { cert, key };
+  return makeCertIn(where, name, cn);
 }
 
 interface Hello {

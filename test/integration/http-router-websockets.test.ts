@@ -2,7 +2,6 @@
 // HTTP socket of the own workers (bound for it when none is configured) and copies the bytes both
 // ways after the 101. The app is ws's "noServer" recipe (test/fixtures/frameworks/ws-upgrade-export.mjs).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import WebSocket from 'ws';
 import { REPO } from '../helpers/cli.js';
 import { request, routerPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert } from '../helpers/tls.js';
 
 const APP = join(REPO, 'test', 'fixtures', 'frameworks', 'ws-upgrade-export.mjs');
 
@@ -104,8 +104,6 @@ describe('without http-websockets', { timeout: 60_000 }, () => {
   });
 });
 
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-
 describe('wss:// through the HTTPS router', {
   skip: !hasOpenssl && 'openssl missing',
   timeout: 60_000,
@@ -113,25 +111,10 @@ describe('wss:// through the HTTPS router', {
   let server: RunningServer;
   const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-wss-router-'));
   before(async () => {
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ]);
-    assert.equal(made.status, 0, String(made.stderr));
+    const { cert, key } = makeCert(dir);
     server = await startServer([
       '--https',
-      `127.0.0.1:0,${join(dir, 'cert.pem')},${join(dir, 'key.pem')}`,
+      `127.0.0.1:0,${cert},${key}`,
       '--http-websockets',
       '--app',
       APP,

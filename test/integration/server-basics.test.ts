@@ -3,7 +3,6 @@
 // startup errors with their codes, keep-alive and chunked responses, https, unix sockets with
 // chmod/vacuum, and uWSGI's request log line. Every case runs the real CLI on loopback.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ownLines, REPO, runCli, tempFiles } from '../helpers/cli.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert } from '../helpers/tls.js';
 
 const APPS = join(REPO, 'test', 'fixtures', 'apps');
 const app = (name: string) => join(APPS, name);
@@ -106,8 +106,6 @@ async function serve(
 // uWSGI's default request line (reference §9), every field captured.
 const REQUEST_LINE =
   /^\[pid: (\d+)\|app: (-?\d+)\|req: (-?\d+)\/(\d+)\] (\S+) \(([^)]*)\) \{(\d+) vars in (\d+) bytes\} \[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})\] ([A-Z]+) (\S+) => generated (\d+) bytes in (\d+) msecs \((HTTP\/1\.[01]) (\d{3})\) (\d+) headers in (\d+) bytes \((\d+) switches on core (\d+)\)$/m;
-
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 describe('seed 004, first example: hello world with 2 processes x 2 threads', () => {
   const cases: ReadonlyArray<{
@@ -357,28 +355,7 @@ describe('https-socket', () => {
   }, async (t) => {
     const tmp = tempFiles({});
     t.after(tmp.cleanup);
-    const cert = join(tmp.dir, 'cert.pem');
-    const key = join(tmp.dir, 'key.pem');
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { timeout: 20_000 },
-    );
-    assert.equal(made.status, 0, made.stderr?.toString());
+    const { cert, key } = makeCert(tmp.dir);
     const server = await serve(t, [
       '--https-socket',
       `127.0.0.1:0,${cert},${key}`,

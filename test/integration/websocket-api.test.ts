@@ -3,7 +3,6 @@
 // an `http-socket`, the HTTP router with `http-websockets`, and nginx's `uwsgi_pass` (nginx
 // tunnels the bytes after a 101 on the uwsgi connection). The app: test/fixtures/websocket/echo-api.mjs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +16,7 @@ import { type RunningNginx, startNginx } from '../helpers/nginx.js';
 import { PYTHON_PATH } from '../helpers/python.js';
 import { routerPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { hasOpenssl, makeCert } from '../helpers/tls.js';
 
 const APP = join(REPO, 'test', 'fixtures', 'websocket', 'echo-api.mjs');
 const UWSGI_HANDSHAKE = JSON.parse(
@@ -210,30 +210,12 @@ describe('uWSGI WebSocket API: http-socket', { timeout: 120_000 }, () => {
 
 describe('uWSGI WebSocket API: https-socket (wss)', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'uwsgi-ts-wss-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { timeout: 20_000 },
-  );
+  const made = hasOpenssl ? makeCert(dir) : undefined;
+  const cert = made?.cert ?? '';
+  const key = made?.key ?? '';
   let server: RunningServer | undefined;
   before(async () => {
-    if (made.status !== 0) return;
+    if (!made) return;
     server = await startServer(
       ['--master', '--processes', '1', '--https-socket', `127.0.0.1:0,${cert},${key}`, '--app', APP],
       { timeoutMs: 30_000 },
