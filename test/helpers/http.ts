@@ -30,3 +30,24 @@ export function httpGet(
       .on('error', reject);
   });
 }
+
+/**
+ * GETs `path` every 100 ms until its body passes `want` (what a signal handler or a mule does
+ * after the request that caused it); the body, or a failure naming `what` and the last answer.
+ */
+export async function untilBody(
+  port: number,
+  path: string,
+  want: (body: string) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < end) {
+    last = (await httpGet(port, path)).body;
+    if (want(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: ${path} still answers ${JSON.stringify(last)}`);
+}

@@ -6,21 +6,13 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { REPO } from '../helpers/cli.js';
-import { httpGet as get } from '../helpers/http.js';
+import { httpGet as get, untilBody } from '../helpers/http.js';
 import { PYTHON_PATH } from '../helpers/python.js';
 import { startServer } from '../helpers/server.js';
 
 const DIR = resolve(REPO, 'test/fixtures/python/mules');
 
-async function until(port: number, path: string, want: (body: string) => boolean, what: string) {
-  let last = '';
-  for (let i = 0; i < 100; i++) {
-    last = (await get(port, path)).body;
-    if (want(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: ${path} still answers ${JSON.stringify(last)}`);
-}
+const until = untilBody;
 
 test('a Python mule script takes messages from Python and JS workers, runs its signal handler, and is started again when it returns', {
   timeout: 60_000,

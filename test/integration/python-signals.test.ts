@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { REPO, tempFiles } from '../helpers/cli.js';
-import { httpGet as get } from '../helpers/http.js';
+import { httpGet as get, untilBody } from '../helpers/http.js';
 import { PYTHON_PATH } from '../helpers/python.js';
 import { startServer } from '../helpers/server.js';
 
@@ -16,16 +16,7 @@ const DIR = resolve(REPO, 'test/fixtures/python');
 const APP = `${DIR}/signals/sigapp.py`;
 const JS_APP = `${DIR}/signals/jsapp.mjs`;
 
-/** Asks until `path` answers `want` (a handler runs after the request that raised its signal). */
-async function until(port: number, path: string, want: (body: string) => boolean, what: string) {
-  let last = '';
-  for (let i = 0; i < 100; i++) {
-    last = (await get(port, path)).body;
-    if (want(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: ${path} still answers ${JSON.stringify(last)}`);
-}
+const until = untilBody;
 
 test('a Python handler runs a signal raised by Python and by a JS app; a JS handler runs one raised by Python; `workers` reaches each worker', {
   timeout: 60_000,

@@ -5,7 +5,7 @@
 // a raising task, a killed Python spooler process; spooler-import of a .py file and of a module
 // beside a JS app (JS tasks first).
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -17,6 +17,8 @@ import { REPO, tempFiles } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
 import { PYTHON_PATH } from '../helpers/python.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { fileLines, waitFor } from '../helpers/wait.js';
 
 const FIXTURES = join(REPO, 'test/fixtures/python-spooler');
 const RECORDED = JSON.parse(readFileSync(join(FIXTURES, 'uwsgi-2.0.21-spool.json'), 'utf8')) as {
@@ -24,29 +26,11 @@ const RECORDED = JSON.parse(readFileSync(join(FIXTURES, 'uwsgi-2.0.21-spool.json
   tasks: string[];
 };
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const noUwsgi = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const noUwsgi = noUwsgiPython;
 
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const lines = fileLines;
+const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 30_000) =>
+  waitFor(what, probe, timeoutMs);
 
 const spoolFiles = (dir: string): string[] =>
   readdirSync(dir).filter((n) => n.startsWith('uwsgi_spoolfile_on_') || n.startsWith('.uwsgi_spoolclaim_'));

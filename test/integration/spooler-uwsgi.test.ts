@@ -4,9 +4,9 @@
 // writes is run by ours, and our modifier1 17 packet enqueues into uWSGI over its socket. Skipped
 // where uWSGI is not installed; the recorded files (spooler.test.ts) cover the format there.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,34 +15,18 @@ import { encodeSpoolVars } from '../../src/protocol/spool-file.js';
 import { REPO } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { fileLines, waitFor } from '../helpers/wait.js';
 
 const APP = join(REPO, 'test/fixtures/spooler/app.mjs');
 const PY_TASKS = join(REPO, 'test/fixtures/spooler/uwsgi_tasks.py');
 const PY_ENQUEUE = join(REPO, 'test/fixtures/spooler/uwsgi-2.0.21/enqueue.py');
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const skip = noUwsgiPython;
 
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const lines = fileLines;
+const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 20_000) =>
+  waitFor(what, probe, timeoutMs);
 
 /** Starts uWSGI (Debian ships modifier1 17 as the separate `spooler` plugin); stopped with SIGINT (SIGTERM would make 2.0.21 reload). */
 function startUwsgi(

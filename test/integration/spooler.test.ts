@@ -21,6 +21,7 @@ import { test } from 'node:test';
 import { REPO } from '../helpers/cli.js';
 import { httpGet } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
+import { fileLines, waitFor } from '../helpers/wait.js';
 
 const APP = join(REPO, 'test/fixtures/spooler/app.mjs');
 const RECORDED = join(REPO, 'test/fixtures/spooler/uwsgi-2.0.21');
@@ -31,19 +32,9 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const lines = fileLines;
+const until = <T>(what: string, probe: () => T | undefined, timeoutMs = 15_000) =>
+  waitFor(what, probe, timeoutMs);
 
 /** Spool files left on disk (any depth), claims and temporaries included. */
 function leftOnDisk(dir: string): string[] {
