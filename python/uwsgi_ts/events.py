@@ -79,9 +79,16 @@ _events = None
 _events_lock = threading.Lock()
 
 
+# Why this process has no events channel (the spooler's: nothing there reads fd 6), or None.
+unavailable = None
+
+
 def events(log):
-    """The process's events channel, opened on first use."""
+    """The process's events channel, opened on first use; raises where the process has none, so
+    that a call that waits (signal_wait, mule_get_msg) fails at once instead of waiting forever."""
     global _events
+    if unavailable is not None:
+        raise SystemError(unavailable)
     with _events_lock:
         if _events is None:
             _events = Events(EVENTS_FD, log)

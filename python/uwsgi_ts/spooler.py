@@ -48,6 +48,10 @@ def serve(conf):
     from .child import _die_with_parent
 
     _die_with_parent()
+    # signals are delivered to workers and mules, never to the spooler: nothing answers a wait here
+    from . import events
+
+    events.unavailable = 'signal_wait() and the other waiting calls are not served in the spooler process'
     channel = Channel(TASK_FD)
     api = ApiChannel(API_FD)
     import uwsgi

@@ -316,6 +316,25 @@ test('a task that raises is logged with its traceback and retried', { timeout: 6
   assert.deepEqual(spoolFiles(join(tmp.dir, 'sp')), []);
 });
 
+test('a task that calls signal_wait() or mule_get_msg() gets an error at once instead of hanging the spooler', {
+  timeout: 60_000,
+}, async (t) => {
+  const tmp = tempFiles({});
+  t.after(() => tmp.cleanup());
+  const out = join(tmp.dir, 'out.txt');
+  const server = await startTasks(tmp.dir, out);
+  t.after(() => server.close());
+  assert.equal((await httpGet(server.port, '/waits?n=1')).status, 200);
+  assert.equal((await httpGet(server.port, '/record?who=after')).status, 200);
+  // the next task runs: the spooler was not held by the first one
+  await until('both tasks', () => (lines(out).length >= 3 ? lines(out) : undefined));
+  assert.deepEqual(lines(out).slice(0, 2), [
+    'uwsgi-ts waits 1 signal_wait SystemError: signal_wait() and the other waiting calls are not served in the spooler process',
+    'uwsgi-ts waits 1 mule_get_msg ValueError: you can receive mule messages only in a mule !!!',
+  ]);
+  assert.match(lines(out)[2] ?? '', /^uwsgi-ts record after/);
+});
+
 test('a killed Python spooler process is logged and respawned, and its task retried', {
   timeout: 60_000,
 }, async (t) => {
