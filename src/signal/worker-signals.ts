@@ -38,6 +38,9 @@ export class WorkerSignals {
   private readonly handlers: Array<SignalHandler | undefined> = new Array(SIGNAL_COUNT).fill(undefined);
   private waiters: Waiter[] = [];
   private last = 0;
+  /** Handlers that returned a promise not settled yet (a Python handler runs in its process). */
+  private running = 0;
+  private settledWaiters: Array<() => void> = [];
   private parts: WorkerSignalsParts = {
     wid: 0,
     log: (line) => process.stderr.write(`${line}\n`),
@@ -123,11 +126,12 @@ export class WorkerSignals {
     try {
       const result = handler(num);
       if (result instanceof Promise) {
+        this.running++;
         result.then(
-          () => this.done(num),
+          () => this.settle(num),
           (err: unknown) => {
             this.failed(num, err);
-            this.done(num);
+            this.settle(num);
           },
         );
         return;
@@ -136,6 +140,21 @@ export class WorkerSignals {
       this.failed(num, err);
     }
     this.done(num);
+  }
+
+  /**
+   * Resolves once no handler is running: a gracefully stopping worker lets the handlers it started
+   * end, as a uWSGI worker ends the handler it runs before it exits (the master's mercy bounds it).
+   */
+  settled(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private settle(num: number): void {
+    this.done(num);
+    if (--this.running > 0) return;
+    for (const resolve of this.settledWaiters.splice(0)) resolve();
   }
 
   private failed(num: number, err: unknown): void {

@@ -423,10 +423,12 @@ class Worker {
     this.stopping = true;
     if (this.dispatcher) this.dispatcher.draining = true;
     let open = this.listening.length;
+    // the connections are gone: the signal handlers still running end too before the exit
+    const exit = () => workerSignals.settled().then(() => this.exit());
     const closed = () => {
-      if (--open === 0) this.exit();
+      if (--open === 0) exit();
     };
-    if (open === 0) this.exit();
+    if (open === 0) exit();
     const upgrades = this.upgrades;
     // a WebSocket never ends by itself: closed (1001) a second before the master's mercy ends
     const mercyMs = (this.plan?.mercySeconds ?? 60) * 1000;

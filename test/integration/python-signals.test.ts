@@ -99,6 +99,26 @@ test('a slow Python signal handler does not hold up the request its process is s
   await until(server.port, '/num?py19', (b) => b === '1', 'the slow handler finished');
 });
 
+test('a graceful reload while a Python signal handler runs: the handler finishes, the new worker serves, nothing is logged as failed', {
+  timeout: 60_000,
+}, async (t) => {
+  const server = await startServer(
+    ['--master', '--http-socket', '127.0.0.1:0', '--cache2', 'name=default,items=100', '--wsgi-file', APP],
+    { env: { PATH: PYTHON_PATH, SIG_MONITORED: REPO } },
+  );
+  t.after(() => server.close());
+  const before = (await get(server.port, '/pid')).body;
+  // the handler of 19 sleeps 2 s in the signal thread of the only worker's Python process
+  await get(server.port, '/raise?19');
+  process.kill(server.pid, 'SIGHUP');
+  await until(server.port, '/pid', (b) => /^\d+$/.test(b) && b !== before, 'a new worker', 30_000);
+  // the old worker goes once its handler returned (the cache outlives the reload): it ran to its end
+  await server.waitFor(/worker 1 buried after/, 20_000);
+  assert.equal((await get(server.port, '/num?py19')).body, '1');
+  const log = server.log();
+  assert.doesNotMatch(log, /Traceback|signal handler .* (failed|raised)|killed/i, log);
+});
+
 test('uwsgi.signal_wait() blocks until the worker gets the signal; signal_received() names it', {
   timeout: 40_000,
 }, async (t) => {
