@@ -99,6 +99,48 @@ test('emperor-on-demand-extension: the first connection starts the vassal and is
   assert.equal(await body(dir.socket('n')), 'N as usual');
 });
 
+test('an Emperor reload (SIGHUP) leaves a waiting on-demand vassal waiting; started, it reloads and serves; the socket stays', {
+  timeout: 90_000,
+}, async (t) => {
+  const dir = emperorDir();
+  const statsPort = await freePort();
+  const emperor = await startEmperor(dir, [
+    '--emperor-on-demand-extension',
+    '.socket',
+    '--emperor-stats',
+    `127.0.0.1:${statsPort}`,
+  ]);
+  t.after(async () => {
+    await emperor.close();
+    dir.cleanup();
+  });
+  dir.app('a', 'A on demand');
+  writeFileSync(join(dir.vassals, 'a.ini.socket'), `${dir.socket('a')}\n`);
+  dir.vassal('a');
+  await emperor.waitFor(/"on demand" instance detected/, 10_000);
+  const vassalA = async () => (await emperorStats(statsPort)).vassals.find((v) => v.id === 'a.ini');
+
+  // waiting: the reload reaches the running vassals only, nothing starts it
+  process.kill(emperor.pid, 'SIGHUP');
+  await new Promise((r) => setTimeout(r, 1500));
+  const waitingNow = await vassalA();
+  assert.equal(waitingNow?.pid, 0);
+  assert.equal(waitingNow?.status, 'on-demand');
+  assert.ok(!/starting vassal a\.ini|reload the uwsgi instance a\.ini/.test(emperor.log()), emperor.log());
+
+  // the first connection after it starts the vassal, as before
+  assert.equal(await body(dir.socket('a'), 20_000), 'A on demand');
+  const started = await vassalA();
+  assert.ok(started && started.pid > 0 && alive(started.pid));
+
+  // running: the Emperor's reload reloads it (byte 1), and it serves on the same socket after
+  process.kill(emperor.pid, 'SIGHUP');
+  await emperor.waitFor(/reload the uwsgi instance a\.ini/, 10_000);
+  await until(async () => (await body(dir.socket('a'))) === 'A on demand', 20_000, 'served after the reload');
+  assert.ok(existsSync(dir.socket('a')), 'the Emperor keeps the socket');
+  assert.equal((await vassalA())?.pid, started.pid, 'a graceful reload keeps the vassal master');
+});
+
 test('emperor-on-demand-directory and emperor-on-demand-exec name the socket; a vassal with no socket of its own serves on it', {
   timeout: 90_000,
 }, async (t) => {
