@@ -36,8 +36,22 @@ function firstEventDelay(text: () => string, resolve: (ms: number) => void): () 
   };
 }
 
-test('HTTP: the first event arrives within 50 ms of being enqueued', { timeout: 10_000 }, async () => {
-  const delay = await new Promise<number>((resolve, reject) => {
+/**
+ * The best of up to three streams: a held chunk (the bug this guards) delays every try by the
+ * second event's second, while a loaded machine (two suites at once in CI) may delay one try
+ * past 50 ms by scheduling alone.
+ */
+async function bestOfThree(delay: () => Promise<number>): Promise<number[]> {
+  const seen: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    seen.push(await delay());
+    if ((seen.at(-1) as number) < 50) break;
+  }
+  return seen;
+}
+
+function httpDelay(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     let text = '';
     const check = firstEventDelay(() => text, resolve);
     request(`http://127.0.0.1:${server.ports[0]}/events`, (res) => {
@@ -51,10 +65,14 @@ test('HTTP: the first event arrives within 50 ms of being enqueued', { timeout: 
       .on('error', reject)
       .end();
   });
-  assert.ok(delay < 50, `first event after ${delay} ms`);
+}
+
+test('HTTP: the first event arrives within 50 ms of being enqueued', { timeout: 20_000 }, async () => {
+  const delays = await bestOfThree(httpDelay);
+  assert.ok(Math.min(...delays) < 50, `first event after ${delays.join(', ')} ms`);
 });
 
-test('uwsgi: the first event arrives within 50 ms of being enqueued', { timeout: 10_000 }, async () => {
+async function uwsgiDelay(): Promise<number> {
   const packet = encodeUwsgiPacket(
     0,
     0,
@@ -80,5 +98,10 @@ test('uwsgi: the first event arrives within 50 ms of being enqueued', { timeout:
     socket.write(packet);
   });
   socket.destroy();
-  assert.ok(delay < 50, `first event after ${delay} ms`);
+  return delay;
+}
+
+test('uwsgi: the first event arrives within 50 ms of being enqueued', { timeout: 20_000 }, async () => {
+  const delays = await bestOfThree(uwsgiDelay);
+  assert.ok(Math.min(...delays) < 50, `first event after ${delays.join(', ')} ms`);
 });

@@ -78,15 +78,15 @@ test('seed 004: send_email is enqueued by the app, runs once in the spooler, aft
   const stats = join(dir, 'stats.sock');
   const server = await startServer([...serverArgs(spool), '--stats', stats], {
     cwd: dir,
-    env: { SPOOL_OUT: out, SEND_DELAY_MS: '700' },
+    env: { SPOOL_OUT: out, SEND_DELAY_MS: '3000' },
   });
   t.after(() => server.close());
   const before = Date.now();
   const reply = await httpGet(server.port, '/send?to=someone@no.spam');
   const answeredIn = Date.now() - before;
   assert.equal(reply.body, 'Hello World');
-  // the response did not wait for the 700 ms "e-mail provider"
-  assert.ok(answeredIn < 600, `answered in ${answeredIn} ms`);
+  // the response did not wait for the 3 s "e-mail provider" (a wide margin: CI runs two suites at once)
+  assert.ok(answeredIn < 2500, `answered in ${answeredIn} ms`);
   assert.deepEqual(lines(out), []);
   const done = await until('the task', () => (lines(out).length > 0 ? lines(out) : undefined));
   assert.equal(done.length, 1);
