@@ -1,6 +1,8 @@
-// Which subsystems uwsgi-ts serves today. An option of a subsystem that is not `ready` is
-// still parsed and shown by --show-config, and using it prints a warning (an error under
-// --strict): never silently ignored. Landing a subsystem is flipping its row.
+// Which subsystems uwsgi-ts serves whole. Every subsystem has landed, option by option: an option
+// is served when served-options.ts lists it; one of a subsystem that is not `ready` and not
+// listed is still parsed and shown by --show-config, and using it prints this row's note (an
+// error under --strict; not-served-yet.ts names the missing capability where there is one):
+// never silently ignored.
 
 import type { Subsystem } from './option.js';
 
@@ -16,31 +18,31 @@ export const SUBSYSTEM_STATUS: Readonly<Record<Subsystem, SubsystemStatus>> = {
   socket: planned('this socket option is not served yet'),
   process: planned('this process option is not served yet'),
   app: planned('this app option is not served yet'),
-  reload: planned('reloads and recycling arrive with operations'),
-  harakiri: planned('harakiri arrives with operations'),
-  logging: planned('logging options arrive with operations'),
-  static: planned('static files arrive with routing'),
-  routing: planned('the rules engine arrives with routing'),
-  cache: planned('cache2 arrives with shared services'),
-  sharedarea: planned('sharedarea arrives with shared services'),
-  locks: planned('locks arrive with shared services'),
-  rpc: planned('RPC arrives with shared services'),
-  signal: planned('uwsgi signals and timers arrive with shared services'),
-  spooler: planned('the spooler arrives with background work'),
-  mule: planned('mules arrive with background work'),
-  cron: planned('cron arrives with shared services'),
-  alarm: planned('alarms arrive with shared services'),
-  metrics: planned('metrics arrive with shared services'),
-  stats: planned('the stats server arrives with operations'),
-  fifo: planned('the master FIFO arrives with operations'),
-  cheaper: planned('the cheaper subsystem arrives with operations'),
-  emperor: planned('the Emperor arrives in its own step'),
-  gateway: planned('the http/fastrouter gateways arrive in their own step'),
-  subscription: planned('subscriptions arrive with the gateways'),
-  security: planned('privilege and isolation options arrive with the server'),
-  python: planned('the bundled Python WSGI worker arrives in its own step'),
-  cgi: planned('CGI arrives with the Python step'),
-  websocket: planned('websockets arrive with the gateways'),
-  daemon: planned('attached daemons arrive with background work'),
+  reload: planned('this reload option is not served yet'),
+  harakiri: planned('this harakiri option is not served yet'),
+  logging: planned('this logging option is not served yet'),
+  static: planned('this static files option is not served yet'),
+  routing: planned('this routing option is not served yet'),
+  cache: planned('this cache option is not served yet'),
+  sharedarea: planned('this sharedarea option is not served yet'),
+  locks: planned('this locks option is not served yet'),
+  rpc: planned('this RPC option is not served yet'),
+  signal: planned('this signal option is not served yet'),
+  spooler: planned('this spooler option is not served yet'),
+  mule: planned('this mule option is not served yet'),
+  cron: planned('this cron option is not served yet'),
+  alarm: planned('this alarm option is not served yet'),
+  metrics: planned('this metrics option is not served yet'),
+  stats: planned('this stats option is not served yet'),
+  fifo: planned('this master FIFO option is not served yet'),
+  cheaper: planned('this cheaper option is not served yet'),
+  emperor: planned('this Emperor option is not served yet'),
+  gateway: planned('this gateway option is not served yet'),
+  subscription: planned('this subscription option is not served yet'),
+  security: planned('this security option is not served yet'),
+  python: planned('this Python option is not served yet'),
+  cgi: planned('this CGI option is not served yet'),
+  websocket: planned('this WebSocket option is not served yet'),
+  daemon: planned('this attached daemon option is not served yet'),
   'uwsgi-only': { state: 'never', note: 'a uWSGI feature that uwsgi-ts does not provide' },
 };
