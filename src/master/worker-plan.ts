@@ -11,7 +11,7 @@ import { allPython, pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
-import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-table.js';
+import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-options.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
 import type { MasterContext } from './master-context.js';
 import { elasticFor } from './services/cheaper.js';
