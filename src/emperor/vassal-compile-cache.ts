@@ -1,11 +1,17 @@
 // The compile cache dir the Emperor gives its vassals (NODE_COMPILE_CACHE in their environment;
 // what it is for: src/os/compile-cache.ts).
 
-import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCompileCache } from '../os/compile-cache.js';
+
+/** FNV-1a, 32 bits, as 8 hex digits: a name, not a secret (node:crypto would cost the Emperor ~1 MB of RSS). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
 
 /** Why the Emperor gives its vassals no cache dir of its own (undefined: it does). */
 type NoCacheReason = string | undefined;
@@ -37,7 +43,7 @@ export function emperorCompileCacheDir(
     if (reason !== undefined) return { reason };
   }
   const uid = process.getuid?.() ?? 0;
-  const hash = createHash('sha256').update(monitors.join('\0')).digest('hex').slice(0, 12);
+  const hash = fnv1a(monitors.join('\0'));
   const dir = join(tmpdir(), `uwsgi-ts-compile-cache-${uid}-${hash}`);
   try {
     mkdirSync(dir, { mode: 0o700 });
