@@ -25,6 +25,20 @@ async function body(socketPath: string): Promise<string | undefined> {
   }
 }
 
+/** The first answer of the vassal on `socketPath`, waiting up to 15 s for it to serve. */
+async function served(socketPath: string): Promise<string> {
+  let got: string | undefined;
+  await until(
+    async () => {
+      got = await body(socketPath);
+      return got !== undefined;
+    },
+    15_000,
+    `${socketPath} to serve`,
+  );
+  return got as string;
+}
+
 /** Every file under `dir`, recursively. */
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -41,21 +55,20 @@ test("the Emperor's vassals share its compile cache dir, 0700, filled once they 
   const emperor = await startEmperor(dir, [], { TMPDIR: dir.root });
   t.after(() => emperor.close());
   dir.vassal('a');
-  let got: string | undefined;
-  await until(async () => (got = await body(dir.socket('a'))) !== undefined, 15_000, 'a.ini to serve');
+  const got = await served(dir.socket('a'));
   if (!hasCompileCache) {
     assert.equal(got, 'none');
     assert.match(emperor.log(), /\[emperor\] vassals' compile cache: none \(this Node has no compile cache/);
     return;
   }
-  assert.ok(got?.startsWith(join(dir.root, 'uwsgi-ts-compile-cache-')), got);
+  assert.ok(got.startsWith(join(dir.root, 'uwsgi-ts-compile-cache-')), got);
   assert.match(emperor.log(), new RegExp(`\\[emperor\\] vassals' compile cache: ${got}`));
   const st = statSync(got);
   assert.equal(st.mode & 0o777, 0o700);
   // the vassal's processes write what they compiled when they exit
   rmSync(join(dir.vassals, 'a.ini'));
   await until(() => !existsSync(dir.socket('a')), 15_000, 'a.ini to stop');
-  await until(() => files(got as string).length > 0, 10_000, 'the cache to be written');
+  await until(() => files(got).length > 0, 10_000, 'the cache to be written');
 });
 
 test("an operator's NODE_COMPILE_CACHE reaches the vassals unchanged", { timeout: 60_000 }, async (t) => {
@@ -66,8 +79,7 @@ test("an operator's NODE_COMPILE_CACHE reaches the vassals unchanged", { timeout
   const emperor = await startEmperor(dir, [], { TMPDIR: dir.root, NODE_COMPILE_CACHE: mine });
   t.after(() => emperor.close());
   dir.vassal('a');
-  let got: string | undefined;
-  await until(async () => (got = await body(dir.socket('a'))) !== undefined, 15_000, 'a.ini to serve');
+  const got = await served(dir.socket('a'));
   assert.equal(got, mine);
   if (hasCompileCache)
     assert.match(emperor.log(), /vassals' compile cache: none \(NODE_COMPILE_CACHE is set\)/);
