@@ -16,7 +16,6 @@ import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
 import { muleConfig } from '../mule/mule-config.js';
 import type { BoundSocket } from '../net/bind.js';
-import { flushCompileCache } from '../os/compile-cache.js';
 import { logBanner, startFailure } from './banner.js';
 import { Lifecycle } from './lifecycle.js';
 import type { MasterContext, Provided, Service, ServicePhase } from './master-context.js';
@@ -188,7 +187,6 @@ export class Master implements MasterContext {
     this.log(
       `uwsgi-ts: all workers ready (${started} ${started === 1 ? 'process' : 'processes'}, pid ${process.pid})`,
     );
-    if (process.env['UWSGI_TS_EARLY_FLUSH']) flushCompileCache();
     const done = new Promise<number>((resolve) => {
       this.finish = resolve;
     });

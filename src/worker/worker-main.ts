@@ -16,7 +16,6 @@ import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage }
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import { listenFd } from '../net/early-listen.js';
 import type { NativeHandle } from '../net/native-handle.js';
-import { flushCompileCache } from '../os/compile-cache.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
@@ -271,7 +270,6 @@ class Worker {
       await this.listen(socket, handle, plan);
     }
     send({ t: 'ready', apps: apps.length });
-    if (process.env['UWSGI_TS_EARLY_FLUSH']) flushCompileCache();
     for (const phase of ACCEPTING) if (!(await this.hooks(phase))) return;
   }
 
