@@ -70,20 +70,22 @@ const uwsgiTs = {
 };
 
 // V8's compile cache (Node 22.1+): the Emperor gives its vassals a dir of its own, under TMPDIR
-// (src/emperor/vassal-compile-cache.ts). The first row starts with it empty ("cold": the first
-// vassals warm it for the later ones), the second is the same Emperor restarted on the same dir
-// (warm); the third has no cache at all (NODE_DISABLE_COMPILE_CACHE), what Node 20 has.
+// (src/emperor/vassal-compile-cache.ts). The first row starts with it empty (cold; on Node 20,
+// which has no cache, it is the only uwsgi-ts row); the second is the same Emperor restarted on the
+// same dir, which its vassals filled when they stopped (warm); the third has no cache at all
+// (NODE_DISABLE_COMPILE_CACHE), what Node 20 has. "CPU used by then" is the whole tree's CPU time
+// when the last vassal serves: steadier than the wall clock on a shared machine.
 const hasCompileCache = () => {
   const [major, minor] = process.versions.node.split('.').map(Number);
   return major > 22 || (major === 22 && minor >= 1);
 };
 
 const CONTENDERS = {
-  'uwsgi-ts, compile cache cold': uwsgiTs,
+  'uwsgi-ts': uwsgiTs,
   'uwsgi-ts, Emperor restarted (compile cache warm)': {
     ...uwsgiTs,
     available: hasCompileCache,
-    sameRootAs: 'uwsgi-ts, compile cache cold',
+    sameRootAs: 'uwsgi-ts',
   },
   'uwsgi-ts, no compile cache': {
     ...uwsgiTs,
