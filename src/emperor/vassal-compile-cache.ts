@@ -13,6 +13,11 @@ function fnv1a(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/** Where the cache dir of an Emperor with these `emperor` values is (made or not). */
+export function vassalCompileCachePath(monitors: readonly string[]): string {
+  return join(tmpdir(), `uwsgi-ts-compile-cache-${process.getuid?.() ?? 0}-${fnv1a(monitors.join('\0'))}`);
+}
+
 /** Why the Emperor gives its vassals no cache dir of its own (undefined: it does). */
 type NoCacheReason = string | undefined;
 
@@ -43,8 +48,7 @@ export function emperorCompileCacheDir(
     if (reason !== undefined) return { reason };
   }
   const uid = process.getuid?.() ?? 0;
-  const hash = fnv1a(monitors.join('\0'));
-  const dir = join(tmpdir(), `uwsgi-ts-compile-cache-${uid}-${hash}`);
+  const dir = vassalCompileCachePath(monitors);
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
