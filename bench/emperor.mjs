@@ -36,6 +36,17 @@ const rssKb = (pid) => {
   }
 };
 
+const TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+/** utime + stime + cutime + cstime of `pid` (its children's once they were waited for). */
+const cpuTicks = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return [11, 12, 13, 14].reduce((s, i) => s + Number(fields[i]), 0);
+  } catch {
+    return 0;
+  }
+};
+
 /** Every descendant of `pid` (through /proc/PID/task/PID/children). */
 function tree(pid) {
   const out = [pid];
@@ -58,11 +69,12 @@ const uwsgiTs = {
   },
 };
 
-// V8's compile cache (Node 22.1+): NODE_COMPILE_CACHE in the Emperor's environment reaches every
-// vassal master and worker (they inherit it). One dir for both rows: the first run fills it
-// ("cold": 50 vassals start before any process has written it), the second reads it ("warm", what
-// a restarted Emperor or a new vassal of a running box sees).
-const CACHE_DIR = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-compile-cache-'));
+// V8's compile cache (Node 22.1+): the Emperor gives its vassals a dir of its own, under TMPDIR
+// (src/emperor/vassal-compile-cache.ts). The first row starts with it empty (cold; on Node 20,
+// which has no cache, it is the only uwsgi-ts row); the second is the same Emperor restarted on the
+// same dir, which its vassals filled when they stopped (warm); the third has no cache at all
+// (NODE_DISABLE_COMPILE_CACHE), what Node 20 has. "CPU used by then" is the whole tree's CPU time
+// when the last vassal serves: steadier than the wall clock on a shared machine.
 const hasCompileCache = () => {
   const [major, minor] = process.versions.node.split('.').map(Number);
   return major > 22 || (major === 22 && minor >= 1);
@@ -70,15 +82,15 @@ const hasCompileCache = () => {
 
 const CONTENDERS = {
   'uwsgi-ts': uwsgiTs,
-  'uwsgi-ts, NODE_COMPILE_CACHE cold': {
+  'uwsgi-ts, Emperor restarted (compile cache warm)': {
     ...uwsgiTs,
     available: hasCompileCache,
-    env: { NODE_COMPILE_CACHE: CACHE_DIR },
+    sameRootAs: 'uwsgi-ts',
   },
-  'uwsgi-ts, NODE_COMPILE_CACHE warm': {
+  'uwsgi-ts, no compile cache': {
     ...uwsgiTs,
     available: hasCompileCache,
-    env: { NODE_COMPILE_CACHE: CACHE_DIR },
+    env: { NODE_DISABLE_COMPILE_CACHE: '1' },
   },
   'uWSGI 2.0.21': {
     available: () =>
@@ -96,19 +108,26 @@ const CONTENDERS = {
 
 export async function benchEmperor(count = 50, limitMs = 60_000) {
   const rows = [];
+  const roots = new Map();
   for (const [name, c] of Object.entries(CONTENDERS)) {
     if (c.available && !c.available()) continue;
-    // BENCH_EMPEROR_ONLY=uwsgi-ts: one contender (a before/after comparison of one side)
-    if (process.env['BENCH_EMPEROR_ONLY'] && name !== process.env['BENCH_EMPEROR_ONLY']) continue;
-    const root = mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-emperor-'));
+    // BENCH_EMPEROR_ONLY=NAME|NAME...: these contenders only (a before/after comparison of one side)
+    const only = process.env['BENCH_EMPEROR_ONLY']?.split('|');
+    if (only && !only.includes(name)) continue;
+    const reused = c.sameRootAs ? roots.get(c.sameRootAs) : undefined;
+    const root = reused ?? mkdtempSync(join(tmpdir(), 'uwsgi-ts-bench-emperor-'));
+    roots.set(name, root);
     const vassals = join(root, 'vassals');
+    // the same dir (the same Emperor, restarted) starts empty again
+    rmSync(vassals, { recursive: true, force: true });
     mkdirSync(vassals);
     const [cmd, args] = c.command(vassals);
     const emperor = spawn(cmd, args, {
       cwd: root,
       stdio: 'ignore',
       detached: true,
-      env: { ...process.env, ...(c.env ?? {}) },
+      // TMPDIR: the Emperor's compile cache dir goes there, and goes with the root
+      env: { ...process.env, TMPDIR: root, ...(c.env ?? {}) },
     });
     await sleep(1500);
     const configs = Array.from({ length: count }, (_, i) => c.vassal(root, i));
@@ -124,12 +143,16 @@ export async function benchEmperor(count = 50, limitMs = 60_000) {
       if (serving.size < count) await sleep(100);
     }
     const allMs = performance.now() - t0;
+    // CPU time spent by the whole tree (the Emperor, its vassals, their workers) when the last serves:
+    // steadier than the wall clock on a shared machine
+    const cpuSeconds = tree(emperor.pid).reduce((s, p) => s + cpuTicks(p), 0) / TICKS;
     await sleep(2000);
     const pids = tree(emperor.pid);
     rows.push({
       name,
       served: serving.size,
       seconds: allMs / 1000,
+      cpuSeconds,
       emperorMb: rssKb(emperor.pid) / 1024,
       treeMb: pids.reduce((s, p) => s + rssKb(p), 0) / 1024,
       processes: pids.length,
@@ -141,20 +164,19 @@ export async function benchEmperor(count = 50, limitMs = 60_000) {
     try {
       process.kill(-emperor.pid, 'SIGKILL');
     } catch {}
-    rmSync(root, { recursive: true, force: true });
   }
-  rmSync(CACHE_DIR, { recursive: true, force: true });
+  for (const root of new Set(roots.values())) rmSync(root, { recursive: true, force: true });
   return rows;
 }
 
 export function emperorTable(rows, count) {
   const lines = [
-    `| Emperor, ${count} vassals (1 worker, hello app, unix socket) dropped at once | all serving after | served | Emperor RSS | whole tree RSS (processes) |`,
-    '|---|---:|---:|---:|---:|',
+    `| Emperor, ${count} vassals (1 worker, hello app, unix socket) dropped at once | all serving after | CPU used by then | served | Emperor RSS | whole tree RSS (processes) |`,
+    '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.served}/${count} | ${r.emperorMb.toFixed(1)} MB | ${(r.treeMb / 1024).toFixed(2)} GB (${r.processes}) |`,
+      `| ${r.name} | ${r.seconds.toFixed(1)} s | ${r.cpuSeconds.toFixed(1)} s | ${r.served}/${count} | ${r.emperorMb.toFixed(1)} MB | ${(r.treeMb / 1024).toFixed(2)} GB (${r.processes}) |`,
     );
   return lines.join('\n');
 }

@@ -25,6 +25,7 @@ import { type Monitor, openMonitor } from './monitors.js';
 import { OnDemandSocket, onDemandConfigured, onDemandSocketName, waitingLine } from './on-demand.js';
 import { type VassalOwner, vassalOwner } from './tyrant.js';
 import { activatedSockets, vassalCommand } from './vassal-command.js';
+import { emperorCompileCacheDir } from './vassal-compile-cache.js';
 import type { VassalFile } from './vassal-file.js';
 import { FROM_VASSAL_HANDLERS } from './vassal-messages.js';
 import { type VassalMessage, VassalProcess } from './vassal-process.js';
@@ -69,6 +70,8 @@ export class Emperor {
   private readonly hooks: HookPlan;
   /** vassals-stop-hook commands still running: the Emperor waits for them before it ends. */
   private readonly stopHooks = new Set<Promise<void>>();
+  /** NODE_COMPILE_CACHE for the vassals (src/os/compile-cache.ts), when the Emperor gives one. */
+  private compileCacheDir: string | undefined;
 
   constructor(options: EmperorOptions) {
     const { config } = options;
@@ -112,6 +115,13 @@ export class Emperor {
   async run(): Promise<number> {
     const c = this.config;
     this.log('*** starting uWSGI-ts Emperor ***');
+    const cache = emperorCompileCacheDir(
+      c.all('emperor').map((o) => o.value),
+      process.env,
+      c.value('emperor-tyrant') === true,
+    );
+    if ('dir' in cache) this.compileCacheDir = cache.dir;
+    this.log(`[emperor] vassals' compile cache: ${'dir' in cache ? cache.dir : `none (${cache.reason})`}`);
     const pidfile = c.value('emperor-pidfile');
     if (pidfile) writeFileSync(pidfile, `${process.pid}\n`);
     const procname = c.value('emperor-procname');
@@ -390,6 +400,7 @@ export class Emperor {
     // vassals-start-hook and as-vassal run in the vassal's own process (src/emperor/as-vassal.ts)
     const asVassal = asVassalValue(this.config, vassal.file.name, vassal.file.dir);
     if (asVassal !== undefined) command.env[AS_VASSAL_ENV] = asVassal;
+    if (this.compileCacheDir !== undefined) command.env['NODE_COMPILE_CACHE'] = this.compileCacheDir;
     const proc = new VassalProcess({
       command,
       logFd: this.logFd,

@@ -16,7 +16,6 @@ import type { LogSink } from '../logging/log-sink.js';
 import { ctime } from '../logging/request-log.js';
 import { muleConfig } from '../mule/mule-config.js';
 import type { BoundSocket } from '../net/bind.js';
-import { formatRoutersList } from '../routing/action-table.js';
 import { logBanner, startFailure } from './banner.js';
 import { Lifecycle } from './lifecycle.js';
 import type { MasterContext, Provided, Service, ServicePhase } from './master-context.js';
@@ -26,7 +25,7 @@ import type { RoleRunner } from './roles/role-row.js';
 import { ROLES } from './roles.js';
 import { SERVICES } from './services.js';
 import { bindAll, socketRequests } from './sockets.js';
-import { mercySeconds, routingPart, staticPart, workerCores } from './worker-plan.js';
+import { loadRoutingCompiler, mercySeconds, routingPart, staticPart, workerCores } from './worker-plan.js';
 
 export interface MasterOptions {
   readonly config: Config;
@@ -113,7 +112,7 @@ export class Master implements MasterContext {
     const c = this.config;
     if (c.value('router-list')) {
       // uWSGI's --routers-list: the actions, on the log, then exit
-      process.stderr.write(formatRoutersList());
+      process.stderr.write((await import('../routing/action-table.js')).formatRoutersList());
       return 0;
     }
     // a bad hook line stops the start before anything runs; asap hooks run before the banner
@@ -125,6 +124,7 @@ export class Master implements MasterContext {
     await this.runHooks('pre-jail');
     await this.runHooks('in-jail');
     // bad rules, static options or farms stop the instance before a socket is bound
+    await loadRoutingCompiler(c);
     routingPart(c);
     staticPart(c);
     muleConfig(c);
@@ -247,7 +247,7 @@ export class Master implements MasterContext {
     this.log('...gracefully reloading workers (new workers first, then the old ones drain)...');
     const previous = this.config;
     try {
-      this.rereadConfig();
+      await this.rereadConfig();
       for (const { service } of this.services) service.reload?.();
       await this.roles[0]?.reload();
       this.log('uwsgi-ts: reload done, new workers serving');
@@ -280,10 +280,11 @@ export class Master implements MasterContext {
     else this.log('chain reload interrupted (a full reload or a stop took over)');
   }
 
-  private rereadConfig(): void {
+  private async rereadConfig(): Promise<void> {
     if (!this.reread) return;
     const fresh = this.reread();
     // a bad rule or hook line fails the reload: the old workers keep serving
+    await loadRoutingCompiler(fresh);
     routingPart(fresh);
     const hooks = hookPlan(fresh);
     const sockets = (c: Config) => JSON.stringify(socketRequests(c).sockets.map((r) => [r.protocol, r.raw]));

@@ -11,9 +11,8 @@ import { allPython, pythonPart } from '../python/python-plan.js';
 import { type RoutingPlan, routingPlan } from '../routing/routing-plan.js';
 import { type SpoolTargets, spoolTargets } from '../spooler/spooler-config.js';
 import { type StaticPlan, staticPlan } from '../static/static-plan.js';
-import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-table.js';
+import { FORCED_MODIFIER_OPTION, pluginModifierMoves } from '../worker/modifier-options.js';
 import type { AppSpec, AppStyle, WorkerPlan } from '../worker/plan.js';
-import { compileRouting } from '../worker/routing-host.js';
 import type { MasterContext } from './master-context.js';
 import { elasticFor } from './services/cheaper.js';
 
@@ -31,8 +30,21 @@ export function staticPart(c: Config): { static?: StaticPlan } {
 export function routingPart(c: Config): { routing?: RoutingPlan } {
   const plan = routingPlan(c);
   if (plan === undefined) return {};
+  if (!compileRouting) throw new Error('routingPart: loadRoutingCompiler() was not awaited for this config');
   compileRouting(plan);
   return { routing: plan };
+}
+
+/** The rules compiler, once a config with rules needed it (the rules engine is ~40 modules). */
+let compileRouting: typeof import('../worker/routing-host.js').compileRouting | undefined;
+
+/**
+ * Loads the rules compiler when config `c` has rules, before routingPart() runs on it: a master
+ * without rules (a hello vassal among 50, issue 17) never loads the rules engine.
+ */
+export async function loadRoutingCompiler(c: Config): Promise<void> {
+  if (compileRouting === undefined && routingPlan(c) !== undefined)
+    compileRouting = (await import('../worker/routing-host.js')).compileRouting;
 }
 
 /** threads x async: the cores of a worker, and whether the config bounds its concurrency. */

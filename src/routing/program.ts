@@ -21,13 +21,10 @@
 //   end:      'final' after the response (only log lines and effects matter there).
 // With no rules in a chain, has() is false and nothing is allocated.
 
-import { formatOrigin } from '../config/entry.js';
-import { findOption } from '../config/option-registry.js';
-import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
 import type { ActionRow, Capability, RuleSite } from './action.js';
 import { FOREIGN_ACTIONS, findAction } from './action-table.js';
-import { CHAINS, type ChainName, ROUTE_OPTIONS } from './chains.js';
+import { CHAINS, type ChainName } from './chains.js';
 import { type ConditionRow, findCondition } from './conditions.js';
 import type { RoutingHost } from './host.js';
 import { isGenerator } from './io.js';
@@ -36,6 +33,9 @@ import { compilePcre, type Pcre } from './pcre.js';
 import { type ParsedRule, parseRule, type RuleEntry, ruleText } from './rule.js';
 import { type RouteRequest, RouteRun } from './run.js';
 import { parseVars, renderParts, Template } from './translate.js';
+
+// where the rules come from: a light module of its own, so a master without rules never loads this one
+export { routeEntries } from './route-entries.js';
 
 const MATCH_ALWAYS = 0;
 const MATCH_REGEXP = 1;
@@ -67,17 +67,6 @@ export interface CompileOptions {
 }
 
 const GOTO_BACKWARD = '[uwsgi-route] ERROR "goto" instruction can only jump forward (check your label !!!)';
-
-/** The rule options of a config, in the order they were given (reference §3.1), as RuleEntry. */
-export function routeEntries(config: Pick<Config, 'entries'>): RuleEntry[] {
-  const out: RuleEntry[] = [];
-  for (const entry of config.entries) {
-    const name = findOption(entry.key)?.name;
-    if (name !== undefined && ROUTE_OPTIONS.has(name))
-      out.push({ option: name, value: entry.value, origin: formatOrigin(entry.origin) });
-  }
-  return out;
-}
 
 function compileRule(
   rule: ParsedRule,

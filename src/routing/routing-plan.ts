@@ -10,7 +10,7 @@ import type { Config } from '../config/resolve.js';
 import { UwsgiError } from '../errors.js';
 import { metricsEnabled } from '../metrics/metrics-plan.js';
 import type { Capability } from './action.js';
-import { routeEntries } from './program.js';
+import { routeEntries } from './route-entries.js';
 import type { RuleEntry } from './rule.js';
 
 /** `collect-header = X-Sendfile X_SENDFILE`: response header name -> request var. */

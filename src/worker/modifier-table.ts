@@ -7,9 +7,11 @@
 // without a row is uWSGI's "-- unavailable modifier requested: N --" and a closed connection.
 
 import { CgiHandler } from '../cgi/cgi-handler.js';
-import type { SocketProtocol } from '../net/socket-protocol.js';
 import type { WorkerPlan } from './plan.js';
 import type { UwsgiRequest, UwsgiResponse } from './request.js';
+
+// what the master's plan needs, in a module without the handlers (the master does not load them)
+export { FORCED_MODIFIER_OPTION, PLUGIN_MODIFIER, pluginModifierMoves } from './modifier-options.js';
 
 export type ServeRequest = (req: UwsgiRequest, res: UwsgiResponse) => void;
 
@@ -33,24 +35,6 @@ export const MODIFIER_ROWS: Readonly<Record<number, ModifierRow>> = {
     },
   },
 };
-
-/**
- * The modifier1 a request plugin answers unless `plugins = N:NAME` moves it to N (uWSGI's syntax;
- * unbit/uwsgi's own t/runner runs `--plugins 0:cgi`: observed on 2.0.21, CGI then answers
- * modifier1 0 and no longer 9).
- */
-export const PLUGIN_MODIFIER: Readonly<Record<string, number>> = { cgi: 9 };
-
-/** `[to, from]` for each `N:NAME` item of the plugin options whose NAME has a row here. */
-export function pluginModifierMoves(items: readonly string[]): Array<readonly [number, number]> {
-  const moves: Array<readonly [number, number]> = [];
-  for (const item of items) {
-    const m = /^\s*(\d+):\s*([A-Za-z0-9_]+)\s*$/.exec(item);
-    const from = m ? PLUGIN_MODIFIER[m[2] as string] : undefined;
-    if (m && from !== undefined && Number(m[1]) <= 255) moves.push([Number(m[1]), from]);
-  }
-  return moves;
-}
 
 /** The modifiers a worker with this plan serves (the uwsgi socket refuses the others at once). */
 export function servedModifiers(plan: WorkerPlan): ReadonlySet<number> {
@@ -82,16 +66,3 @@ export function modifierHandlers(
   }
   return table;
 }
-
-/**
- * The option that forces a modifier1 on the requests of a socket protocol (uWSGI 2.0.21 has one
- * per protocol, none for its uwsgi sockets: the packet carries its own).
- */
-export const FORCED_MODIFIER_OPTION = {
-  uwsgi: undefined,
-  http: 'http-socket-modifier1',
-  http11: 'http-socket-modifier1',
-  https: 'https-socket-modifier1',
-  fastcgi: 'fastcgi-modifier1',
-  scgi: 'scgi-modifier1',
-} as const satisfies Record<SocketProtocol, string | undefined>;

@@ -5,9 +5,9 @@
 // websockets-ping-freq seconds and a pong must come back within websockets-pong-tolerance, a
 // close frame is answered and ends the session; recv() only ever returns the peer's messages.
 
+import { createRequire } from 'node:module';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import * as wsModule from 'ws';
 import { UwsgiError } from '../errors.js';
 
 /** The part of ws's Receiver used here (ws ships no types for it). */
@@ -32,8 +32,7 @@ interface WsSender {
   close(code: number | undefined, reason: string | Buffer, mask: boolean, cb?: (err?: Error) => void): void;
 }
 
-// the ESM entry of ws exports them by name (its CommonJS one hangs them on WebSocket)
-const { Receiver, Sender } = wsModule as unknown as {
+interface WsClasses {
   Receiver: new (options: {
     isServer: boolean;
     maxPayload: number;
@@ -41,7 +40,17 @@ const { Receiver, Sender } = wsModule as unknown as {
     skipUTF8Validation: boolean;
   }) => WsReceiver;
   Sender: new (socket: Duplex) => WsSender;
-};
+}
+
+/**
+ * ws loads with the first session (its CommonJS entry hangs Receiver and Sender on WebSocket): a
+ * worker that never upgrades does not pay its ~15 ms at start-up (issue 17, 50 vassals).
+ */
+let wsClasses: WsClasses | undefined;
+function ws(): WsClasses {
+  wsClasses ??= createRequire(import.meta.url)('ws') as WsClasses;
+  return wsClasses;
+}
 
 export interface WebSocketSettings {
   /** websockets-ping-freq in ms (uWSGI's default 30 s). */
@@ -89,6 +98,7 @@ export class WebSocketSession {
     /** Called once when the session is over (the request's response ends then). */
     private readonly ended: () => void,
   ) {
+    const { Receiver, Sender } = ws();
     const receiver = new Receiver({
       isServer: true,
       maxPayload: settings.maxSize,

@@ -16,7 +16,6 @@ import { dispatchMasterMessage, type MasterMessageHandlers, type WorkerMessage }
 import { ownLogBytesWriter, ownLogWriter } from '../logging/worker-output.js';
 import { listenFd } from '../net/early-listen.js';
 import type { NativeHandle } from '../net/native-handle.js';
-import { loadPythonApp } from '../python/python-app.js';
 import { workerSignals } from '../signal/worker-signals.js';
 import { WorkerStats } from '../stats/worker-stats.js';
 import { WorkerApi } from './api-runtime.js';
@@ -35,7 +34,6 @@ import type { WorkerPlan } from './plan.js';
 import { attachProcessServices } from './process-services.js';
 import { Recycler } from './recycler.js';
 import { installRequestAccessors, UwsgiRequest, UwsgiResponse } from './request.js';
-import { RequestRouter } from './request-router.js';
 import { plainOnSocket, Upgrades } from './upgrades.js';
 import { closeAllWebSockets } from './websocket-session.js';
 
@@ -143,9 +141,11 @@ class Worker {
     );
     // the routing rules compile before the apps load: a bad rule stops the worker (the master
     // refused it already, so this only fails when the worker's world differs)
+    // the rules engine and the Python bridge load only where configured: a worker's start-up is on
+    // the path of every vassal's (issue 17)
     const routing = plan.routing;
     const router = routing
-      ? new RequestRouter({
+      ? new (await import('./request-router.js')).RequestRouter({
           plan,
           routing,
           metrics: shared?.metrics,
@@ -171,7 +171,7 @@ class Worker {
       try {
         apps.push(
           spec.python
-            ? await loadPythonApp(spec, plan.python, {
+            ? await (await import('../python/python-app.js')).loadPythonApp(spec, plan.python, {
                 workerId: plan.id,
                 hostname: plan.hostname,
                 log: (line) => this.log(line),

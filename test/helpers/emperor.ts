@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vassalCompileCachePath } from '../../src/emperor/vassal-compile-cache.js';
 import { type RunningServer, startServer } from './server.js';
 
 export interface EmperorDir {
@@ -49,7 +50,11 @@ export function emperorDir(): EmperorDir {
       writeFileSync(path, `${lines.join('\n')}\n`);
       return path;
     },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(root, { recursive: true, force: true });
+      // the compile cache dir an Emperor on this vassals dir gave its vassals (under TMPDIR)
+      rmSync(vassalCompileCachePath([vassals]), { recursive: true, force: true });
+    },
   };
 }
 
