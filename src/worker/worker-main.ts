@@ -24,6 +24,7 @@ import { type LoadedApp, loadApp } from './app-loader.js';
 import { createBridgeServer } from './bridge-server.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
+import { HandedConnections } from './handed-connections.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import { watchHttpReads } from './http-read-timeout.js';
@@ -83,6 +84,8 @@ class Worker {
   private dispatcher: Dispatcher | undefined;
   /** WebSockets and other upgrades on HTTP sockets (always: uWSGI's websocketHandshake() needs them). */
   private upgrades: Upgrades | undefined;
+  /** Connections the HTTP router handed over (src/worker/handed-connections.ts). */
+  private handed: HandedConnections | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
@@ -102,6 +105,9 @@ class Worker {
       this.start().catch((err: unknown) => this.fail(err));
     },
     stop: () => this.stop(),
+    handed: (m, handle) => {
+      if (handle) this.handedConnections(m.serverName)?.take(handle);
+    },
     signal: (m) => workerSignals.deliver(m.num),
     'stats?': () => {
       if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
@@ -323,6 +329,23 @@ class Worker {
       );
     }
     return server;
+  }
+
+  /**
+   * The server of the connections the HTTP router hands over (built at the first one): served as
+   * an http-socket's, SERVER_NAME the router's. Undefined before the apps are loaded.
+   */
+  private handedConnections(serverName: string): HandedConnections | undefined {
+    if (this.handed) return this.handed;
+    const plan = this.plan;
+    if (!plan || !this.dispatcher) return undefined;
+    const handed = new HandedConnections(
+      this.httpServer({ serverName, https: false, router: true }, undefined, plan),
+    );
+    this.handed = handed;
+    const forceMs = Math.max(1000, (plan.mercySeconds ?? 60) * 1000 - 1000);
+    this.listening.push({ close: (done) => handed.close(done, forceMs) });
+    return handed;
   }
 
   /** A request the HTTP parser refused: one log line, a 4xx when the socket can still take it. */
