@@ -339,9 +339,10 @@ class Worker {
     if (this.handed) return this.handed;
     const plan = this.plan;
     if (!plan || !this.dispatcher) return undefined;
-    const handed = new HandedConnections(
-      this.httpServer({ serverName, https: false, router: true }, undefined, plan),
-    );
+    const server = this.httpServer({ serverName, https: false, router: true }, undefined, plan);
+    // upgrades through the router need http-websockets (which proxies): refused as the router does
+    server.removeAllListeners('upgrade');
+    const handed = new HandedConnections(server);
     this.handed = handed;
     const forceMs = Math.max(1000, (plan.mercySeconds ?? 60) * 1000 - 1000);
     this.listening.push({ close: (done) => handed.close(done, forceMs) });
