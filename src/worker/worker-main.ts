@@ -106,7 +106,11 @@ class Worker {
     },
     stop: () => this.stop(),
     handed: (m, handle) => {
-      if (handle) this.handedConnections(m.serverName)?.take(handle);
+      if (!handle) return;
+      const handed = this.handedConnections(m.serverName);
+      // the master hands only to a serving worker; one not serving yet closes it (never leaks it)
+      if (handed) handed.take(handle);
+      else (handle as { close?: () => void }).close?.();
     },
     signal: (m) => workerSignals.deliver(m.num),
     'stats?': () => {

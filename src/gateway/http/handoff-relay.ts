@@ -41,7 +41,7 @@ export class HandoffRelay {
     const serving = this.targets.serving();
     if (serving.length === 0) {
       if (Date.now() - since > WAIT_FOR_WORKER_MS) this.drop(handle);
-      else setTimeout(() => this.relay(handle, message, since), RETRY_MS);
+      else setTimeout(() => this.relay(handle, message, since), RETRY_MS).unref();
       return;
     }
     const slot = serving[this.next++ % serving.length];
@@ -53,11 +53,11 @@ export class HandoffRelay {
       // the worker has its own copy once the send completed; a failed one (the worker just exited)
       // goes to another worker
       slot.proc.send(message, handle, {}, (err) => {
-        if (err) setTimeout(() => this.relay(handle, message, since), RETRY_MS);
+        if (err) setTimeout(() => this.relay(handle, message, since), RETRY_MS).unref();
         else handle.close();
       });
     } catch {
-      setTimeout(() => this.relay(handle, message, since), RETRY_MS);
+      setTimeout(() => this.relay(handle, message, since), RETRY_MS).unref();
     }
   }
 
