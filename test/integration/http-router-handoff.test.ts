@@ -4,8 +4,10 @@
 // connection (that client is cut, the next connection is served), a graceful reload under
 // keep-alive load (no failed request), and `http-no-handoff` (or a router-only option) proxying.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO } from '../helpers/cli.js';
@@ -13,6 +15,10 @@ import { request, routerPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const PROBE = join(REPO, 'test', 'fixtures', 'apps', 'handoff-probe.mjs');
+const ECHO = join(REPO, 'test', 'fixtures', 'apps', 'echo.mjs');
+const RECORDED = JSON.parse(
+  readFileSync(join(REPO, 'test', 'fixtures', 'gateway', 'http-router-uwsgi-2.0.21.json'), 'utf8'),
+) as { vars_get: { vars: string[] }; path_decoding: Record<string, string> };
 
 interface Probe {
   pid: number;
@@ -181,6 +187,50 @@ describe('the HTTP router hands connections to the workers', { timeout: 180_000 
     assert.ok(ok > 50, `${ok} requests served`);
     // both generations answered: the keep-alive clients moved to the new workers
     assert.ok(pids.size >= 3, `answered by ${[...pids].join(', ')}`);
+  });
+});
+
+describe("a handed connection gets the router's vars", { timeout: 60_000 }, () => {
+  it("the client's address, PATH_INFO decoded, UWSGI_ROUTER, X-Forwarded-For passed, HTTPS from X-Forwarded-Proto", async () => {
+    const server = await startServer([
+      '--http',
+      '127.0.0.1:0',
+      '--app',
+      ECHO,
+      '--master',
+      '--processes',
+      '1',
+    ]);
+    try {
+      const port = routerPort(server);
+      const r = await request(port, {
+        path: '/a%20b/%2Fc?q=%20',
+        headers: { 'X-Forwarded-For': '1.2.3.4', 'X-A': ['1', '2'], 'Content-Type': 'text/x' },
+      });
+      const env = (JSON.parse(r.body.toString()) as { env: Record<string, string> }).env;
+      // the set uWSGI 2.0.21's router sends (recorded), but for the client's own headers
+      for (const name of RECORDED.vars_get.vars) {
+        if (!name.startsWith('HTTP_X_FOO') && name !== 'HTTP_USER_AGENT' && name !== 'HTTP_ACCEPT')
+          assert.ok(name in env, `${name} sent`);
+      }
+      assert.equal(env['REMOTE_ADDR'], '127.0.0.1');
+      assert.equal(env['HTTP_X_FORWARDED_FOR'], '1.2.3.4');
+      assert.equal(env['PATH_INFO'], RECORDED.path_decoding['PATH_INFO']);
+      assert.equal(env['REQUEST_URI'], RECORDED.path_decoding['REQUEST_URI']);
+      assert.equal(env['QUERY_STRING'], RECORDED.path_decoding['QUERY_STRING']);
+      assert.equal(env['HTTP_X_A'], '1, 2');
+      assert.equal(env['CONTENT_TYPE'], 'text/x');
+      assert.equal(env['UWSGI_ROUTER'], 'http');
+      assert.equal(env['SERVER_NAME'], hostname());
+      assert.equal(env['SERVER_PORT'], String(port));
+      assert.equal(env['HTTPS'], undefined);
+      const https = await request(port, { headers: { 'X-Forwarded-Proto': 'https' } });
+      assert.equal((JSON.parse(https.body.toString()) as { env: Record<string, string> }).env['HTTPS'], 'on');
+      // each request is logged by the worker, as on its own socket
+      await server.waitFor(/GET \/a%20b\/%2Fc\?q=%20 => generated/, 10_000);
+    } finally {
+      await server.close();
+    }
   });
 });
 
