@@ -237,7 +237,7 @@ describe("a handed connection gets the router's vars", { timeout: 60_000 }, () =
 describe('the HTTP router proxies when told to, or when an option lives in the router', {
   timeout: 60_000,
 }, () => {
-  for (const extra of [['--http-no-handoff'], ['--http-var', 'X_ROUTER=1']]) {
+  for (const extra of [['--http-no-handoff'], ['--http-var', 'X_ROUTER=1'], ['--http-keepalive=0']]) {
     it(`${extra.join(' ')}: the worker reads the router's connection, not the client's`, async () => {
       const server = await startServer([
         '--http',
@@ -264,4 +264,30 @@ describe('the HTTP router proxies when told to, or when an option lives in the r
       }
     });
   }
+});
+
+describe('http-keepalive on keeps the hand-off', { timeout: 60_000 }, () => {
+  it("--http-keepalive=1: the worker reads the client's own connection", async () => {
+    const server = await startServer([
+      '--http',
+      '127.0.0.1:0',
+      '--http-keepalive=1',
+      '--app',
+      PROBE,
+      '--master',
+      '--processes',
+      '1',
+    ]);
+    try {
+      const c = new Client(routerPort(server));
+      await c.ready;
+      c.send('/handed');
+      const p = JSON.parse((await c.answer()).body) as Probe;
+      assert.equal(p.socket, 'Socket');
+      assert.equal(p.remotePort, c.socket.localPort);
+      c.close();
+    } finally {
+      await server.close();
+    }
+  });
 });

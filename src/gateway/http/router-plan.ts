@@ -229,7 +229,6 @@ const ROUTER_ONLY: readonly OptionName[] = [
   'http-fallback',
   'http-websockets',
   'http-manage-expect',
-  'http-keepalive',
   'http-timeout',
   'http-headers-timeout',
   'http-buffer-size',
@@ -237,5 +236,7 @@ const ROUTER_ONLY: readonly OptionName[] = [
 ];
 
 export function handoffAllowed(config: Config): boolean {
+  // `http-keepalive` on is what a handed connection does anyway; `= 0` (close after each answer) proxies
+  if (optionalOn(config, 'http-keepalive') === 0) return false;
   return ROUTER_ONLY.every((name) => config.all(name).length === 0);
 }
