@@ -57,7 +57,17 @@ export async function benchHttpRouter(options = {}) {
       return { handle, port };
     };
   try {
-    await add('ts-router', 'uwsgi-ts --http (router + 2 workers, JS hello)', ours('--http'));
+    await add(
+      'ts-router',
+      'uwsgi-ts --http (router hands connections to 2 workers, JS hello)',
+      ours('--http'),
+    );
+    // design 2 of session 6 in the same run: the router proxies every request (FastCGI keep-conn pool)
+    await add(
+      'ts-router-proxy',
+      'uwsgi-ts --http --http-no-handoff (router proxies over FastCGI keep-conn)',
+      ours('--http', ['--http-no-handoff']),
+    );
     await add('ts-router-2', 'uwsgi-ts --http, http-processes 2', ours('--http', ['--http-processes', '2']));
     // design 1 in the same run: a non-zero modifier makes the router use uwsgi, one connection per request
     await add(
@@ -90,7 +100,7 @@ export async function benchHttpRouter(options = {}) {
     });
     for (let r = 0; r < rounds; r++) {
       for (const c of contenders) {
-        const run = await wrk(c.port, connections, 1, durationS);
+        const run = await wrk(c.port, connections, 2, durationS);
         c.runs.push(run);
         log(`round ${r + 1} ${c.key}: ${run.rps.toFixed(0)} req/s, ${run.errors} errors`);
       }
@@ -113,7 +123,7 @@ export async function benchHttpRouter(options = {}) {
 export function httpRouterTable(r) {
   const by = (k) => r.rows.find((x) => x.key === k)?.rps;
   const lines = [
-    `\n| HTTP router, hello, wrk -c50, median of ${r.rounds} alternating ${r.durationS} s rounds (load ${r.loadavgBefore.toFixed(2)} -> ${r.loadavgAfter.toFixed(2)}) | req/s | p99 | wrk errors |`,
+    `\n| HTTP router, hello, wrk -c50 -t2, median of ${r.rounds} alternating ${r.durationS} s rounds (load ${r.loadavgBefore.toFixed(2)} -> ${r.loadavgAfter.toFixed(2)}) | req/s | p99 | wrk errors |`,
     '|---|---|---|---|',
     ...r.rows.map((x) => `| ${x.label} | ${x.rps.toFixed(0)} | ${x.p99.toFixed(1)} ms | ${x.errors} |`),
   ];

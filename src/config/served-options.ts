@@ -53,6 +53,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'http-chunked-input',
   // ours: HTTP/2 with prior knowledge on the plain router sockets (README "h2c")
   'http-h2c',
+  'http-no-handoff',
   // src/gateway/http/auto-gzip.ts; http-session.ts (raw chunked bodies, fallback nodes)
   'http-auto-gzip',
   'http-raw-body',

@@ -9,6 +9,8 @@ export type MasterMessage =
   /** Sent with the socket's native handle. */
   | { readonly t: 'socket'; readonly index: number }
   | { readonly t: 'start' }
+  /** A client connection the HTTP router handed over (its kernel handle follows): serve it as an http-socket's. */
+  | { readonly t: 'handed'; readonly serverName: string }
   /** Stop accepting, finish what is in flight, exit. */
   | { readonly t: 'stop' }
   /** The stats server wants the worker's counters. */
@@ -113,6 +115,7 @@ const MASTER_MESSAGE_FIELDS: Readonly<Record<MasterMessage['t'], Readonly<Record
   plan: { plan: 'object' },
   socket: { index: 'number' },
   start: {},
+  handed: { serverName: 'string' },
   stop: {},
   'stats?': {},
   signal: { num: 'number' },

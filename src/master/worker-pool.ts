@@ -172,6 +172,11 @@ export class WorkerPool {
     return this.sup.serving().map((s) => ({ id: s.id, pid: s.pid }));
   }
 
+  /** The serving workers with their processes (the HTTP router's hand-off: src/gateway/http/handoff-relay.ts). */
+  servingProcesses(): ReadonlyArray<{ readonly proc: WorkerProcess }> {
+    return this.sup.serving();
+  }
+
   /** Sends `message` to the worker process `pid`; false when it is gone or its channel closed. */
   sendTo(pid: number, message: MasterMessage): boolean {
     return this.sup.sendTo(pid, message);

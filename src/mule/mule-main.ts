@@ -44,6 +44,7 @@ class Mule {
     signal: (m) => workerSignals.deliver(m.num),
     'mule-msg': (m) => this.muleMessage(Buffer.from(m.data, 'base64')),
     'farm-msg': (m) => farmInbox.deliver(Buffer.from(m.data, 'base64')),
+    handed: () => {},
   };
 
   /** A muleFunction() call runs here; any other message waits for muleGetMsg(). */

@@ -42,6 +42,7 @@ class Spooler {
     signal: (m) => workerSignals.deliver(m.num),
     'mule-msg': () => {},
     'farm-msg': () => {},
+    handed: () => {},
   };
 
   onMessage(message: unknown): void {

@@ -9,6 +9,12 @@ export interface HttpEnvContext {
   readonly https: boolean;
   /** The socket's forced modifier1 (src/worker/modifier-table.ts); absent or 0: the packet's. */
   readonly modifier1?: number;
+  /**
+   * A connection the HTTP router handed over (src/worker/handed-connections.ts): the vars the
+   * router would have sent (src/gateway/http/request-vars.ts), UWSGI_ROUTER=http and HTTPS=on
+   * when the client says `X-Forwarded-Proto: https`.
+   */
+  readonly router?: boolean;
 }
 
 /** Percent-decoding of PATH_INFO as uWSGI does it (invalid escapes are kept). */
@@ -57,8 +63,11 @@ export function httpRequestVars(req: IncomingMessage, ctx: HttpEnvContext): Map<
     const prev = vars.get(key);
     vars.set(key, prev === undefined ? value : `${prev}${lower === 'cookie' ? '; ' : ', '}${value}`);
   }
-  if (ctx.https) vars.set('HTTPS', 'on');
-  vars.set('UWSGI_SCHEME', ctx.https ? 'https' : 'http');
+  const https =
+    ctx.https || (ctx.router === true && vars.get('HTTP_X_FORWARDED_PROTO')?.toLowerCase() === 'https');
+  if (ctx.router) vars.set('UWSGI_ROUTER', 'http');
+  if (https) vars.set('HTTPS', 'on');
+  vars.set('UWSGI_SCHEME', https ? 'https' : 'http');
   return vars;
 }
 

@@ -23,6 +23,7 @@ import { type LoadedApp, loadApp } from './app-loader.js';
 import { createBridgeServer } from './bridge-server.js';
 import type { HttpEnvContext } from './cgi-env.js';
 import { Dispatcher } from './dispatcher.js';
+import { HandedConnections } from './handed-connections.js';
 import { WorkerHarakiri } from './harakiri.js';
 import { HarakiriWatchdog, isChannel, WATCHDOG_FD } from './harakiri-watchdog.js';
 import { watchHttpReads } from './http-read-timeout.js';
@@ -81,6 +82,8 @@ class Worker {
   private dispatcher: Dispatcher | undefined;
   /** WebSockets and other upgrades on HTTP sockets (always: uWSGI's websocketHandshake() needs them). */
   private upgrades: Upgrades | undefined;
+  /** Connections the HTTP router handed over (src/worker/handed-connections.ts). */
+  private handed: HandedConnections | undefined;
   private harakiri: WorkerHarakiri | undefined;
   private stats: WorkerStats | undefined;
   private stopping = false;
@@ -100,6 +103,13 @@ class Worker {
       this.start().catch((err: unknown) => this.fail(err));
     },
     stop: () => this.stop(),
+    handed: (m, handle) => {
+      if (!handle) return;
+      const handed = this.handedConnections(m.serverName);
+      // the master hands only to a serving worker; one not serving yet closes it (never leaks it)
+      if (handed) handed.take(handle);
+      else (handle as { close?: () => void }).close?.();
+    },
     signal: (m) => workerSignals.deliver(m.num),
     'stats?': () => {
       if (this.stats) send({ t: 'stats', snapshot: this.stats.snapshot() });
@@ -323,6 +333,24 @@ class Worker {
       );
     }
     return server;
+  }
+
+  /**
+   * The server of the connections the HTTP router hands over (built at the first one): served as
+   * an http-socket's, SERVER_NAME the router's. Undefined before the apps are loaded.
+   */
+  private handedConnections(serverName: string): HandedConnections | undefined {
+    if (this.handed) return this.handed;
+    const plan = this.plan;
+    if (!plan || !this.dispatcher) return undefined;
+    const server = this.httpServer({ serverName, https: false, router: true }, undefined, plan);
+    // upgrades through the router need http-websockets (which proxies): refused as the router does
+    server.removeAllListeners('upgrade');
+    const handed = new HandedConnections(server);
+    this.handed = handed;
+    const forceMs = Math.max(1000, (plan.mercySeconds ?? 60) * 1000 - 1000);
+    this.listening.push({ close: (done) => handed.close(done, forceMs) });
+    return handed;
   }
 
   /** A request the HTTP parser refused: one log line, a 4xx when the socket can still take it. */

@@ -41,7 +41,8 @@ const servers: net.Server[] = [];
 const httpServers: http.Server[] = [];
 let stopping = false;
 const peers = new WeakMap<net.Socket, ProxiedPeer>();
-const counters = { sessions: 0, requests: 0, errors: 0 };
+/** `handed`: connections passed to the own workers (not counted in `sessions`, which are the router's own). */
+const counters = { sessions: 0, requests: 0, errors: 0, handed: 0 };
 /** The static backends, shared by every router socket of the process (one round, one hit count). */
 let backends = new BackendList([], 0, log);
 /** Subscribed nodes (process 1 runs the subscription server). */
@@ -156,6 +157,26 @@ function prefixed(socket: net.Socket, first: Buffer): Duplex {
   socket.on('close', () => d.destroy());
   socket.resume();
   return d;
+}
+
+/**
+ * Hands a client connection to the own workers (router-plan.ts `handoff`): its kernel handle goes
+ * to the master, which passes it to a worker (handoff-relay.ts); this process's copy is closed
+ * once sent. The worker serves the connection for its whole keep-alive life.
+ */
+function handOff(socket: net.Socket): void {
+  const handle = (socket as unknown as { _handle?: unknown })._handle;
+  socket.on('error', () => socket.destroy());
+  if (!handle || !process.send || stopping) {
+    socket.destroy();
+    return;
+  }
+  counters.handed++;
+  try {
+    process.send({ t: 'handoff' }, handle as net.Server, {}, () => socket.destroy());
+  } catch {
+    socket.destroy();
+  }
 }
 
 /** The certificate files read now (at start and on each reload: a renewed certificate is served). */
@@ -361,8 +382,11 @@ async function start(): Promise<void> {
     // accept with a plain net.Server: the first bytes are checked (PROXY) before HTTP parsing
     // A TLS socket reads the kernel handle itself, so bytes peeked here would be lost to it: an
     // https socket gets its connections as they come (no PROXY header there: README)
-    const acceptor = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
-      if (front === server) admit(socket, front, p, (server as { h2c?: http2.Http2Server }).h2c);
+    const handing = p.handoff && listener.kind === 'http' && !listener.tls;
+    // handing: nothing is read here, the worker's parser gets the connection's first byte
+    const acceptor = net.createServer({ pauseOnConnect: handing, noDelay: true }, (socket) => {
+      if (handing) handOff(socket);
+      else if (front === server) admit(socket, front, p, (server as { h2c?: http2.Http2Server }).h2c);
       else {
         socket.on('error', () => socket.destroy());
         front.emit('connection', socket);

@@ -69,6 +69,12 @@ export interface HttpRouterPlan {
   readonly vars: ReadonlyArray<readonly [string, string]>;
   /** The largest chunked request body the router gathers (limit-post, else 1 GB). */
   readonly chunkedLimit: number;
+  /**
+   * The plain http sockets hand their connections to the own workers through the master (ours:
+   * README "How requests reach the workers"); only when nothing of the router's own request
+   * handling would differ from the workers' (handoffAllowed()).
+   */
+  readonly handoff: boolean;
   /** A stats socket handle follows for process 1. */
   readonly stats: boolean;
   /** `http-subscription-server` addresses (UDP), served by process 1. */
@@ -198,10 +204,39 @@ export function httpRouterPlan(
       return eq < 0 ? ([o.raw, ''] as const) : ([o.raw.slice(0, eq), o.raw.slice(eq + 1)] as const);
     }),
     chunkedLimit: limitPost > 0 ? limitPost : 1024 * 1024 * 1024,
+    handoff: pooled && handoffAllowed(config),
     stats,
     subscriptionServers: config.all('http-subscription-server').map((o) => o.raw),
     subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
     pooled,
     poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
   };
+}
+
+/**
+ * The options whose meaning lives in the router's own request handling: with any of them set the
+ * router proxies every request (a handed connection is served by the worker's HTTP parser, which
+ * knows none of them). `pooled` (own workers, no modifier, no subscriptions) is checked by the caller.
+ */
+const ROUTER_ONLY: readonly OptionName[] = [
+  'http-no-handoff',
+  'http-var',
+  'http-server-name-as-http-host',
+  'http-enable-proxy-protocol',
+  'http-h2c',
+  'http-auto-gzip',
+  'http-raw-body',
+  'http-fallback',
+  'http-websockets',
+  'http-manage-expect',
+  'http-timeout',
+  'http-headers-timeout',
+  'http-buffer-size',
+  'http-stats',
+];
+
+export function handoffAllowed(config: Config): boolean {
+  // `http-keepalive` on is what a handed connection does anyway; `= 0` (close after each answer) proxies
+  if (optionalOn(config, 'http-keepalive') === 0) return false;
+  return ROUTER_ONLY.every((name) => config.all(name).length === 0);
 }

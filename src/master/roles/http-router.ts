@@ -3,8 +3,10 @@
 // the master binds for them: sockets.ts). The master binds the router sockets, as uWSGI does
 // ("uWSGI http bound on ADDR fd N"), so they outlive a router that dies and is respawned.
 
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendAddress } from '../../gateway/backends.js';
+import { HandoffRelay, type RawHandle } from '../../gateway/http/handoff-relay.js';
 import { httpRouterPlan, routerAddresses, sniPlan, staticBackends } from '../../gateway/http/router-plan.js';
 import { RouterPool } from '../../gateway/http/router-pool.js';
 import { describeAddress, parseAddress } from '../../net/address.js';
@@ -65,6 +67,11 @@ export const httpRouterRole: RoleRow = {
     const live = new Set<ReturnType<typeof forkChild>>();
     let stats: BoundSocket | undefined;
     const inherited = new Map();
+    // the router hands plain http connections to the own workers: the master relays them
+    const relay = new HandoffRelay({ serving: () => ctx.get('workers')?.servingProcesses() ?? [] }, (line) =>
+      ctx.log(line),
+    );
+    const serverName = hostname();
     const pool = new RouterPool({
       processes: Math.max(1, c.value('http-processes')),
       mercyMs: mercySeconds(c) * 1000,
@@ -72,6 +79,10 @@ export const httpRouterRole: RoleRow = {
       spawn: (id) => {
         const child = forkChild(ctx, ROUTER_ENTRY, { UWSGI_TS_ROUTER_ID: String(id) }, `http ${id}`);
         live.add(child);
+        child.on('message', (message: unknown, handle?: unknown) => {
+          if ((message as { t?: unknown } | null)?.t === 'handoff' && handle)
+            relay.relay(handle as RawHandle, { t: 'handed', serverName });
+        });
         child.once('exit', () => live.delete(child));
         const plan = httpRouterPlan(
           ctx.config,
