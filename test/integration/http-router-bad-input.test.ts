@@ -96,6 +96,72 @@ describe('bad input on the HTTP router', { timeout: 180_000 }, () => {
   });
 });
 
+// The default `--http` in front of the own workers hands each connection to a worker
+// (README "How requests reach the workers"): the same bad input then meets the worker's HTTP
+// socket, and the same holds: an answer, a log line, everyone else served, nothing dies.
+describe('bad input on the HTTP router, connections handed to the workers', { timeout: 180_000 }, () => {
+  let server: RunningServer;
+  let port: number;
+  before(async () => {
+    server = await startServer(['--http', '127.0.0.1:0', '--app', ECHO, '--master', '--processes', '2']);
+    port = routerPort(server);
+  });
+  after(() => server.close());
+
+  it('oversized headers (above the 16 KB of a worker): 431, logged', async () => {
+    const reply = await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(reply, /^HTTP\/1\.1 431 /);
+    await server.waitFor(/bad HTTP request from 127\.0\.0\.1: .*HPE_HEADER_OVERFLOW.* -> 431/);
+  });
+
+  it('garbage, and a PROXY header when the protocol is off: 400, logged', async () => {
+    assert.match(await raw(port, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    const proxied = await raw(
+      port,
+      'PROXY TCP4 1.2.3.4 5.6.7.8 1111 80\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    assert.match(proxied, /^HTTP\/1\.1 400 /);
+    await server.waitFor(/HPE_INVALID_METHOD\) -> 400[^]*HPE_INVALID_METHOD\) -> 400/);
+  });
+
+  it('slowloris: 200 slow connections, a normal client is still served promptly', async () => {
+    const slow: net.Socket[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      slow.push(s);
+    }
+    const drip = setInterval(() => {
+      for (const s of slow) if (!s.destroyed) s.write('X-a: b\r\n');
+    }, 500);
+    try {
+      await new Promise((ok) => setTimeout(ok, 500));
+      const times: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        const r = await request(port, { path: `/normal${i}` });
+        times.push(performance.now() - t0);
+        assert.equal(r.status, 200);
+      }
+      times.sort((a, b) => a - b);
+      const worst = times[19] ?? 0;
+      assert.ok(
+        worst < 2000,
+        `slowest normal request ${worst.toFixed(0)} ms (median ${(times[10] ?? 0).toFixed(0)} ms)`,
+      );
+    } finally {
+      clearInterval(drip);
+      for (const s of slow) s.destroy();
+    }
+  });
+
+  it('the router and the workers lived through all of it', async () => {
+    assert.equal((await request(port, { path: '/after' })).status, 200);
+    assert.doesNotMatch(server.log(), /respawned uWSGI http|DAMN ! worker/);
+  });
+});
+
 describe('PROXY protocol on the HTTP router', { timeout: 60_000 }, () => {
   let server: RunningServer;
   let port: number;
