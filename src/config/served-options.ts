@@ -76,6 +76,9 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'subscription-tolerance',
   'subscribe-to',
   'subscribe-freq',
+  // subscribe2's key=value form and the balancing algorithms (src/gateway/subscriptions.ts)
+  'subscribe2',
+  'subscription-algo',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',

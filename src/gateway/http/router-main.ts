@@ -402,7 +402,7 @@ async function start(): Promise<void> {
  * with the real port ("uWSGI http subscription server bound on ADDR fd N").
  */
 async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
-  const table = new SubscriptionTable(p.subscriptionToleranceMs, log);
+  const table = new SubscriptionTable(p.subscriptionToleranceMs, log, Date.now, p.subscriptionAlgo);
   subscriptions = table;
   for (const raw of p.subscriptionServers) {
     const a = parseAddress(raw, 'http-subscription-server');

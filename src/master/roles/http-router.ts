@@ -5,7 +5,13 @@
 
 import { fileURLToPath } from 'node:url';
 import type { BackendAddress } from '../../gateway/backends.js';
-import { httpRouterPlan, routerAddresses, sniPlan, staticBackends } from '../../gateway/http/router-plan.js';
+import {
+  httpRouterPlan,
+  routerAddresses,
+  sniPlan,
+  staticBackends,
+  subscriptionAlgo,
+} from '../../gateway/http/router-plan.js';
 import { RouterPool } from '../../gateway/http/router-pool.js';
 import { describeAddress, parseAddress } from '../../net/address.js';
 import { type BoundSocket, bindSocket } from '../../net/bind.js';
@@ -31,6 +37,7 @@ export const httpRouterRole: RoleRow = {
     if (addresses.length === 0) return undefined;
     // a bad `sni` line stops the start here, not in a router process
     sniPlan(c);
+    subscriptionAlgo(c);
     let backends = staticBackends(c);
     // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
     // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does

@@ -5,10 +5,34 @@
 
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { announcePacket, parseSubscribeTo, type SubscribeTarget } from '../../gateway/subscribe-to.js';
+import { formatOrigin } from '../../config/entry.js';
+import type { Config } from '../../config/resolve.js';
+import { UwsgiError } from '../../errors.js';
+import {
+  announcePacket,
+  parseSubscribe2,
+  parseSubscribeTo,
+  type SubscribeTarget,
+} from '../../gateway/subscribe-to.js';
 import { describeAddress } from '../../net/address.js';
 import { boundPort } from '../../net/native-handle.js';
 import type { ServiceRow } from '../master-context.js';
+
+/**
+ * `subscribe2 = server=..,key=..[,addr=..|socket=N,weight=..,modifier1=..,modifier2=..,backup=..]`;
+ * a line that does not read stops the start, naming the option and where it was given (the
+ * master checks them before binding, the service reads them again once the workers serve).
+ */
+export function subscribe2Targets(config: Config): SubscribeTarget[] {
+  return config.all('subscribe2').map((o) => {
+    const t = parseSubscribe2(o.raw);
+    if (typeof t !== 'string') return t;
+    throw new UwsgiError(
+      'ERR_CONFIG_BAD_VALUE',
+      `invalid value for option "subscribe2": "${o.raw}": ${t} (${formatOrigin(o.origin)})`,
+    );
+  });
+}
 
 export const subscribeService: ServiceRow = {
   name: 'subscribe',
@@ -31,11 +55,13 @@ export const subscribeService: ServiceRow = {
       } else if (t) targets.push(t);
       else ctx.log(`invalid subscribe-to "${o.raw}": expected [ADDR=]SERVER:PORT:KEY`);
     }
+    targets.push(...subscribe2Targets(ctx.config));
     if (targets.length === 0) return undefined;
-    const own = ctx.bound.find((b) => b.protocol === 'uwsgi') ?? ctx.bound[0];
-    const ownAddress = own
-      ? describeAddress(own.address, boundPort(own.handle)).replace(/^\S+ address /, '')
-      : '';
+    const addressOf = (b: (typeof ctx.bound)[number] | undefined) =>
+      b ? describeAddress(b.address, boundPort(b.handle)).replace(/^\S+ address /, '') : '';
+    const ownAddress = addressOf(ctx.bound.find((b) => b.protocol === 'uwsgi') ?? ctx.bound[0]);
+    const announced = (t: SubscribeTarget) =>
+      t.address ?? (t.socketIndex !== undefined ? addressOf(ctx.bound[t.socketIndex]) : ownAddress);
     const cores = ctx.config.value('processes');
     const socket = dgram.createSocket('udp4');
     socket.on('error', (err) => ctx.log(`subscribe-to: ${err.message}`));
@@ -43,7 +69,7 @@ export const subscribeService: ServiceRow = {
     const send = (unsubscribe: boolean, done?: () => void) => {
       let left = targets.length;
       for (const t of targets) {
-        const packet = announcePacket(t.key, t.address ?? ownAddress, cores, unsubscribe);
+        const packet = announcePacket(t.key, announced(t), cores, unsubscribe, t);
         socket.send(packet, t.server.port, t.server.host, () => {
           if (--left === 0) done?.();
         });
