@@ -89,6 +89,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'fastrouter-timeout',
   'fastrouter-buffer-size',
   'fastrouter-stats',
+  'fastrouter-subscription-server',
   // processes (reference §2.2)
   'master',
   'processes',
