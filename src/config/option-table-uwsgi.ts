@@ -128,8 +128,6 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   { name: 'subscriptions-credentials-check', arg: 'required', kind: 'path', list: true, master: true, subsystem: 'subscription', help: 'directory of subscription key credentials' },
   { name: 'subscriptions-use-credentials', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'read SCM_CREDENTIALS on unix subscription sockets' },
   { name: 'subscription-dotsplit', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'fall back to the next dot-separated part of a key' },
-  { name: 'unsubscribe-on-graceful-reload', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'unsubscribe even on a graceful reload' },
-  { name: 'start-unsubscribed', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'prepare subscriptions without sending them' },
   { name: 'subscribe-with-modifier1', arg: 'required', kind: 'int', master: true, subsystem: 'subscription', help: 'modifier1 announced with subscriptions' },
 
   // uWSGI core: privileges, namespaces, TLS

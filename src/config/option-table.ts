@@ -506,6 +506,8 @@ export const OPTIONS = [
   { name: 'subscribe-freq', arg: 'required', kind: 'seconds', default: '10', subsystem: 'subscription', help: 'interval between announcements' },
   { name: 'subscription-tolerance', arg: 'required', kind: 'seconds', default: '17', subsystem: 'subscription', help: 'drop subscribed nodes silent for this long' },
   { name: 'subscription-algo', arg: 'required', kind: 'string', default: 'wrr', choices: ['wrr', 'lrc', 'wlrc', 'iphash'], subsystem: 'subscription', help: 'balancing among subscribed nodes: wrr, lrc, wlrc, iphash' },
+  { name: 'unsubscribe-on-graceful-reload', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'unsubscribe even on a graceful reload' },
+  { name: 'start-unsubscribed', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'prepare subscriptions without sending them' },
 
   // reference §2.12 stats server (§5)
   { name: 'stats', aliases: ['stats-server'], arg: 'required', kind: 'addr', master: true, subsystem: 'stats', help: 'serve the stats JSON on an address' },

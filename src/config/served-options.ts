@@ -79,6 +79,9 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // subscribe2's key=value form and the balancing algorithms (src/gateway/subscriptions.ts)
   'subscribe2',
   'subscription-algo',
+  // FIFO S, start-unsubscribed, unsubscribe-on-graceful-reload (src/master/services/subscribe.ts)
+  'start-unsubscribed',
+  'unsubscribe-on-graceful-reload',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',

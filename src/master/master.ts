@@ -263,6 +263,8 @@ export class Master implements MasterContext {
       this.log(
         `reload failed, the old workers keep serving: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}`,
       );
+    } finally {
+      for (const { service } of this.services) service.reloaded?.();
     }
   }
 

@@ -14,6 +14,7 @@ import {
   parseSubscribeTo,
   type SubscribeTarget,
 } from '../../gateway/subscribe-to.js';
+import { ctime } from '../../logging/request-log.js';
 import { describeAddress } from '../../net/address.js';
 import { boundPort } from '../../net/native-handle.js';
 import type { ServiceRow } from '../master-context.js';
@@ -75,11 +76,39 @@ export const subscribeService: ServiceRow = {
         });
       }
     };
-    for (const t of targets) ctx.log(`subscribing to ${t.raw}`);
-    send(false);
-    const timer = setInterval(() => send(false), ctx.config.value('subscribe-freq') * 1000);
+    // `start-unsubscribed` and FIFO `S` block the announces (uWSGI: none is sent, none is logged,
+    // the next tick after `S` announces again); a graceful reload with
+    // `unsubscribe-on-graceful-reload` unsubscribes and holds them until the new workers serve
+    let blocked = ctx.config.value('start-unsubscribed');
+    let reloading = false;
+    const announce = () => {
+      if (!blocked && !reloading) send(false);
+    };
+    if (!blocked) {
+      for (const t of targets) ctx.log(`subscribing to ${t.raw}`);
+      send(false);
+    }
+    const timer = setInterval(announce, ctx.config.value('subscribe-freq') * 1000);
     timer.unref();
+    ctx.provide('subscriptions', {
+      toggle: () => {
+        blocked = !blocked;
+        ctx.log(`${ctime(Date.now())} - subscriptions ${blocked ? 'blocked' : 're-enabled'}`);
+      },
+    });
     return {
+      reload: () => {
+        if (!ctx.config.value('unsubscribe-on-graceful-reload') || blocked) return;
+        reloading = true;
+        for (const t of targets) ctx.log(`unsubscribing from ${t.raw}`);
+        send(true);
+      },
+      reloaded: () => {
+        if (!reloading) return;
+        reloading = false;
+        for (const t of targets) ctx.log(`subscribing to ${t.raw}`);
+        send(false);
+      },
       close: () => {
         clearInterval(timer);
         for (const t of targets) ctx.log(`unsubscribing from ${t.raw}`);
