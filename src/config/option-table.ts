@@ -508,6 +508,8 @@ export const OPTIONS = [
   { name: 'subscription-algo', arg: 'required', kind: 'string', default: 'wrr', choices: ['wrr', 'lrc', 'wlrc', 'iphash'], subsystem: 'subscription', help: 'balancing among subscribed nodes: wrr, lrc, wlrc, iphash' },
   { name: 'unsubscribe-on-graceful-reload', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'unsubscribe even on a graceful reload' },
   { name: 'start-unsubscribed', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'prepare subscriptions without sending them' },
+  { name: 'subscriptions-sign-check', arg: 'required', kind: 'string', master: true, subsystem: 'subscription', help: 'check subscription signatures: DIGEST:CERTDIR' },
+  { name: 'subscriptions-sign-check-tolerance', arg: 'required', kind: 'seconds', master: true, subsystem: 'subscription', help: 'clock skew allowed for signed subscriptions' },
 
   // reference §2.12 stats server (§5)
   { name: 'stats', aliases: ['stats-server'], arg: 'required', kind: 'addr', master: true, subsystem: 'stats', help: 'serve the stats JSON on an address' },

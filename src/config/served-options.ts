@@ -82,6 +82,9 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   // FIFO S, start-unsubscribed, unsubscribe-on-graceful-reload (src/master/services/subscribe.ts)
   'start-unsubscribed',
   'unsubscribe-on-graceful-reload',
+  // signed announces (src/gateway/subscription-sign.ts)
+  'subscriptions-sign-check',
+  'subscriptions-sign-check-tolerance',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',

@@ -3,7 +3,9 @@
 // test/fixtures/gateway/http-router-uwsgi-2.0.21.json): modifier1 224, modifier2 0 (1 to
 // unsubscribe), vars key, address, modifier1, modifier2, cores, load, weight. A codec.
 
+import type { KeyObject } from 'node:crypto';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../protocol/uwsgi.js';
+import { parseSignSpec, signVars } from './subscription-sign.js';
 import { SUBSCRIPTION_MODIFIER1 } from './subscriptions.js';
 
 export interface SubscribeTarget {
@@ -21,6 +23,10 @@ export interface SubscribeTarget {
   readonly modifier2?: number;
   /** Our routers use a backup node only when the key has no node of a lower level (uWSGI 2.0.21 ignores it). */
   readonly backup?: number;
+  /** `sign=DIGEST:PRIVATE_KEY_FILE` (subscription-sign.ts): the file is read by the master. */
+  readonly sign?: { readonly digest: string; readonly path: string };
+  /** The key read from `sign`'s file. */
+  readonly signWith?: { readonly digest: string; readonly key: KeyObject };
 }
 
 const SUBSCRIBE2_KEYS = new Set([
@@ -33,12 +39,13 @@ const SUBSCRIBE2_KEYS = new Set([
   'modifier1',
   'modifier2',
   'backup',
+  'sign',
 ]);
 
 /**
- * `subscribe2 = server=HOST:PORT,key=KEY[,addr=ADDR|socket=N,weight=N,modifier1=N,modifier2=N,backup=N]`
+ * `subscribe2 = server=HOST:PORT,key=KEY[,addr=ADDR|socket=N,weight=N,modifier1=N,modifier2=N,backup=N,sign=DIGEST:KEYFILE]`
  * (uWSGI's key=value form); the reason when it does not read. Keys uWSGI 2.0.21 has that are not
- * served here (sign, sni_key...) are named in the reason.
+ * served here (sni_key, sni_crt...) are named in the reason.
  */
 export function parseSubscribe2(raw: string): SubscribeTarget | string {
   const kv = new Map<string, string>();
@@ -65,6 +72,10 @@ export function parseSubscribe2(raw: string): SubscribeTarget | string {
   const modifier1 = int('modifier1');
   const modifier2 = int('modifier2');
   const backup = int('backup');
+  const signText = kv.get('sign');
+  const sign = signText === undefined ? undefined : parseSignSpec(signText);
+  if (signText !== undefined && !sign)
+    return `sign=${signText} is not DIGEST:KEYFILE (a digest such as SHA1)`;
   return {
     server: { host: server[1] || '127.0.0.1', port: Number(server[2]) },
     key,
@@ -75,6 +86,7 @@ export function parseSubscribe2(raw: string): SubscribeTarget | string {
     ...(modifier1 !== undefined ? { modifier1 } : {}),
     ...(modifier2 !== undefined ? { modifier2 } : {}),
     ...(backup !== undefined ? { backup } : {}),
+    ...(sign ? { sign } : {}),
   };
 }
 
@@ -99,6 +111,8 @@ export interface AnnounceExtras {
   readonly modifier1?: number;
   readonly modifier2?: number;
   readonly backup?: number;
+  /** Signs the announce (`unix` and `sign` vars) with this key. */
+  readonly signWith?: { readonly digest: string; readonly key: KeyObject };
 }
 
 export function announcePacket(
@@ -119,5 +133,8 @@ export function announcePacket(
   ];
   // uWSGI 2.0.21's routers skip vars they do not know
   if (extras.backup) vars.push(['backup', String(extras.backup)]);
-  return encodeUwsgiPacket(SUBSCRIPTION_MODIFIER1, unsubscribe ? 1 : 0, encodeUwsgiVars(vars));
+  let body = encodeUwsgiVars(vars);
+  if (extras.signWith)
+    body = signVars(body, extras.signWith.digest, extras.signWith.key, Math.floor(Date.now() / 1000));
+  return encodeUwsgiPacket(SUBSCRIPTION_MODIFIER1, unsubscribe ? 1 : 0, body);
 }

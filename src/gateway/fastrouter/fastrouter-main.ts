@@ -108,6 +108,7 @@ async function start(): Promise<void> {
         addresses: p.subscriptionServers,
         toleranceMs: p.subscriptionToleranceMs,
         algo: p.subscriptionAlgo,
+        ...p.subscriptionSign,
       },
       log,
     );

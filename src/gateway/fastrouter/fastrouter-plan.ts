@@ -4,6 +4,7 @@ import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { signCheckPlan } from '../subscription-server.js';
 import type { SubscriptionAlgo } from '../subscriptions.js';
 
 export interface FastRouterPlan {
@@ -23,6 +24,7 @@ export interface FastRouterPlan {
   readonly subscriptionServers: readonly string[];
   readonly subscriptionToleranceMs: number;
   readonly subscriptionAlgo: SubscriptionAlgo;
+  readonly subscriptionSign: ReturnType<typeof signCheckPlan>;
 }
 
 export function backendOf(raw: string, where: string): Backend {
@@ -48,5 +50,6 @@ export function fastRouterPlan(config: Config, stats: boolean): FastRouterPlan {
     subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
     // checked at start by the option row's choices
     subscriptionAlgo: config.value('subscription-algo') as SubscriptionAlgo,
+    subscriptionSign: signCheckPlan(config),
   };
 }

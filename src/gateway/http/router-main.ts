@@ -404,6 +404,7 @@ async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
       addresses: p.subscriptionServers,
       toleranceMs: p.subscriptionToleranceMs,
       algo: p.subscriptionAlgo,
+      ...p.subscriptionSign,
     },
     log,
   );

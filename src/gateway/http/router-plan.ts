@@ -7,6 +7,7 @@ import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { signCheckPlan } from '../subscription-server.js';
 import { SUBSCRIPTION_ALGOS, type SubscriptionAlgo } from '../subscriptions.js';
 import { parseSni, type SniPlan } from './sni.js';
 
@@ -77,6 +78,8 @@ export interface HttpRouterPlan {
   readonly subscriptionToleranceMs: number;
   /** `subscription-algo`: wrr (default), lrc, wlrc, iphash (subscriptions.ts). */
   readonly subscriptionAlgo: SubscriptionAlgo;
+  /** `subscriptions-sign-check` (subscription-server.ts). */
+  readonly subscriptionSign: ReturnType<typeof signCheckPlan>;
   /** The backend is the own workers' FastCGI socket: keep-conn connections in a pool. */
   readonly pooled: boolean;
   /** An idle pooled connection is closed after this (below the workers' socket-timeout). */
@@ -216,6 +219,7 @@ export function httpRouterPlan(
     subscriptionServers: config.all('http-subscription-server').map((o) => o.raw),
     subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
     subscriptionAlgo: subscriptionAlgo(config),
+    subscriptionSign: signCheckPlan(config),
     pooled,
     poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
   };

@@ -3,6 +3,7 @@
 // SERVER:PORT:KEY" once, "unsubscribing from ..." at the stop), so uWSGI's routers and ours send
 // it requests for the key.
 
+import { createPrivateKey } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { formatOrigin } from '../../config/entry.js';
@@ -27,11 +28,20 @@ import type { ServiceRow } from '../master-context.js';
 export function subscribe2Targets(config: Config): SubscribeTarget[] {
   return config.all('subscribe2').map((o) => {
     const t = parseSubscribe2(o.raw);
-    if (typeof t !== 'string') return t;
-    throw new UwsgiError(
-      'ERR_CONFIG_BAD_VALUE',
-      `invalid value for option "subscribe2": "${o.raw}": ${t} (${formatOrigin(o.origin)})`,
-    );
+    const bad = (why: string) =>
+      new UwsgiError(
+        'ERR_CONFIG_BAD_VALUE',
+        `invalid value for option "subscribe2": "${o.raw}": ${why} (${formatOrigin(o.origin)})`,
+      );
+    if (typeof t === 'string') throw bad(t);
+    if (!t.sign) return t;
+    // sign=DIGEST:KEYFILE: a key that does not read stops the start too
+    try {
+      const key = createPrivateKey(readFileSync(t.sign.path));
+      return { ...t, signWith: { digest: t.sign.digest, key } };
+    } catch (err) {
+      throw bad(`cannot read the private key ${t.sign.path}: ${(err as Error).message}`);
+    }
   });
 }
 

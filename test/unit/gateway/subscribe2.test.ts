@@ -2,10 +2,12 @@
 // (test/fixtures/gateway/subscribe2-uwsgi-2.0.21.json) read by our table and written again byte for
 // byte by our codec; lrc/wlrc/iphash and backup levels on the table. Bytes in, facts out.
 import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { announcePacket, parseSubscribe2 } from '../../../src/gateway/subscribe-to.js';
+import { checkSigned, parseSignSpec, signVars } from '../../../src/gateway/subscription-sign.js';
 import { type Announce, parseAnnounce, SubscriptionTable } from '../../../src/gateway/subscriptions.js';
 import { REPO } from '../../helpers/cli.js';
 
@@ -106,5 +108,39 @@ describe('subscription-algo on the table', () => {
       t.order('k').map((n) => n.name),
       ['spare:1'],
     );
+  });
+});
+
+describe("signed subscriptions: uWSGI 2.0.21's bytes", () => {
+  const signed = JSON.parse(
+    readFileSync(join(REPO, 'test', 'fixtures', 'gateway', 'subscribe2-sign-uwsgi-2.0.21.json'), 'utf8'),
+  ) as { announce: string; unix: number; private_key: string; public_key: string; own_socket: string };
+  const packet = Buffer.from(signed.announce, 'base64');
+  const vars = packet.subarray(4, 4 + packet.readUInt16LE(1));
+
+  it("our check verifies uWSGI's signature and refuses a changed byte or another key", () => {
+    const pub = createPublicKey(signed.public_key);
+    assert.deepEqual(checkSigned(vars, 'sha1', pub), { unix: signed.unix });
+    const changed = Buffer.from(vars);
+    changed[10] = (changed[10] ?? 0) ^ 1;
+    assert.equal(checkSigned(changed, 'sha1', pub), 'bad signature');
+    const other = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    assert.equal(checkSigned(vars, 'sha1', other), 'bad signature');
+    const a = parseAnnounce(packet);
+    assert.ok(typeof a !== 'string' && a.key === 'sig.example');
+  });
+
+  it('our signer writes the same bytes for the same key and time (PKCS#1 v1.5 is deterministic)', () => {
+    const unsigned = vars.subarray(0, vars.indexOf(Buffer.from('\x04\x00unix', 'latin1')));
+    const ours = signVars(unsigned, 'sha1', createPrivateKey(signed.private_key), signed.unix);
+    assert.equal(ours.toString('base64'), vars.toString('base64'));
+    const t = parseSubscribe2('server=:1,key=sig.example,sign=SHA1:/x.pem');
+    assert.ok(typeof t !== 'string');
+    assert.deepEqual(t.sign, { digest: 'sha1', path: '/x.pem' });
+    assert.match(
+      String(parseSubscribe2('server=:1,key=k,sign=NOPE:/x')),
+      /sign=NOPE:\/x is not DIGEST:KEYFILE/,
+    );
+    assert.equal(parseSignSpec('SHA1:'), undefined);
   });
 });
