@@ -122,14 +122,10 @@ export const UWSGI_OTHER_OPTIONS: readonly OptionSpec[] = [
   { name: 'weight', arg: 'required', kind: 'int', subsystem: 'subscription', help: 'weight of this instance in subscriptions' },
   { name: 'auto-weight', arg: 'required', kind: 'flag', subsystem: 'subscription', help: 'compute the subscription weight automatically' },
   { name: 'subscription-notify-socket', arg: 'required', kind: 'path', master: true, subsystem: 'subscription', help: 'unix socket notified about subscriptions' },
-  { name: 'subscriptions-sign-check', arg: 'required', kind: 'string', master: true, subsystem: 'subscription', help: 'check subscription signatures: DIGEST:CERTDIR' },
-  { name: 'subscriptions-sign-check-tolerance', arg: 'required', kind: 'seconds', master: true, subsystem: 'subscription', help: 'clock skew allowed for signed subscriptions' },
   { name: 'subscriptions-sign-skip-uid', arg: 'required', kind: 'string', list: true, master: true, subsystem: 'subscription', help: 'skip signature checks for this unix uid' },
   { name: 'subscriptions-credentials-check', arg: 'required', kind: 'path', list: true, master: true, subsystem: 'subscription', help: 'directory of subscription key credentials' },
   { name: 'subscriptions-use-credentials', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'read SCM_CREDENTIALS on unix subscription sockets' },
   { name: 'subscription-dotsplit', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'fall back to the next dot-separated part of a key' },
-  { name: 'unsubscribe-on-graceful-reload', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'unsubscribe even on a graceful reload' },
-  { name: 'start-unsubscribed', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'prepare subscriptions without sending them' },
   { name: 'subscribe-with-modifier1', arg: 'required', kind: 'int', master: true, subsystem: 'subscription', help: 'modifier1 announced with subscriptions' },
 
   // uWSGI core: privileges, namespaces, TLS

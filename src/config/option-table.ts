@@ -505,7 +505,11 @@ export const OPTIONS = [
   { name: 'subscribe2', arg: 'required', kind: 'kv', list: true, master: true, subsystem: 'subscription', help: 'announce with key=value options: server,key,addr,weight...' },
   { name: 'subscribe-freq', arg: 'required', kind: 'seconds', default: '10', subsystem: 'subscription', help: 'interval between announcements' },
   { name: 'subscription-tolerance', arg: 'required', kind: 'seconds', default: '17', subsystem: 'subscription', help: 'drop subscribed nodes silent for this long' },
-  { name: 'subscription-algo', arg: 'required', kind: 'string', default: 'wrr', subsystem: 'subscription', help: 'balancing among subscribed nodes: wrr, lrc, wlrc' },
+  { name: 'subscription-algo', arg: 'required', kind: 'string', default: 'wrr', choices: ['wrr', 'lrc', 'wlrc', 'iphash'], subsystem: 'subscription', help: 'balancing among subscribed nodes: wrr, lrc, wlrc, iphash' },
+  { name: 'unsubscribe-on-graceful-reload', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'unsubscribe even on a graceful reload' },
+  { name: 'start-unsubscribed', arg: 'none', kind: 'flag', subsystem: 'subscription', help: 'prepare subscriptions without sending them' },
+  { name: 'subscriptions-sign-check', arg: 'required', kind: 'string', master: true, subsystem: 'subscription', help: 'check subscription signatures: DIGEST:CERTDIR' },
+  { name: 'subscriptions-sign-check-tolerance', arg: 'required', kind: 'seconds', master: true, subsystem: 'subscription', help: 'clock skew allowed for signed subscriptions' },
 
   // reference §2.12 stats server (§5)
   { name: 'stats', aliases: ['stats-server'], arg: 'required', kind: 'addr', master: true, subsystem: 'stats', help: 'serve the stats JSON on an address' },

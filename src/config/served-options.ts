@@ -77,6 +77,15 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'subscription-tolerance',
   'subscribe-to',
   'subscribe-freq',
+  // subscribe2's key=value form and the balancing algorithms (src/gateway/subscriptions.ts)
+  'subscribe2',
+  'subscription-algo',
+  // FIFO S, start-unsubscribed, unsubscribe-on-graceful-reload (src/master/services/subscribe.ts)
+  'start-unsubscribed',
+  'unsubscribe-on-graceful-reload',
+  // signed announces (src/gateway/subscription-sign.ts)
+  'subscriptions-sign-check',
+  'subscriptions-sign-check-tolerance',
   // the fastrouter (reference §2.11, README "The fastrouter")
   'fastrouter',
   'fastrouter-to',
@@ -87,6 +96,7 @@ export const SERVED_OPTIONS: ReadonlySet<string> = new Set([
   'fastrouter-timeout',
   'fastrouter-buffer-size',
   'fastrouter-stats',
+  'fastrouter-subscription-server',
   // processes (reference §2.2)
   'master',
   'processes',

@@ -21,6 +21,8 @@ export interface Announce {
   readonly weight: number;
   readonly cores: number;
   readonly load: number;
+  /** `backup` (subscribe2 `backup=N`, uWSGI 2.1's `backup_level`): used only when no node of a lower level is left. */
+  readonly backup: number;
 }
 
 /** A subscription packet, or why it is not one. */
@@ -61,8 +63,45 @@ export function parseAnnounce(packet: Buffer): Announce | string {
     weight: Math.max(1, int('weight', 1)),
     cores: int('cores', 0),
     load: int('load', 0),
+    backup: Math.max(0, int('backup', int('backup_level', 0))),
   };
 }
+
+/**
+ * Balancing among a key's nodes (`subscription-algo`; seed manual "uWSGI Subscription Server"):
+ * `wrr` weighted round robin (uWSGI's default), `lrc` the node with the fewest requests in
+ * flight, `wlrc` the same divided by the weight, `iphash` the client's address hashed (a client
+ * keeps its node while the key's nodes stay the same).
+ */
+export type SubscriptionAlgo = 'wrr' | 'lrc' | 'wlrc' | 'iphash';
+export const SUBSCRIPTION_ALGOS: readonly SubscriptionAlgo[] = ['wrr', 'lrc', 'wlrc', 'iphash'];
+
+type Pick = (nodes: readonly Node[], client: string) => Node;
+
+/** FNV-1a of the client's address: stable across processes and restarts. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+const PICKS: Readonly<Record<SubscriptionAlgo, Pick>> = {
+  wrr: (nodes) => {
+    // smooth weighted round robin: each node gains its weight, the richest is picked and pays the total
+    let total = 0;
+    let best = nodes[0] as Node;
+    for (const n of nodes) {
+      n.current += n.weight;
+      total += n.weight;
+      if (n.current > best.current) best = n;
+    }
+    best.current -= total;
+    return best;
+  },
+  lrc: (nodes) => nodes.reduce((best, n) => (n.active < best.active ? n : best)),
+  wlrc: (nodes) => nodes.reduce((best, n) => (n.active / n.weight < best.active / best.weight ? n : best)),
+  iphash: (nodes, client) => nodes[hash(client) % nodes.length] as Node,
+};
 
 export interface Node {
   readonly name: string;
@@ -76,6 +115,9 @@ export interface Node {
   requests: number;
   /** wrr: the current weight (smooth weighted round robin). */
   current: number;
+  /** Requests in flight (lrc, wlrc): taken by `order`, given back by `release`. */
+  active: number;
+  backup: number;
 }
 
 interface Pool {
@@ -91,6 +133,7 @@ export class SubscriptionTable {
     private readonly toleranceMs: number,
     private readonly log: (line: string) => void,
     private readonly now: () => number = Date.now,
+    private readonly algo: SubscriptionAlgo = 'wrr',
   ) {}
 
   /** Applies one announce; logs uWSGI's lines for a new pool and a new node. */
@@ -133,6 +176,8 @@ export class SubscriptionTable {
         lastCheck: this.now(),
         requests: 0,
         current: 0,
+        active: 0,
+        backup: a.backup,
       };
       pool.nodes.push(node);
       this.log(`${prefix} ${a.key} => new node: ${a.address}\n`);
@@ -142,6 +187,7 @@ export class SubscriptionTable {
     node.weight = a.weight;
     node.cores = a.cores;
     node.load = a.load;
+    node.backup = a.backup;
     node.lastCheck = this.now();
   }
 
@@ -162,22 +208,27 @@ export class SubscriptionTable {
     }
   }
 
-  /** The nodes of `key` in the order to try: the wrr pick first, the others after it. */
-  order(key: string): Node[] {
+  /**
+   * The nodes of `key` in the order to try: the algorithm's pick among the lowest backup level
+   * first, the others of that level, then the backup levels in order. The pick is counted in
+   * flight until `release`.
+   */
+  order(key: string, client = ''): Node[] {
     const pool = this.pools.get(key);
     if (!pool || pool.nodes.length === 0) return [];
     pool.hits++;
-    // smooth weighted round robin: each node gains its weight, the richest is picked and pays the total
-    let total = 0;
-    let best = pool.nodes[0] as Node;
-    for (const n of pool.nodes) {
-      n.current += n.weight;
-      total += n.weight;
-      if (n.current > best.current) best = n;
-    }
-    best.current -= total;
+    const level = Math.min(...pool.nodes.map((n) => n.backup));
+    const first = pool.nodes.filter((n) => n.backup === level);
+    const best = PICKS[this.algo](first, client);
     best.requests++;
-    return [best, ...pool.nodes.filter((n) => n !== best)];
+    best.active++;
+    const backups = pool.nodes.filter((n) => n.backup !== level).sort((a, b) => a.backup - b.backup);
+    return [best, ...first.filter((n) => n !== best), ...backups];
+  }
+
+  /** A request given to `node` by `order` is over. */
+  release(node: Node): void {
+    if (node.active > 0) node.active--;
   }
 
   /** The stats' `subscriptions` rows, uWSGI's names. */
@@ -195,6 +246,7 @@ export class SubscriptionTable {
         cores: n.cores,
         load: n.load,
         weight: n.weight,
+        backup: n.backup,
       })),
     }));
   }

@@ -21,6 +21,8 @@ export interface FifoActions {
   /** Cheaper: one worker more / fewer. */
   cheaperIncrease(): void;
   cheaperDecrease(): void;
+  /** `S`: block or re-enable the subscription announces. */
+  toggleSubscriptions?(): void;
   /** `E`: an Emperor rescans its monitors now (only the Emperor has it). */
   emperorRescan?(): void;
   log(line: string): void;
@@ -50,7 +52,10 @@ export const FIFO_COMMANDS: Readonly<Record<string, Command>> = {
   '-': (a) => a.cheaperDecrease(),
   C: unsupported('going cheap (C)'),
   p: unsupported('pause (p)'),
-  S: unsupported('subscriptions (S)'),
+  S: (a) =>
+    a.toggleSubscriptions
+      ? a.toggleSubscriptions()
+      : a.log('master fifo: S needs subscriptions (subscribe-to or subscribe2)'),
   B: unsupported('emperor reinforcements (B)'),
   E: (a) =>
     a.emperorRescan

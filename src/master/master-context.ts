@@ -36,6 +36,8 @@ export interface Provided {
   daemons: DaemonPool;
   /** This instance is a vassal: the fd its Emperor gave it, and a way to send it a byte. */
   emperor: { readonly fd: number; tell(message: FromVassal): void };
+  /** `subscribe-to`/`subscribe2`: FIFO `S` blocks and re-enables the announces. */
+  subscriptions: { toggle(): void };
 }
 
 export interface MasterContext {
@@ -63,6 +65,8 @@ export interface Service {
   serve?(): void;
   /** After a reload re-read the config. */
   reload?(): void;
+  /** Once a reload is over (the new workers serve, or the old ones kept serving). */
+  reloaded?(): void;
   close(): void;
 }
 

@@ -23,6 +23,7 @@ import { type ChildRef, masterMessageTable } from './message-table.js';
 import { applyPrivileges } from './privileges.js';
 import type { RoleRunner } from './roles/role-row.js';
 import { ROLES } from './roles.js';
+import { subscribe2Targets } from './services/subscribe.js';
 import { SERVICES } from './services.js';
 import { bindAll, socketRequests } from './sockets.js';
 import { loadRoutingCompiler, mercySeconds, routingPart, staticPart, workerCores } from './worker-plan.js';
@@ -128,6 +129,7 @@ export class Master implements MasterContext {
     routingPart(c);
     staticPart(c);
     muleConfig(c);
+    subscribe2Targets(c);
     // each socket listens as soon as it is bound: connections wait in the kernel's queue while
     // the first workers load (native/listen.c, src/net/early-listen.ts)
     this.bound = await bindAll(c, (line) => this.log(line));
@@ -261,6 +263,8 @@ export class Master implements MasterContext {
       this.log(
         `reload failed, the old workers keep serving: ${err instanceof Error ? err.message : String(err)}${typeof code === 'string' ? ` [${code}]` : ''}`,
       );
+    } finally {
+      for (const { service } of this.services) service.reloaded?.();
     }
   }
 

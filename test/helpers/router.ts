@@ -28,6 +28,8 @@ export interface RouterRequest {
   readonly body?: Buffer | readonly Buffer[];
   readonly agent?: http.Agent | false;
   readonly timeoutMs?: number;
+  /** The client's own address (127.0.0.N: another client for iphash). */
+  readonly localAddress?: string;
 }
 
 export function request(port: number, r: RouterRequest = {}): Promise<RouterReply> {
@@ -44,6 +46,7 @@ export function request(port: number, r: RouterRequest = {}): Promise<RouterRepl
           ...r.headers,
         },
         agent: r.agent ?? false,
+        ...(r.localAddress ? { localAddress: r.localAddress } : {}),
         signal: AbortSignal.timeout(r.timeoutMs ?? 20_000),
       },
       (res) => {

@@ -9,6 +9,8 @@ import { ownLogWriter } from '../../logging/worker-output.js';
 import type { NativeHandle } from '../../net/native-handle.js';
 import { type Backend, BackendList } from '../backends.js';
 import { routerStatsJson } from '../router-stats.js';
+import { openSubscriptionServers } from '../subscription-server.js';
+import type { Node, SubscriptionTable } from '../subscriptions.js';
 import { backendOf, type FastRouterPlan } from './fastrouter-plan.js';
 import { packetKey } from './packet-key.js';
 
@@ -20,14 +22,31 @@ let plan: FastRouterPlan | undefined;
 const servers: net.Server[] = [];
 let sessions = 0;
 
-/** The backends to try for a key, in order. */
-function candidates(p: FastRouterPlan, statics: BackendList, key: string): Backend[] {
+/** Subscribed nodes (process 1 runs the subscription servers). */
+let subscriptions: SubscriptionTable | undefined;
+
+/**
+ * The backends to try for a key, in order: the key's subscribed nodes (the algorithm's pick
+ * first; `taken` is given back when the session ends), else fastrouter-to, use-pattern, use-base;
+ * then the fallbacks.
+ */
+function candidates(
+  p: FastRouterPlan,
+  statics: BackendList,
+  key: string,
+  client: string,
+): { tries: Backend[]; taken?: Node } {
   const out: Backend[] = [];
+  const nodes = subscriptions?.order(key, client) ?? [];
+  if (nodes.length > 0) {
+    out.push(...nodes.map((n) => n.backend), ...p.fallback);
+    return { tries: out, ...(nodes[0] ? { taken: nodes[0] } : {}) };
+  }
   if (p.to.length > 0) out.push(...statics.order());
   else if (key && p.pattern) out.push(backendOf(p.pattern.replaceAll('%s', key), 'fastrouter-use-pattern'));
   else if (key && p.base) out.push(backendOf(`${p.base}${key}`, 'fastrouter-use-base'));
   out.push(...p.fallback);
-  return out;
+  return { tries: out };
 }
 
 function session(p: FastRouterPlan, statics: BackendList, client: net.Socket): void {
@@ -49,7 +68,8 @@ function session(p: FastRouterPlan, statics: BackendList, client: net.Socket): v
       client.destroy();
       return;
     }
-    const tries = candidates(p, statics, k.key);
+    const { tries, taken } = candidates(p, statics, k.key, client.remoteAddress ?? '');
+    if (taken) client.once('close', () => subscriptions?.release(taken));
     if (tries.length === 0) {
       log(`[uwsgi-fastrouter] unable to find a backend for key "${k.key}" from ${peer}\n`);
       client.destroy();
@@ -81,6 +101,17 @@ async function start(): Promise<void> {
   const p = plan;
   if (!p) throw new Error('fastrouter started without a plan');
   const statics = new BackendList(p.to, p.timeoutMs, log);
+  if (p.subscriptionServers.length > 0 && id === 1)
+    subscriptions = await openSubscriptionServers(
+      {
+        gateway: 'fastrouter',
+        addresses: p.subscriptionServers,
+        toleranceMs: p.subscriptionToleranceMs,
+        algo: p.subscriptionAlgo,
+        ...p.subscriptionSign,
+      },
+      log,
+    );
   for (const [index] of p.listeners.entries()) {
     const handle = handles.get(index);
     if (!handle) throw new Error(`fastrouter socket ${index} was not passed`);

@@ -4,6 +4,8 @@ import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { signCheckPlan } from '../subscription-server.js';
+import type { SubscriptionAlgo } from '../subscriptions.js';
 
 export interface FastRouterPlan {
   readonly listeners: ReadonlyArray<{ readonly raw: string }>;
@@ -18,6 +20,11 @@ export interface FastRouterPlan {
   readonly timeoutMs: number;
   readonly bufferSize: number;
   readonly stats: boolean;
+  /** `fastrouter-subscription-server` (UDP), served by process 1 (subscription-server.ts). */
+  readonly subscriptionServers: readonly string[];
+  readonly subscriptionToleranceMs: number;
+  readonly subscriptionAlgo: SubscriptionAlgo;
+  readonly subscriptionSign: ReturnType<typeof signCheckPlan>;
 }
 
 export function backendOf(raw: string, where: string): Backend {
@@ -39,5 +46,10 @@ export function fastRouterPlan(config: Config, stats: boolean): FastRouterPlan {
     timeoutMs: timeout * 1000,
     bufferSize: config.value('fastrouter-buffer-size') ?? config.value('buffer-size'),
     stats,
+    subscriptionServers: config.all('fastrouter-subscription-server').map((o) => o.raw),
+    subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
+    // checked at start by the option row's choices
+    subscriptionAlgo: config.value('subscription-algo') as SubscriptionAlgo,
+    subscriptionSign: signCheckPlan(config),
   };
 }

@@ -189,7 +189,7 @@ export async function proxySession(
   let modifier2 = ctx.modifier2;
   if (ctx.subscriptions) {
     const key = req.headers.host ?? '';
-    const nodes = ctx.subscriptions.order(key);
+    const nodes = ctx.subscriptions.order(key, peer.address);
     if (nodes.length === 0) {
       ctx.counters.errors++;
       ctx.log(
@@ -200,6 +200,9 @@ export async function proxySession(
       return;
     }
     order = nodes.map((n) => n.backend);
+    const picked = nodes[0];
+    const table = ctx.subscriptions;
+    if (picked) res.once('close', () => table.release(picked));
     modifier1 = nodes[0]?.modifier1 ?? modifier1;
     modifier2 = nodes[0]?.modifier2 ?? modifier2;
   }

@@ -4,7 +4,6 @@
 // parser reads the clients; every client is an event, so a slow one never holds another.
 // A stop drains: no new connections, in-flight requests finish, then exit.
 
-import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -12,12 +11,12 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { ownLogWriter } from '../../logging/worker-output.js';
-import { parseAddress } from '../../net/address.js';
 import type { NativeHandle } from '../../net/native-handle.js';
 import { BackendList } from '../backends.js';
 import { looksLikeProxyHeader, type ProxiedPeer, parseProxyHeader } from '../proxy-protocol.js';
 import { routerStatsJson } from '../router-stats.js';
-import { parseAnnounce, SubscriptionTable } from '../subscriptions.js';
+import { openSubscriptionServers } from '../subscription-server.js';
+import type { SubscriptionTable } from '../subscriptions.js';
 import { ConnectionPool } from './fastcgi-client.js';
 import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
@@ -421,33 +420,18 @@ async function start(): Promise<void> {
   process.send?.({ t: 'ready' });
 }
 
-/**
- * Binds the subscription servers (UDP) in this process and keeps the table; logs uWSGI's line
- * with the real port ("uWSGI http subscription server bound on ADDR fd N").
- */
+/** The subscription servers (UDP) of this process and their table (subscription-server.ts). */
 async function subscriptionServers(p: HttpRouterPlan): Promise<void> {
-  const table = new SubscriptionTable(p.subscriptionToleranceMs, log);
-  subscriptions = table;
-  for (const raw of p.subscriptionServers) {
-    const a = parseAddress(raw, 'http-subscription-server');
-    if (a.kind !== 'tcp') throw new Error(`http-subscription-server needs a UDP host:port: "${raw}"`);
-    const socket = dgram.createSocket(a.family === 6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(a.port, a.host, () => resolve());
-    });
-    socket.on('message', (packet) => {
-      const announce = parseAnnounce(packet);
-      if (typeof announce === 'string')
-        log(`[uwsgi-subscription for pid ${process.pid}] bad packet: ${announce}\n`);
-      else table.apply(announce);
-    });
-    const port = socket.address().port;
-    log(
-      `uWSGI http subscription server bound on ${raw.replace(/:\d+$/, `:${port}`)} fd ${(socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}\n`,
-    );
-  }
-  setInterval(() => table.expire(), 1000).unref();
+  subscriptions = await openSubscriptionServers(
+    {
+      gateway: 'http',
+      addresses: p.subscriptionServers,
+      toleranceMs: p.subscriptionToleranceMs,
+      algo: p.subscriptionAlgo,
+      ...p.subscriptionSign,
+    },
+    log,
+  );
 }
 
 function stop(): void {

@@ -7,6 +7,8 @@ import type { Config } from '../../config/resolve.js';
 import { UwsgiError } from '../../errors.js';
 import { parseAddress } from '../../net/address.js';
 import type { Backend, BackendAddress } from '../backends.js';
+import { signCheckPlan } from '../subscription-server.js';
+import { SUBSCRIPTION_ALGOS, type SubscriptionAlgo } from '../subscriptions.js';
 import { parseSni, type SniPlan } from './sni.js';
 
 /** The certificate files of an `https` router socket (read by the router, again on a reload). */
@@ -80,6 +82,10 @@ export interface HttpRouterPlan {
   /** `http-subscription-server` addresses (UDP), served by process 1. */
   readonly subscriptionServers: readonly string[];
   readonly subscriptionToleranceMs: number;
+  /** `subscription-algo`: wrr (default), lrc, wlrc, iphash (subscriptions.ts). */
+  readonly subscriptionAlgo: SubscriptionAlgo;
+  /** `subscriptions-sign-check` (subscription-server.ts). */
+  readonly subscriptionSign: ReturnType<typeof signCheckPlan>;
   /** The backend is the own workers' FastCGI socket: keep-conn connections in a pool. */
   readonly pooled: boolean;
   /** An idle pooled connection is closed after this (below the workers' socket-timeout). */
@@ -147,6 +153,17 @@ export function sniPlan(config: Config): SniPlan {
   };
 }
 
+/** `subscription-algo`, checked (the role reads it in `open`: a bad name stops the start). */
+export function subscriptionAlgo(config: Config): SubscriptionAlgo {
+  const name = String(config.value('subscription-algo')).trim();
+  if (!(SUBSCRIPTION_ALGOS as readonly string[]).includes(name))
+    throw new UwsgiError(
+      'ERR_CONFIG_BAD_VALUE',
+      `subscription-algo "${name}" is not one of ${SUBSCRIPTION_ALGOS.join(', ')}`,
+    );
+  return name as SubscriptionAlgo;
+}
+
 /** `http-to` backends; an empty list means the instance's own workers. */
 export function staticBackends(config: Config, option: 'http-to' | 'http-fallback' = 'http-to'): Backend[] {
   return config.all(option).map((o) => {
@@ -208,6 +225,8 @@ export function httpRouterPlan(
     stats,
     subscriptionServers: config.all('http-subscription-server').map((o) => o.raw),
     subscriptionToleranceMs: config.value('subscription-tolerance') * 1000,
+    subscriptionAlgo: subscriptionAlgo(config),
+    subscriptionSign: signCheckPlan(config),
     pooled,
     poolIdleMs: Math.max(500, Math.min(30_000, (config.value('socket-timeout') * 1000) / 2)),
   };

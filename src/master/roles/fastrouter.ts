@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { fastRouterPlan } from '../../gateway/fastrouter/fastrouter-plan.js';
 import { gatewayRole, RouterPool } from '../../gateway/http/router-pool.js';
+import { signCheckPlan } from '../../gateway/subscription-server.js';
 import { parseAddress } from '../../net/address.js';
 import { type BoundSocket, bindSocket } from '../../net/bind.js';
 import { boundPort } from '../../net/native-handle.js';
@@ -26,6 +27,8 @@ export const fastrouterRole: RoleRow = {
     const c = ctx.config;
     const addresses = c.all('fastrouter').map((o) => o.raw);
     if (addresses.length === 0) return undefined;
+    // a bad subscriptions-sign-check stops the start here, not in a fastrouter process
+    signCheckPlan(c);
     const listeners: BoundSocket[] = [];
     let stats: BoundSocket | undefined;
     const inherited = new Map();

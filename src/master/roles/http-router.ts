@@ -7,8 +7,15 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendAddress } from '../../gateway/backends.js';
 import { HandoffRelay, type RawHandle } from '../../gateway/http/handoff-relay.js';
-import { httpRouterPlan, routerAddresses, sniPlan, staticBackends } from '../../gateway/http/router-plan.js';
+import {
+  httpRouterPlan,
+  routerAddresses,
+  sniPlan,
+  staticBackends,
+  subscriptionAlgo,
+} from '../../gateway/http/router-plan.js';
 import { RouterPool } from '../../gateway/http/router-pool.js';
+import { signCheckPlan } from '../../gateway/subscription-server.js';
 import { describeAddress, parseAddress } from '../../net/address.js';
 import { type BoundSocket, bindSocket } from '../../net/bind.js';
 import { boundPort } from '../../net/native-handle.js';
@@ -33,6 +40,8 @@ export const httpRouterRole: RoleRow = {
     if (addresses.length === 0) return undefined;
     // a bad `sni` line stops the start here, not in a router process
     sniPlan(c);
+    subscriptionAlgo(c);
+    signCheckPlan(c);
     let backends = staticBackends(c);
     // the own workers: over FastCGI keep-conn (a pool in the router) unless the packets must carry
     // http-modifier1/2, then over uwsgi, one connection per request as uWSGI does

@@ -38,6 +38,11 @@ export const fifoService: ServiceRow = {
           `stats: master pid ${process.pid}, workers ${ctx.get('workers')?.pids().join(', ') ?? 'none'}`,
         ),
       log: (line) => ctx.log(line),
+      toggleSubscriptions: () => {
+        const s = ctx.get('subscriptions');
+        if (s) s.toggle();
+        else ctx.log('master fifo: S needs subscriptions (subscribe-to or subscribe2)');
+      },
     };
     const fifo = new MasterFifo(paths, actions);
     fifo.start();

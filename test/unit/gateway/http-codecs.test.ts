@@ -219,7 +219,7 @@ describe('subscription announces', () => {
       (l) => lines.push(l),
       () => now,
     );
-    const base = { unsubscribe: false, key: 'k', modifier1: 0, modifier2: 0, cores: 1, load: 0 };
+    const base = { unsubscribe: false, key: 'k', modifier1: 0, modifier2: 0, cores: 1, load: 0, backup: 0 };
     t.apply({ ...base, address: '127.0.0.1:1', weight: 2 });
     t.apply({ ...base, address: '127.0.0.1:2', weight: 1 });
     const picks = Array.from({ length: 6 }, () => t.order('k')[0]?.name);
