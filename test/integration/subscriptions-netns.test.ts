@@ -20,7 +20,23 @@ const root = process.getuid?.() === 0;
 // CI installs iproute2 (.ci/run): there a missing `ip` fails the test instead of skipping it
 if (root && !hasIp() && process.env['UWSGI_TS_REQUIRE_IPROUTE'])
   throw new Error('iproute2 (`ip`) is required (UWSGI_TS_REQUIRE_IPROUTE is set)');
-const skip = !root ? 'needs root (network namespaces)' : hasIp() ? false : 'iproute2 (`ip`) is missing';
+/** Why namespaces cannot be made here (a container without CAP_SYS_ADMIN), or undefined. */
+function netnsRefused(): string | undefined {
+  const probe = `uwsgi-ts-probe-${process.pid}`;
+  try {
+    execFileSync('ip', ['netns', 'add', probe], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('ip', ['netns', 'delete', probe], { stdio: 'ignore' });
+    return undefined;
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
+    return `network namespaces are not permitted here (ip netns add: ${stderr || String(err)})`;
+  }
+}
+const skip = !root
+  ? 'needs root (network namespaces)'
+  : !hasIp()
+    ? 'iproute2 (`ip`) is missing'
+    : (netnsRefused() ?? false);
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
