@@ -43,7 +43,7 @@ export const NOT_SERVED_YET = {
   },
   gateways: {
     capability:
-      'some HTTP router and fastrouter options, rawrouter, sslrouter, and signed, reloading or forwarded subscriptions',
+      'some HTTP router and fastrouter options, rawrouter, sslrouter, and forwarded subscriptions (resubscribe), subscription credentials and SNI keys',
     instead:
       'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
