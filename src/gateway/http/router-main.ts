@@ -22,6 +22,7 @@ import { proxySession, type SessionContext } from './http-session.js';
 import type { HttpRouterPlan, RouterListener, RouterTls } from './router-plan.js';
 import { SniTable } from './sni.js';
 import { relayUpgrade } from './upgrade-relay.js';
+import { relayUwsgiUpgrade } from './uwsgi-upgrade.js';
 
 type RouterMessage =
   | { t: 'router-plan'; plan: HttpRouterPlan }
@@ -320,6 +321,16 @@ function routerServer(p: HttpRouterPlan, listener: RouterListener): http.Server 
     server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
       relayUpgrade(up, req, socket, head),
     );
+  } else if (p.websockets && !ctx.pool) {
+    // towards http-to backends or subscribed nodes: over uwsgi, raw after the packet
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      relayUwsgiUpgrade(ctx, req, socket, head).catch((err: unknown) => {
+        log(
+          `[uwsgi-http] upgrade ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}\n`,
+        );
+        socket.destroy();
+      });
+    });
   }
   if (listener.tls || (p.h2c && listener.kind === 'http')) {
     // HTTP/2 streams take the same path: the compat request/response have the calls it makes

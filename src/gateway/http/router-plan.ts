@@ -42,6 +42,8 @@ export interface HttpRouterPlan {
   readonly listeners: readonly RouterListener[];
   /** `http-websockets`: where upgrade requests are relayed (an HTTP socket of the own workers). */
   readonly upgradeTo: BackendAddress | undefined;
+  /** `http-websockets` towards `http-to` backends or subscribed nodes: upgrades go over uwsgi (uwsgi-upgrade.ts). */
+  readonly websockets: boolean;
   /** `sni`, `sni-regexp`, `sni-dir`: TLS contexts by servername on the https sockets (sni.ts). */
   readonly sni: SniPlan;
   /** `http-h2c` (ours): HTTP/2 with prior knowledge on the plain http sockets. */
@@ -200,6 +202,7 @@ export function httpRouterPlan(
     h2c: config.value('http-h2c') === true,
     exportCert: config.value('https-export-cert') === true,
     upgradeTo,
+    websockets: config.value('http-websockets') === true,
     backends,
     fallbacks: staticBackends(config, 'http-fallback'),
     autoGzip: config.value('http-auto-gzip') === true,
