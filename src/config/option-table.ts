@@ -698,7 +698,7 @@ export const OPTIONS = [
 
   // uwsgi-ts: the HTTP router's own (uWSGI 2.0.21 has no HTTP/2)
   { name: 'http-h2c', arg: 'none', kind: 'flag', subsystem: 'gateway', help: 'serve HTTP/2 with prior knowledge (h2c) on the http router sockets' },
-  { name: 'http-no-handoff', arg: 'none', kind: 'flag', subsystem: 'gateway', help: 'proxy every request to the own workers instead of handing them the client connections' },
+  { name: 'http-no-handoff', arg: 'none', kind: 'flag', subsystem: 'gateway', help: 'proxy every request to the own workers, never hand them client connections' },
 ] as const satisfies readonly OptionSpec[];
 
 /** The canonical name of every option uwsgi-ts reads (aliases resolve to these). */
