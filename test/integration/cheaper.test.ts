@@ -102,7 +102,13 @@ test('spare: a burst of slow requests raises the worker count, idleness lowers i
   const served = (await Promise.all(clients)).reduce((a, b) => a + b, 0);
   assert.ok(served >= 6, 'every slow request was answered');
   // idle: one worker stopped per cycle until `cheaper` remain; stopped ones show as cheap
-  const after = await statsUntil(server, (w) => running(w) === 1, 20_000);
+  // (a stopped worker's last counters reach the master with its final stats message, which may
+  // come just after its exit is seen: wait for both)
+  const after = await statsUntil(
+    server,
+    (w) => running(w) === 1 && w.reduce((n, x) => n + x.requests, 0) >= served,
+    20_000,
+  );
   const cheaped = after.filter((w) => w.status === 'cheap' && w.id !== 0);
   assert.ok(cheaped.length >= 2, `stopped workers keep their id: ${JSON.stringify(after)}`);
   assert.ok(
