@@ -32,7 +32,12 @@ export function masterMessageTable(ctx: MasterContext): WorkerMessageHandlers<Ch
     ping: pool('ping'),
     req: pool('req'),
     'user-harakiri': pool('user-harakiri'),
-    stats: pool('stats'),
+    stats: (m, from) => {
+      const workers = ctx.get('workers');
+      if (from.role === 'worker' && workers && !workers.slotOf(from.pid))
+        workers.lateStats(from.id, m.snapshot);
+      else pool('stats')(m, from);
+    },
     recycle: pool('recycle'),
     log: (m) => ctx.log(m.line.replace(/\n$/, '')),
     alarm: (m) => {

@@ -140,6 +140,17 @@ export class WorkerPool {
     recycle: (m, slot) => void this.sup.recycle(slot, m.reason),
   };
 
+  /**
+   * The last snapshot of a worker whose exit was seen before its message was read (a stopped
+   * worker sends its counters just before it exits; Node does not order the two events): kept
+   * for its id, as its own message would have been, unless a worker with that id runs again.
+   */
+  lateStats(id: number, snapshot: WorkerSnapshot): void {
+    if (this.sup.slots().some((s) => s.id === id)) return;
+    this.lastSnapshot.set(id, snapshot);
+    for (const waiter of this.statsWaiters) waiter();
+  }
+
   /** Routes a message of worker `pid` to the pool's handlers (the master's table calls this). */
   slotOf(pid: number): Slot<WorkerMeta> | undefined {
     return this.sup.slots().find((s) => s.pid === pid);
