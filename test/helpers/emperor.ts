@@ -128,14 +128,4 @@ export function emperorStats(port: number): Promise<{ vassals: VassalStats[]; [k
 }
 
 /** A free TCP port on loopback (for emperor-stats). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';

@@ -12,6 +12,13 @@ export function routerPort(server: RunningServer): number {
   return Number(m[1]);
 }
 
+/** The port of a router's subscription server, from its log line (the real port, also for :0). */
+export function subscriptionPort(server: RunningServer, router: 'http' | 'fastrouter' = 'http'): number {
+  const m = server.log().match(new RegExp(`uWSGI ${router} subscription server bound on \\S*:(\\d+) fd`));
+  if (!m) throw new Error(`no ${router} subscription server address in the log:\n${server.log()}`);
+  return Number(m[1]);
+}
+
 export interface RouterReply {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;

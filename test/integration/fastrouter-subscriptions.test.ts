@@ -3,33 +3,19 @@
 // subscription-algo; our instances subscribe to uWSGI 2.0.21's fastrouter and uWSGI's to ours
 // (skipped without uWSGI).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../../src/protocol/uwsgi.js';
 import { REPO } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 /** One uwsgi request; the raw answer until the router closes. */
 function uwsgiRequest(port: number, vars: Record<string, string>): Promise<string> {

@@ -2,35 +2,20 @@
 // `subscribe-to` announces (modifier1 224 over UDP), routes by Host to the subscribed node, and
 // drops a node that stops announcing after `subscription-tolerance`. Skipped without uWSGI.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeUwsgiPacket, encodeUwsgiVars } from '../../src/protocol/uwsgi.js';
 import { REPO } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { freePort } from '../helpers/ports.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
 const ECHO = join(REPO, 'test', 'fixtures', 'apps', 'echo.mjs');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 describe('subscriptions to our HTTP router', { timeout: 120_000 }, () => {
   let router: RunningServer;
@@ -49,7 +34,7 @@ describe('subscriptions to our HTTP router', { timeout: 120_000 }, () => {
       '1',
     ]);
     port = routerPort(router);
-    subPort = Number(router.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+    subPort = subscriptionPort(router);
   });
   after(() => router.close());
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 import { hasOpenssl, makeCert } from '../helpers/tls.js';
 import { noUwsgiPython } from '../helpers/uwsgi.js';
@@ -190,7 +190,7 @@ describe('WebSockets through the HTTP router to uwsgi nodes (http-to, subscripti
       '--http-websockets',
       '--master',
     ]);
-    const subPort = Number(router.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+    const subPort = subscriptionPort(router);
     const backend = await start([
       '--socket',
       '127.0.0.1:0',

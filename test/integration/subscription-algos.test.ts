@@ -3,35 +3,20 @@
 // each router's share of traffic follows its algorithm. Then subscribe2 across uWSGI 2.0.21 both
 // ways (skipped without uWSGI), and a bad subscribe2 line stopping the start.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, runCli } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { freePort } from '../helpers/ports.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
 const ALGOS = ['wrr', 'lrc', 'wlrc', 'iphash'] as const;
 type Algo = (typeof ALGOS)[number];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 interface Router {
   server: RunningServer;
@@ -51,7 +36,7 @@ async function startRouter(algo: Algo): Promise<Router> {
     '--processes',
     '1',
   ]);
-  const subPort = Number(server.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+  const subPort = subscriptionPort(server);
   return { server, port: routerPort(server), subPort };
 }
 

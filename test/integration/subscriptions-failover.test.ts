@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
@@ -29,7 +29,7 @@ describe('a subscribed node killed: its traffic moves to the other', { timeout: 
       '1',
     ]);
     port = routerPort(router);
-    const subPort = Number(router.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+    const subPort = subscriptionPort(router);
     for (const name of ['a', 'b']) {
       const node = await startServer(
         [

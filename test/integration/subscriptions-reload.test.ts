@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, tempFiles } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
@@ -142,7 +142,7 @@ describe('subscriptions and the master: FIFO S, start-unsubscribed, graceful rel
       '127.0.0.1:0',
       '--master',
     ]);
-    const subPort = Number(router.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+    const subPort = subscriptionPort(router);
     const fifo = join(tmp.dir, 'fifo-router');
     const server = await startServer(
       [

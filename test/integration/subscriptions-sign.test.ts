@@ -5,32 +5,17 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO, runCli, tempFiles } from '../helpers/cli.js';
-import { request, routerPort } from '../helpers/router.js';
+import { freePort } from '../helpers/ports.js';
+import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
+import { noUwsgiPython } from '../helpers/uwsgi.js';
 
-function hasUwsgi(): boolean {
-  try {
-    execFileSync('uwsgi', ['--plugin', 'python3', '--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = hasUwsgi() ? false : 'uWSGI 2.0.21 with the python3 plugin is not installed';
+const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
 const NODE_APP = join(REPO, 'test', 'fixtures', 'apps', 'sub-node.mjs');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((ok) => s.close(() => ok()));
-  return port;
-}
 
 async function untilBody(port: number, host: string, body: string): Promise<string> {
   let last = '';
@@ -77,7 +62,7 @@ describe('signed subscriptions', { timeout: 150_000 }, () => {
       '--master',
     ]);
     port = routerPort(router);
-    subPort = Number(router.log().match(/uWSGI http subscription server bound on \S*:(\d+) fd/)?.[1]);
+    subPort = subscriptionPort(router);
   });
   after(async () => {
     await router.close();
