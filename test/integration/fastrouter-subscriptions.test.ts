@@ -11,7 +11,7 @@ import { encodeUwsgiPacket, encodeUwsgiVars } from '../../src/protocol/uwsgi.js'
 import { REPO } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
-import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { noUwsgiPython, spawnUwsgi } from '../helpers/uwsgi.js';
 
 const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
@@ -160,26 +160,15 @@ describe("our instance behind uWSGI 2.0.21's fastrouter-subscription-server", {
 }, () => {
   it('subscribes with subscribe2 and serves', async () => {
     const [frPort, uSubPort] = [await freePort(), await freePort()];
-    const front = spawn(
-      'uwsgi',
-      [
-        '--plugin',
-        'fastrouter',
-        '--fastrouter',
-        `127.0.0.1:${frPort}`,
-        '--fastrouter-subscription-server',
-        `127.0.0.1:${uSubPort}`,
-        '--master',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let frontLog = '';
-    front.stdout?.on('data', (d) => {
-      frontLog += d;
-    });
-    front.stderr?.on('data', (d) => {
-      frontLog += d;
-    });
+    const front = spawnUwsgi([
+      '--plugin',
+      'fastrouter',
+      '--fastrouter',
+      `127.0.0.1:${frPort}`,
+      '--fastrouter-subscription-server',
+      `127.0.0.1:${uSubPort}`,
+      '--master',
+    ]);
     const node = await startServer(
       [
         '--socket',
@@ -196,15 +185,11 @@ describe("our instance behind uWSGI 2.0.21's fastrouter-subscription-server", {
     );
     try {
       const answer = await untilServed(frPort, { HTTP_HOST: 'ts.example' }, 'ours');
-      assert.equal(bodyOf(answer), 'ours', frontLog);
-      assert.match(frontLog, new RegExp(`ts\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
+      assert.equal(bodyOf(answer), 'ours', front.log());
+      assert.match(front.log(), new RegExp(`ts\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
     } finally {
       await node.close();
-      try {
-        process.kill(-(front.pid ?? 0), 'SIGINT');
-      } catch {
-        // gone
-      }
+      front.kill();
     }
   });
 });

@@ -11,7 +11,7 @@ import { REPO } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
-import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { noUwsgiPython, spawnUwsgi } from '../helpers/uwsgi.js';
 
 const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
@@ -116,26 +116,15 @@ describe('subscriptions to our HTTP router', { timeout: 120_000 }, () => {
 
   it("our instance subscribes to uWSGI 2.0.21's http-subscription-server and serves", { skip }, async () => {
     const [httpPort, uSubPort] = [await freePort(), await freePort()];
-    const front = spawn(
-      'uwsgi',
-      [
-        '--plugin',
-        'http',
-        '--http',
-        `127.0.0.1:${httpPort}`,
-        '--http-subscription-server',
-        `127.0.0.1:${uSubPort}`,
-        '--master',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let frontLog = '';
-    front.stdout?.on('data', (d) => {
-      frontLog += d;
-    });
-    front.stderr?.on('data', (d) => {
-      frontLog += d;
-    });
+    const front = spawnUwsgi([
+      '--plugin',
+      'http',
+      '--http',
+      `127.0.0.1:${httpPort}`,
+      '--http-subscription-server',
+      `127.0.0.1:${uSubPort}`,
+      '--master',
+    ]);
     const node = await startServer([
       '--socket',
       '127.0.0.1:0',
@@ -162,16 +151,12 @@ describe('subscriptions to our HTTP router', { timeout: 120_000 }, () => {
         );
         if (status !== 200) await new Promise((ok) => setTimeout(ok, 200));
       }
-      assert.equal(status, 200, frontLog);
+      assert.equal(status, 200, front.log());
       await node.waitFor(/GET \/via-uwsgi/);
-      assert.match(frontLog, new RegExp(`ts\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
+      assert.match(front.log(), new RegExp(`ts\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
     } finally {
       await node.close();
-      try {
-        process.kill(-(front.pid ?? 0), 'SIGINT');
-      } catch {
-        // gone
-      }
+      front.kill();
     }
   });
 

@@ -10,7 +10,7 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
-import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { noUwsgiPython, spawnUwsgi } from '../helpers/uwsgi.js';
 
 const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
@@ -176,26 +176,15 @@ describe('subscribe2 across uWSGI 2.0.21', { timeout: 120_000, skip }, () => {
 
   it("our --subscribe2 to uWSGI's http-subscription-server: served through uWSGI's router", async () => {
     const [httpPort, uSubPort] = [await freePort(), await freePort()];
-    const front = spawn(
-      'uwsgi',
-      [
-        '--plugin',
-        'http',
-        '--http',
-        `127.0.0.1:${httpPort}`,
-        '--http-subscription-server',
-        `127.0.0.1:${uSubPort}`,
-        '--master',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let frontLog = '';
-    front.stdout?.on('data', (d) => {
-      frontLog += d;
-    });
-    front.stderr?.on('data', (d) => {
-      frontLog += d;
-    });
+    const front = spawnUwsgi([
+      '--plugin',
+      'http',
+      '--http',
+      `127.0.0.1:${httpPort}`,
+      '--http-subscription-server',
+      `127.0.0.1:${uSubPort}`,
+      '--master',
+    ]);
     const node = await startServer(
       [
         '--socket',
@@ -220,17 +209,13 @@ describe('subscribe2 across uWSGI 2.0.21', { timeout: 120_000, skip }, () => {
         );
         if (reply.status !== 200) await new Promise((ok) => setTimeout(ok, 200));
       }
-      assert.equal(reply.status, 200, frontLog);
+      assert.equal(reply.status, 200, front.log());
       assert.equal(reply.body.toString(), 'ours');
-      assert.match(frontLog, new RegExp(`ts2\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
+      assert.match(front.log(), new RegExp(`ts2\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
       await node.waitFor(/subscribing to server=127\.0\.0\.1:\d+,key=ts2\.example,weight=2/);
     } finally {
       await node.close();
-      try {
-        process.kill(-(front.pid ?? 0), 'SIGINT');
-      } catch {
-        // gone
-      }
+      front.kill();
     }
   });
 });

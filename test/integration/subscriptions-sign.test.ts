@@ -11,7 +11,7 @@ import { REPO, runCli, tempFiles } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
 import { request, routerPort, subscriptionPort } from '../helpers/router.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
-import { noUwsgiPython } from '../helpers/uwsgi.js';
+import { noUwsgiPython, spawnUwsgi } from '../helpers/uwsgi.js';
 
 const skip = noUwsgiPython;
 const HELLO_PY = join(REPO, 'bench', 'apps', 'hello.py');
@@ -143,39 +143,24 @@ describe('signed subscriptions', { timeout: 150_000 }, () => {
 
   it("we sign for uWSGI 2.0.21's subscriptions-sign-check", { skip }, async () => {
     const [httpPort, uSubPort] = [await freePort(), await freePort()];
-    const front = spawn(
-      'uwsgi',
-      [
-        '--plugin',
-        'http',
-        '--http',
-        `127.0.0.1:${httpPort}`,
-        '--http-subscription-server',
-        `127.0.0.1:${uSubPort}`,
-        '--subscriptions-sign-check',
-        `SHA1:${certs}`,
-        '--master',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let frontLog = '';
-    front.stdout?.on('data', (d) => {
-      frontLog += d;
-    });
-    front.stderr?.on('data', (d) => {
-      frontLog += d;
-    });
+    const front = spawnUwsgi([
+      '--plugin',
+      'http',
+      '--http',
+      `127.0.0.1:${httpPort}`,
+      '--http-subscription-server',
+      `127.0.0.1:${uSubPort}`,
+      '--subscriptions-sign-check',
+      `SHA1:${certs}`,
+      '--master',
+    ]);
     const node = await ourNode('ours', `server=127.0.0.1:${uSubPort},key=ours.example,sign=SHA1:${goodKey}`);
     try {
-      assert.equal(await untilBody(httpPort, 'ours.example', 'ours'), '200 ours', frontLog);
-      assert.match(frontLog, new RegExp(`ours\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
+      assert.equal(await untilBody(httpPort, 'ours.example', 'ours'), '200 ours', front.log());
+      assert.match(front.log(), new RegExp(`ours\\.example => new node: 127\\.0\\.0\\.1:${node.port}`));
     } finally {
       await node.close();
-      try {
-        process.kill(-(front.pid ?? 0), 'SIGINT');
-      } catch {
-        // gone
-      }
+      front.kill();
     }
   });
 
