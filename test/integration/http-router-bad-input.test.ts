@@ -17,6 +17,38 @@ const envOf = (text: string) => {
   return (JSON.parse(body) as { env: Record<string, string> }).env;
 };
 
+/** 200 connections dripping header lines; 20 normal requests meanwhile must each be answered promptly. */
+async function slowloris(port: number): Promise<void> {
+  const slow: net.Socket[] = [];
+  for (let i = 0; i < 200; i++) {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    slow.push(s);
+  }
+  const drip = setInterval(() => {
+    for (const s of slow) if (!s.destroyed) s.write('X-a: b\r\n');
+  }, 500);
+  try {
+    await new Promise((ok) => setTimeout(ok, 500));
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      const r = await request(port, { path: `/normal${i}` });
+      times.push(performance.now() - t0);
+      assert.equal(r.status, 200);
+    }
+    times.sort((a, b) => a - b);
+    // the issue asks 100 ms; the machine is shared, so the bound is generous and the median is shown
+    const median = times[10] ?? 0;
+    const worst = times[19] ?? 0;
+    assert.ok(worst < 2000, `slowest normal request ${worst.toFixed(0)} ms (median ${median.toFixed(0)} ms)`);
+  } finally {
+    clearInterval(drip);
+    for (const s of slow) s.destroy();
+  }
+}
+
 describe('bad input on the HTTP router', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let port: number;
@@ -56,39 +88,7 @@ describe('bad input on the HTTP router', { timeout: 180_000 }, () => {
     );
   });
 
-  it('slowloris: 200 slow connections, a normal client is still served promptly', async () => {
-    const slow: net.Socket[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('error', () => {});
-      s.write('GET / HTTP/1.1\r\nHost: x\r\n');
-      slow.push(s);
-    }
-    const drip = setInterval(() => {
-      for (const s of slow) if (!s.destroyed) s.write('X-a: b\r\n');
-    }, 500);
-    try {
-      await new Promise((ok) => setTimeout(ok, 500));
-      const times: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const t0 = performance.now();
-        const r = await request(port, { path: `/normal${i}` });
-        times.push(performance.now() - t0);
-        assert.equal(r.status, 200);
-      }
-      times.sort((a, b) => a - b);
-      // the issue asks 100 ms; the machine is shared, so the bound is generous and the median is shown
-      const median = times[10] ?? 0;
-      const worst = times[19] ?? 0;
-      assert.ok(
-        worst < 2000,
-        `slowest normal request ${worst.toFixed(0)} ms (median ${median.toFixed(0)} ms)`,
-      );
-    } finally {
-      clearInterval(drip);
-      for (const s of slow) s.destroy();
-    }
-  });
+  it('slowloris: 200 slow connections, a normal client is still served promptly', () => slowloris(port));
 
   it('the router lived through all of it', async () => {
     assert.equal((await request(port, { path: '/after' })).status, 200);
@@ -124,37 +124,7 @@ describe('bad input on the HTTP router, connections handed to the workers', { ti
     await server.waitFor(/HPE_INVALID_METHOD\) -> 400[\s\S]*HPE_INVALID_METHOD\) -> 400/);
   });
 
-  it('slowloris: 200 slow connections, a normal client is still served promptly', async () => {
-    const slow: net.Socket[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('error', () => {});
-      s.write('GET / HTTP/1.1\r\nHost: x\r\n');
-      slow.push(s);
-    }
-    const drip = setInterval(() => {
-      for (const s of slow) if (!s.destroyed) s.write('X-a: b\r\n');
-    }, 500);
-    try {
-      await new Promise((ok) => setTimeout(ok, 500));
-      const times: number[] = [];
-      for (let i = 0; i < 20; i++) {
-        const t0 = performance.now();
-        const r = await request(port, { path: `/normal${i}` });
-        times.push(performance.now() - t0);
-        assert.equal(r.status, 200);
-      }
-      times.sort((a, b) => a - b);
-      const worst = times[19] ?? 0;
-      assert.ok(
-        worst < 2000,
-        `slowest normal request ${worst.toFixed(0)} ms (median ${(times[10] ?? 0).toFixed(0)} ms)`,
-      );
-    } finally {
-      clearInterval(drip);
-      for (const s of slow) s.destroy();
-    }
-  });
+  it('slowloris: 200 slow connections, a normal client is still served promptly', () => slowloris(port));
 
   it('the router and the workers lived through all of it', async () => {
     assert.equal((await request(port, { path: '/after' })).status, 200);
