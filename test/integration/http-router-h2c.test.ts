@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO } from '../helpers/cli.js';
@@ -154,5 +155,75 @@ describe('without http-h2c', { timeout: 60_000 }, () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** An HTTP/2 frame: 3-byte length, type, flags, 31-bit stream id, payload. */
+function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+describe('an h2 stream flood on the router (rapid reset, streams past the limit)', {
+  timeout: 120_000,
+}, () => {
+  let server: RunningServer;
+  let port: number;
+  before(async () => {
+    server = await startServer([
+      '--http',
+      '127.0.0.1:0',
+      '--http-h2c',
+      '--app',
+      ECHO,
+      '--master',
+      '--processes',
+      '2',
+    ]);
+    port = routerPort(server);
+  });
+  after(() => server.close());
+
+  it('5,000 streams opened and reset at once from one client: the router lives, others are served', async () => {
+    // HPACK, static table only: :method GET, :scheme http, :path /, :authority "x"
+    const block = Buffer.from([0x82, 0x86, 0x84, 0x41, 0x01, 0x78]);
+    const frames: Buffer[] = [
+      Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+      frame(0x4, 0, 0, Buffer.alloc(0)),
+    ];
+    for (let i = 0; i < 5000; i++) {
+      const id = 1 + 2 * i;
+      // HEADERS with END_STREAM | END_HEADERS, then RST_STREAM CANCEL: the rapid-reset pattern
+      frames.push(frame(0x1, 0x5, id, block), frame(0x3, 0, id, Buffer.from([0, 0, 0, 8])));
+    }
+    const attacker = net.connect(port, '127.0.0.1');
+    attacker.on('error', () => {});
+    attacker.on('data', () => {});
+    const closed = new Promise<void>((ok) => attacker.once('close', () => ok()));
+    attacker.write(Buffer.concat(frames));
+    // meanwhile and after it: an h2 client and an HTTP/1.1 client are answered
+    const session = await connect(port);
+    try {
+      const r = await h2Request(session, { ':path': '/during', ':method': 'GET' });
+      assert.equal(r.status, 200);
+    } finally {
+      session.close();
+    }
+    await Promise.race([closed, new Promise((ok) => setTimeout(ok, 10_000))]);
+    attacker.destroy();
+    const after = await new Promise<number>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/after', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
+    });
+    assert.equal(after, 200);
+    assert.doesNotMatch(server.log(), /respawned uWSGI http|DAMN ! worker/);
   });
 });
