@@ -98,6 +98,11 @@ test('two workers and two mules share the cache, messages and signals; mules res
   await until('signal 17 in mule 1', async () =>
     (await read(port, 'sig17')).value === 'handled by mule 1' ? true : undefined,
   );
+  // the signal-only mule registers 18 once it has loaded the app: both workers and it, before 18
+  // is raised (a signal that reaches a mule still loading finds no handler, as in a worker)
+  await until('every process to register signal 18', async () =>
+    (server.log().match(/signum 18 registered/g) ?? []).length >= 3 ? true : undefined,
+  );
   await httpGet(port, '/signal?n=18');
   await until('signal 18 in the signal-only mule', async () =>
     (await read(port, 'sig18-mule2')).value === 'handled' ? true : undefined,
