@@ -33,6 +33,31 @@ function requestHead(req: http.IncomingMessage, client: string, https: boolean):
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
+/**
+ * The client and the backend joined raw after what goes first to the backend (the request): each
+ * side's backpressure pauses the other (pipe), either end closing ends both.
+ */
+export function joinRaw(
+  client: net.Socket,
+  backend: net.Socket,
+  first: readonly Buffer[],
+  onBackendError: (err: Error) => void,
+): void {
+  for (const bytes of first) if (bytes.length > 0) backend.write(bytes);
+  backend.pipe(client);
+  client.pipe(backend);
+  const end = () => {
+    backend.destroy();
+    client.destroy();
+  };
+  backend.on('error', (err) => {
+    onBackendError(err);
+    end();
+  });
+  backend.once('close', end);
+  client.once('close', end);
+}
+
 export function relayUpgrade(
   ctx: UpgradeContext,
   req: http.IncomingMessage,
@@ -48,21 +73,12 @@ export function relayUpgrade(
         backend.destroy();
         return;
       }
-      backend.write(requestHead(req, peer.address, ctx.https));
-      if (head.length > 0) backend.write(head);
-      // each side's backpressure pauses the other (pipe); either end closing ends both
-      backend.pipe(client);
-      client.pipe(backend);
-      const end = () => {
-        backend.destroy();
-        client.destroy();
-      };
-      backend.on('error', (err) => {
-        ctx.log(`[uwsgi-http] upgrade ${what}: backend ${err.message}\n`);
-        end();
-      });
-      backend.once('close', end);
-      client.once('close', end);
+      joinRaw(
+        client,
+        backend,
+        [Buffer.from(requestHead(req, peer.address, ctx.https), 'latin1'), head],
+        (err) => ctx.log(`[uwsgi-http] upgrade ${what}: backend ${err.message}\n`),
+      );
     },
     (err: Error) => {
       ctx.log(`[uwsgi-http] upgrade ${what}: no worker answered (${err.message}) -> 502\n`);

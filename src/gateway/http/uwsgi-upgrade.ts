@@ -11,6 +11,7 @@ import { encodeUwsgiPacket, encodeUwsgiVars } from '../../protocol/uwsgi.js';
 import type { Backend } from '../backends.js';
 import type { SessionContext } from './http-session.js';
 import { requestVars } from './request-vars.js';
+import { joinRaw } from './upgrade-relay.js';
 
 function refuse(client: net.Socket, status: string): void {
   client.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -76,19 +77,8 @@ export async function relayUwsgiUpgrade(
     backend.destroy();
     return;
   }
-  backend.write(packet);
-  if (head.length > 0) backend.write(head);
-  // raw from here: each side's backpressure pauses the other, either end closing ends both
-  backend.pipe(client);
-  client.pipe(backend);
-  const end = () => {
-    backend.destroy();
-    client.destroy();
-  };
-  backend.on('error', (err) => {
-    ctx.log(`[uwsgi-http] upgrade ${what}: node ${connected.backend.name}: ${err.message}\n`);
-    end();
-  });
-  backend.once('close', end);
-  client.once('close', end);
+  // raw from here, as the relay to the own workers' HTTP socket
+  joinRaw(client, backend, [packet, head], (err) =>
+    ctx.log(`[uwsgi-http] upgrade ${what}: node ${connected.backend.name}: ${err.message}\n`),
+  );
 }
