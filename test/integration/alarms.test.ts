@@ -65,7 +65,12 @@ test('alarm-log runs a cmd alarm with the line, once per alarm-freq for the same
   // after alarm-freq, the same line runs again
   await new Promise((r) => setTimeout(r, 2100));
   await httpGet(server.port, '/log?text=BOOM1');
-  await until(() => read().split('BOOM1').length === 3, 5000, 'BOOM1 again after alarm-freq');
+  // the command writes the line and then its end marker: wait for the whole of its output
+  await until(
+    () => read().split('BOOM1').length === 3 && read().endsWith('<END>\n'),
+    5000,
+    'BOOM1 again after alarm-freq',
+  );
   assert.equal(read(), 'BOOM1\n<END>\nBOOM2\n<END>\ndirect<END>\nBOOM1\n<END>\n');
 });
 

@@ -102,20 +102,21 @@ test('spare: a burst of slow requests raises the worker count, idleness lowers i
   const served = (await Promise.all(clients)).reduce((a, b) => a + b, 0);
   assert.ok(served >= 6, 'every slow request was answered');
   // idle: one worker stopped per cycle until `cheaper` remain; stopped ones show as cheap
-  // (a stopped worker's last counters reach the master with its final stats message, which may
-  // come just after its exit is seen: wait for both)
-  const after = await statsUntil(
-    server,
-    (w) => running(w) === 1 && w.reduce((n, x) => n + x.requests, 0) >= served,
-    20_000,
-  );
+  const after = await statsUntil(server, (w) => running(w) === 1, 20_000);
   const cheaped = after.filter((w) => w.status === 'cheap' && w.id !== 0);
   assert.ok(cheaped.length >= 2, `stopped workers keep their id: ${JSON.stringify(after)}`);
   assert.ok(
     cheaped.every((w) => w.pid === 0),
     'a cheap worker has pid 0',
   );
-  assert.ok(after.reduce((n, w) => n + w.requests, 0) >= served, 'a cheap worker keeps its request counter');
+  // a stopped worker's row keeps the counters of its last life (its final stats message may come
+  // just after its exit is seen: the master keeps it then too); a slot spawned again shows its new
+  // life's, so the rows need not add up to every request served
+  await statsUntil(
+    server,
+    (w) => w.some((x) => x.status === 'cheap' && x.id !== 0 && x.requests > 0),
+    10_000,
+  );
   assert.match(server.log(), /worker \d killed successfully \(pid: \d+\)\n.*uWSGI worker \d cheaped\./);
   // the instance still serves
   assert.equal((await httpGet(server.port, '/')).body, 'ok');
