@@ -99,6 +99,8 @@ def application(env, start_response):
   assert.match(reply, /^HTTP\/1\.[01] 200 OK\r\n/);
   assert.ok(reply.endsWith('\r\n\r\nHello World'), reply);
   await server.waitFor(/done with task uwsgi_spoolfile_on_\S+/, 30_000);
+  // the task's print comes down Python's own stdout, a pipe apart from the spooler's lines
+  await server.waitFor(/Send email to someone@no\.spam/, 10_000);
   const log = server.log();
   assert.equal(log.match(/Send email to someone@no\.spam/g)?.length, 1, log);
   // written by the worker first, then managed by the spooler, then the task's print
