@@ -34,10 +34,7 @@ export class SharedHost {
   private readonly holders = new Map<string, net.Socket>();
   private readonly waiting = new Map<string, Pending[]>();
 
-  constructor(
-    private readonly services: SharedServices,
-    private readonly log: (line: string) => void,
-  ) {}
+  constructor(private readonly services: SharedServices) {}
 
   /** Listens; resolves with the socket path the workers connect to. */
   async start(): Promise<string> {

@@ -35,7 +35,9 @@ export async function startServer(
   args: readonly string[],
   options: StartOptions = {},
 ): Promise<RunningServer> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+  // stderr joins stdout in one pipe (`2>&1`, then exec: the pid is the server's): every process's
+  // lines, whichever of the two it writes to, arrive in the order they were written
+  const proc = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', process.execPath, CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

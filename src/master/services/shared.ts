@@ -19,7 +19,7 @@ export const sharedService: ServiceRow = {
     let host: SharedHost | undefined;
     let remote: string | undefined;
     if (warning) {
-      host = new SharedHost(services, (line) => ctx.log(line));
+      host = new SharedHost(services);
       remote = await host.start();
       if (needsSharing(c))
         ctx.log(
