@@ -2,6 +2,7 @@
 // bound address(es), the process and its log, and stops the whole process group on close().
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, REPO } from './cli.js';
 
 export interface RunningServer {
@@ -87,6 +88,16 @@ export async function startServer(
     }, 5000);
     await exited;
     clearTimeout(kill);
+    // 'exit' can come before the last lines are read: wait for the pipe's end too (a process
+    // that outlives the group and holds it open gets one second)
+    const out = proc.stdout;
+    if (out && !out.readableEnded) {
+      const ended = new AbortController();
+      await Promise.race([
+        once(out, 'end').finally(() => ended.abort()),
+        sleep(1000, undefined, { signal: ended.signal }).catch(() => {}),
+      ]);
+    }
   };
 
   if (!options.noWait) {

@@ -35,7 +35,12 @@ class FakeHandle implements RawHandle {
 }
 
 const asProc = (p: FakeProc) => ({ proc: p as unknown as ChildProcessLike });
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+// the fake sends answer on setImmediate: wait for those queued before this one, then `ms` more (a
+// timer alone can fire first on a loaded machine, when the loop is late into its check phase)
+const tick = async (ms = 5) => {
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, ms));
+};
 const MSG = { t: 'handed', serverName: 'h' } as const;
 
 describe('HandoffRelay', () => {
