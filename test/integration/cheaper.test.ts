@@ -148,7 +148,8 @@ test('backlog: connections waiting in the listen queue bring more workers', {
   await server.waitFor(/spawned uWSGI worker [23] \(pid: \d+/, 15_000);
   const replies = await Promise.all([blocked, ...waiting]);
   assert.ok(replies.every((r) => r.status === 200));
-  const blockedPid = server.log().match(/\[pid: (\d+)\|[^\]]*\] [^\n]*GET \/block/)?.[1];
+  // the request line is logged after the answer: wait for it
+  const blockedPid = (await server.waitFor(/\[pid: (\d+)\|[^\]]*\] [^\n]*GET \/block/, 10_000))[1];
   const helpers = new Set(replies.slice(1).map((r) => r.body));
   assert.ok(
     [...helpers].some((pid) => pid !== blockedPid),
