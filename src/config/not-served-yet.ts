@@ -43,7 +43,7 @@ export const NOT_SERVED_YET = {
   },
   gateways: {
     capability:
-      'some HTTP router and fastrouter options, rawrouter, sslrouter, and forwarded subscriptions (resubscribe), subscription credentials and SNI keys',
+      'some HTTP router, fastrouter, rawrouter and sslrouter options (rawrouter-xclient, -use-socket, subscription servers of the rawrouter and sslrouter), and forwarded subscriptions (resubscribe), subscription credentials and SNI keys',
     instead:
       'use the HTTP router (--http, README "The HTTP router") or bind the workers directly (--http-socket, --https-socket, --socket) and balance with nginx',
     subsystems: ['gateway', 'subscription'],
@@ -52,12 +52,17 @@ export const NOT_SERVED_YET = {
       'fastrouter-harakiri',
       'rawrouter-harakiri',
       'sslrouter-harakiri',
-      'rawrouter-stats',
-      'sslrouter-stats',
+      // uWSGI's raw connection has no key to look a subscription up by (README "The rawrouter
+      // and the sslrouter")
+      'rawrouter-subscription-server',
+      'sslrouter-subscription-server',
+      // writes an SMTP XCLIENT line to the backend: not done
+      'rawrouter-xclient',
     ],
     insteadFor: {},
     // `http` and `https` are served (the HTTP router; README "The HTTP router")
-    plugins: ['rawrouter', 'sslrouter', 'corerouter'],
+    // rawrouter, sslrouter and corerouter are served (README "The rawrouter and the sslrouter")
+    plugins: [],
     appExtensions: [],
   },
   // broodlord mode: the Emperor answers a vassal's SOS (byte 30) with a `NAME:zerg` vassal that

@@ -8,6 +8,8 @@ import { VERSION } from '../version.js';
 export interface StaticNode {
   readonly name: string;
   readonly hits: number;
+  /** Unix time (s) a node marked failed is tried again, 0 when it is not resting. */
+  readonly grace?: number;
 }
 
 export function routerStatsJson(
@@ -18,7 +20,7 @@ export function routerStatsJson(
 ): string {
   const q = (s: string) => JSON.stringify(s);
   const node = (n: StaticNode) =>
-    `\t\t{\n\t\t\t"name":${q(n.name)},\n\t\t\t"hits":${n.hits},\n\t\t\t"grace":0\n\t\t}`;
+    `\t\t{\n\t\t\t"name":${q(n.name)},\n\t\t\t"hits":${n.hits},\n\t\t\t"grace":${n.grace ?? 0}\n\t\t}`;
   // uWSGI lists `static_nodes` only when the gateway has static backends (`-to`)
   const nodes =
     staticNodes.length === 0 ? '' : `\t"static_nodes":[\n${staticNodes.map(node).join(',\n')}\n\t],\n`;

@@ -6,6 +6,7 @@ import { daemonsRole } from './roles/daemons.js';
 import { fastrouterRole } from './roles/fastrouter.js';
 import { httpRouterRole } from './roles/http-router.js';
 import { mulesRole } from './roles/mules.js';
+import { rawrouterRole, sslrouterRole } from './roles/rawrouter.js';
 import type { RoleRow } from './roles/role-row.js';
 import { spoolersRole } from './roles/spoolers.js';
 import { workersRole } from './roles/workers.js';
@@ -18,4 +19,6 @@ export const ROLES: readonly RoleRow[] = [
   daemonsRole,
   httpRouterRole,
   fastrouterRole,
+  rawrouterRole,
+  sslrouterRole,
 ];

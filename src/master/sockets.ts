@@ -57,10 +57,12 @@ export function socketRequests(config: Config): { sockets: SocketRequest[]; shar
     config.all('http-to').length === 0 &&
     config.all('http-subscription-server').length === 0 &&
     !sockets.some((s) => s.protocol === internal);
-  // a fastrouter alone has its backends elsewhere; the workers still get a socket to serve
+  // a corerouter alone (fastrouter, rawrouter, sslrouter) has its backends elsewhere; the workers
+  // still get a socket to serve (uWSGI runs none: "Operational MODE: no-workers")
+  const coreRouted = ['fastrouter', 'rawrouter', 'sslrouter'] as const;
   const routerNeedsOne =
     (routed && (sockets.length === 0 || toWorkers)) ||
-    (config.all('fastrouter').length > 0 && sockets.length === 0);
+    (coreRouted.some((g) => config.all(g).length > 0) && sockets.length === 0);
   if (routerNeedsOne) {
     sockets.push({
       protocol: internal,

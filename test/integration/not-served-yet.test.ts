@@ -83,9 +83,10 @@ const row = (name: keyof typeof NOT_SERVED_YET): NotServedYet => NOT_SERVED_YET[
 /** The options issue 11 point 5 names, whatever rows they fall in. */
 const NAMED: readonly Case[] = [
   // Python WSGI apps and Python spooler tasks (spooler-import) are served since issue 14
-  // the http/https routers and the fastrouter are served since issue 15 (src/gateway/)
-  optionCase(row('gateways'), 'sslrouter', '127.0.0.1:0,cert.pem,key.pem'),
-  optionCase(row('gateways'), 'rawrouter', '127.0.0.1:0'),
+  // the http/https routers and the fastrouter are served since issue 15 (src/gateway/), the
+  // rawrouter and the sslrouter since session 8 (src/gateway/corerouter/): what they leave out
+  optionCase(row('gateways'), 'rawrouter-xclient', ''),
+  optionCase(row('gateways'), 'rawrouter-subscription-server', '127.0.0.1:0'),
   {
     ...optionCase(row('python-spooler'), 'plugin'),
     value: 'gevent',
@@ -150,12 +151,12 @@ describe('a capability not served yet stops the start with one line', { concurre
   });
 
   it('is refused under --dry-run too, after the config block is shown', { timeout: 20_000 }, async () => {
-    const run = await runCli(['--dry-run', '--sslrouter', ':9443,cert.pem,key.pem']);
+    const run = await runCli(['--dry-run', '--sslrouter-subscription-server', ':9443']);
     assert.equal(run.code, 1, run.stderr);
-    assert.match(run.stderr, /^sslrouter = :9443,cert.pem,key.pem$/m);
+    assert.match(run.stderr, /^sslrouter-subscription-server = :9443$/m);
     assert.match(
       ownLines(run.stderr).join('\n'),
-      /option "sslrouter" \(command line --sslrouter\).*--https-socket/,
+      /option "sslrouter-subscription-server" \(command line --sslrouter-subscription-server\).*--https-socket/,
     );
   });
 });
